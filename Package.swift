@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// System libraries enter through thin shim targets (module map + header with static inline
+// wrappers where C macros or variadic functions cannot be called from Swift).
+func shim(_ name: String, pkgConfig: String? = nil, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig,
+                   providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "imgfeat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "imgfeat", targets: ["CLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        shim("CVulkan", pkgConfig: "vulkan", apt: "libvulkan-dev"),
+        shim("CGlslang", apt: "glslang-dev"),
+        shim("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
+        shim("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
+        shim("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        shim("CHDF5", pkgConfig: "hdf5", apt: "libhdf5-dev"),
+        shim("CCompression", apt: "libsnappy-dev"),
+        // Hand-written SIMD kernels for the fast CPU engine (runtime ISA dispatch inside).
+        .target(name: "CKernels", path: "Sources/CKernels",
+                cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+
+        .target(name: "VulkanRuntime",
+                dependencies: ["CVulkan", "CGlslang", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Shaders", path: "Shaders", exclude: ["README.md"],
+                resources: [.copy("glsl")]),
+        .target(name: "Imaging", dependencies: ["CTurboJPEG"]),
+        .target(name: "Model",
+                dependencies: ["VulkanRuntime", "Shaders", "Imaging", "CHDF5", "CBLAS", "CKernels",
+                               .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Parquet", dependencies: ["CCompression"]),
+        .target(name: "Storage",
+                dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Pipeline",
+                dependencies: ["Model", "Imaging", "Parquet", "Storage", "VulkanRuntime",
+                               .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "CLI",
+                          dependencies: ["Pipeline",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")]),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Imaging", "TestSupport"]),
+        .testTarget(name: "VulkanTests", dependencies: ["VulkanRuntime", "Shaders", "Model", "Imaging", "TestSupport"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,4 @@
+#include <stddef.h>
+#include <snappy-c.h>
+#include <zstd.h>
+#include <zlib.h>

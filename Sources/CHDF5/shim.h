@@ -1,0 +1,8 @@
+#include <hdf5.h>
+
+// H5T_NATIVE_* and H5P_DEFAULT are macros over globals that need H5open(): expose them as functions.
+static inline hid_t imgfeat_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t imgfeat_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t imgfeat_h5t_c_s1(void) { return H5T_C_S1; }
+static inline hid_t imgfeat_h5p_default(void) { return H5P_DEFAULT; }
+static inline hid_t imgfeat_h5s_all(void) { return H5S_ALL; }

@@ -1,0 +1,2 @@
+/// Namespace for the Imaging module.
+public enum ImagingModule {}

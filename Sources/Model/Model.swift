@@ -1,0 +1,2 @@
+/// Namespace for the Model module.
+public enum ModelModule {}

@@ -1,0 +1,2 @@
+/// Namespace for the Parquet module.
+public enum ParquetModule {}

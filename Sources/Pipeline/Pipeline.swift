@@ -1,0 +1,2 @@
+/// Namespace for the Pipeline module.
+public enum PipelineModule {}

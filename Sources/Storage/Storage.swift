@@ -1,0 +1,2 @@
+/// Namespace for the Storage module.
+public enum StorageModule {}

@@ -1,0 +1,2 @@
+/// Namespace for the VulkanRuntime module.
+public enum VulkanRuntimeModule {}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Imaging
+
+@Test func ImagingModuleLinks() {
+    #expect(String(describing: ImagingModule.self) == "ImagingModule")
+}

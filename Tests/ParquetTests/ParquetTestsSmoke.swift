@@ -1,0 +1,6 @@
+import Testing
+@testable import Parquet
+
+@Test func ParquetModuleLinks() {
+    #expect(String(describing: ParquetModule.self) == "ParquetModule")
+}

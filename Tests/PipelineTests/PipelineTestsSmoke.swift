@@ -1,0 +1,6 @@
+import Testing
+@testable import Pipeline
+
+@Test func PipelineModuleLinks() {
+    #expect(String(describing: PipelineModule.self) == "PipelineModule")
+}

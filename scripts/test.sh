@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command: installs what it needs, regenerates the oracle fixtures with the real
+# libraries (Pillow, Keras, pyarrow, ...), then runs the Swift tests and the Python cross-checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+bash scripts/fixtures/generate.sh
+
+# The Vulkan tests run on whatever Vulkan device the loader finds (lavapipe on a machine without a
+# GPU) with the Khronos validation layer on; any validation message fails the test that caused it.
+export IMGFEAT_VULKAN_VALIDATION=1
+swift build --build-tests
+swift_status=0
+swift test --skip-build || swift_status=$?
+
+py_status=0
+if compgen -G "Tests/python/test_*.py" >/dev/null; then
+  .venv/bin/python -m pytest -q Tests/python || py_status=$?
+fi
+[ "$swift_status" -eq 0 ] && [ "$py_status" -eq 0 ]
