@@ -1,5 +1,5 @@
 import Testing
-@testable import Imaging
+import Imaging
 
 @Test func ImagingModuleLinks() {
     #expect(String(describing: ImagingModule.self) == "ImagingModule")

@@ -1,5 +1,5 @@
 import Testing
-@testable import Model
+import Model
 
 @Test func ModelModuleLinks() {
     #expect(String(describing: ModelModule.self) == "ModelModule")

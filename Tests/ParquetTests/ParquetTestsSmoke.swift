@@ -1,5 +1,5 @@
 import Testing
-@testable import Parquet
+import Parquet
 
 @Test func ParquetModuleLinks() {
     #expect(String(describing: ParquetModule.self) == "ParquetModule")

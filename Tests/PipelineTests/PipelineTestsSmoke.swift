@@ -1,5 +1,5 @@
 import Testing
-@testable import Pipeline
+import Pipeline
 
 @Test func PipelineModuleLinks() {
     #expect(String(describing: PipelineModule.self) == "PipelineModule")

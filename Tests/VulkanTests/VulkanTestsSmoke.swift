@@ -1,5 +1,5 @@
 import Testing
-@testable import VulkanRuntime
+import VulkanRuntime
 
 @Test func VulkanRuntimeModuleLinks() {
     #expect(String(describing: VulkanRuntimeModule.self) == "VulkanRuntimeModule")
