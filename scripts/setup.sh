@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libopenblas-dev liblapacke-dev
   libhdf5-dev
   libsnappy-dev libzstd-dev zlib1g-dev
+  default-jre-headless
 )
 
 missing=()

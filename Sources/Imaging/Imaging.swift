@@ -1,2 +1,0 @@
-/// Namespace for the Imaging module.
-public enum ImagingModule {}

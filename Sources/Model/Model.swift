@@ -1,2 +1,0 @@
-/// Namespace for the Model module.
-public enum ModelModule {}
