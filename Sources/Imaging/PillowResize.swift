@@ -1,0 +1,91 @@
+/// Bit-exact re-implementation of Pillow's `Image.resize((w, h))` for RGB images (BICUBIC, 8-bit).
+public enum PillowResize {
+    /// Resizes `image` to `width × height` (both at least 1) exactly as Pillow 13 does.
+    public static func resize(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
+        precondition(width > 0 && height > 0, "PillowResize: target \(width)x\(height)")
+        if image.width == width && image.height == height { return image }
+        precondition(image.width > 0 && image.height > 0, "PillowResize: empty source image")
+
+        let vertical = ResampleCoefficients(inSize: image.height, outSize: height)
+        var current = image
+        if image.width != width {
+            // Like Pillow, filter only the rows the vertical pass will read.
+            let rows = image.height != height ? vertical.inputRange : 0..<image.height
+            current = horizontalPass(image, rows: rows,
+                                     ResampleCoefficients(inSize: image.width, outSize: width))
+            if image.height == height { return current }
+            return verticalPass(current, rowOffset: rows.lowerBound, vertical)
+        }
+        return verticalPass(current, rowOffset: 0, vertical)
+    }
+
+    @inline(__always)
+    private static func clip8(_ accumulator: Int32) -> UInt8 {
+        let v = accumulator >> Int32(ResampleCoefficients.precisionBits)
+        return UInt8(truncatingIfNeeded: min(max(v, 0), 255))
+    }
+
+    /// Filters rows `rows` of `image` along x into an 8-bit image of `rows.count` rows.
+    static func horizontalPass(_ image: RGBImage, rows: Range<Int>, _ c: ResampleCoefficients) -> RGBImage {
+        let outWidth = c.outSize, taps = c.taps
+        let inRowBytes = image.width * 3, outRowBytes = outWidth * 3
+        let half = Int32(1) << Int32(ResampleCoefficients.precisionBits - 1)
+        let pixels = [UInt8](unsafeUninitializedCapacity: rows.count * outRowBytes) { out, count in
+            image.pixels.withUnsafeBufferPointer { src in
+                c.weights.withUnsafeBufferPointer { weights in
+                    c.starts.withUnsafeBufferPointer { starts in
+                        c.counts.withUnsafeBufferPointer { counts in
+                            for (row, y) in rows.enumerated() {
+                                let inRow = y * inRowBytes, outRow = row * outRowBytes
+                                for x in 0..<outWidth {
+                                    var r = half, g = half, b = half
+                                    var p = inRow + Int(starts[x]) * 3
+                                    let w0 = x * taps
+                                    for k in 0..<Int(counts[x]) {
+                                        let w = weights[w0 + k]
+                                        r &+= Int32(src[p]) &* w
+                                        g &+= Int32(src[p + 1]) &* w
+                                        b &+= Int32(src[p + 2]) &* w
+                                        p += 3
+                                    }
+                                    out[outRow + 3 * x] = clip8(r)
+                                    out[outRow + 3 * x + 1] = clip8(g)
+                                    out[outRow + 3 * x + 2] = clip8(b)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            count = rows.count * outRowBytes
+        }
+        return RGBImage(width: outWidth, height: rows.count, pixels: pixels)
+    }
+
+    /// Filters along y; `rowOffset` is the source row that `image`'s row 0 stands for.
+    static func verticalPass(_ image: RGBImage, rowOffset: Int, _ c: ResampleCoefficients) -> RGBImage {
+        let rowBytes = image.width * 3, taps = c.taps
+        let half = Int32(1) << Int32(ResampleCoefficients.precisionBits - 1)
+        var accumulator = [Int32](repeating: 0, count: rowBytes)
+        let pixels = [UInt8](unsafeUninitializedCapacity: c.outSize * rowBytes) { out, count in
+            image.pixels.withUnsafeBufferPointer { src in
+                accumulator.withUnsafeMutableBufferPointer { acc in
+                    for y in 0..<c.outSize {
+                        for i in 0..<rowBytes { acc[i] = half }
+                        let first = Int(c.starts[y]) - rowOffset
+                        for k in 0..<Int(c.counts[y]) {
+                            let w = c.weights[y * taps + k]
+                            let inRow = (first + k) * rowBytes
+                            // One source row at a time keeps the inner loop contiguous (vectorisable).
+                            for i in 0..<rowBytes { acc[i] &+= Int32(src[inRow + i]) &* w }
+                        }
+                        let outRow = y * rowBytes
+                        for i in 0..<rowBytes { out[outRow + i] = clip8(acc[i]) }
+                    }
+                }
+            }
+            count = c.outSize * rowBytes
+        }
+        return RGBImage(width: image.width, height: c.outSize, pixels: pixels)
+    }
+}

@@ -1,2 +1,0 @@
-/// Namespace for the Parquet module.
-public enum ParquetModule {}
