@@ -1,6 +1,48 @@
 #ifndef IMGFEAT_CKERNELS_H
 #define IMGFEAT_CKERNELS_H
 #include <stddef.h>
+
 /// Version of the kernel library, so the target is never empty.
 int imgfeat_ckernels_version(void);
+
+/// Name of the instruction set the kernels dispatch to on this CPU ("avx2+fma" or "scalar").
+const char *ck_isa_name(void);
+/// Forces the scalar kernels (1) or restores automatic dispatch (0); for tests and benchmarks.
+void ck_force_scalar(int on);
+
+/// Floats needed to hold K×N pointwise weights packed into zero-padded panels of 16 columns.
+size_t ck_pointwise_packed_count(int K, int N);
+/// Packs row-major weights w[K][N] into panels of 16 columns (panel-major, then k, then column).
+void ck_pointwise_pack(const float *w, int K, int N, float *packed);
+/// 1×1 convolution as a matrix product over M rows of K channels, for output columns [n0, n1)
+/// (n0 a multiple of 16): v = in·w + bias (+ residual), ReLU6 if relu6; v goes to out[m][n]
+/// (row stride N), or, when colsum is not NULL, is added to colsum[n] instead of being stored.
+void ck_pointwise(const float *in, int M, int K, const float *packed, int N, int n0, int n1,
+                  const float *bias, const float *residual, int relu6, float *out, float *colsum);
+
+/// Depthwise k×k convolution of one NHWC image (H×W×C, weights [k][k][C]) for output rows
+/// [oy0, oy1): zero padding of `pad` before, bias, ReLU6 if relu6; out is OH×OW×C.
+void ck_depthwise(const float *in, int H, int W, int C, int ksize, int stride, int pad,
+                  const float *w, const float *bias, int relu6, float *out, int OH, int OW,
+                  int oy0, int oy1);
+
+/// Full k×k convolution of one NHWC image (weights [k][k][Cin][Cout]) for output rows [oy0, oy1),
+/// zero padding of `pad` before, bias, ReLU6 if relu6; out is OH×OW×Cout.
+void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int pad,
+             const float *w, const float *bias, int Cout, int relu6, float *out, int OH, int OW,
+             int oy0, int oy1);
+
+/// Mean over the HW rows of an HW×C matrix into out[C].
+void ck_global_avg_pool(const float *in, int HW, int C, float *out);
+
+/// A persistent pool of worker threads that runs numbered tasks; the caller takes part.
+typedef struct ck_pool ck_pool;
+/// Creates a pool that runs tasks on `threads` threads in all (the caller plus threads-1 workers).
+ck_pool *ck_pool_create(int threads);
+void ck_pool_destroy(ck_pool *pool);
+int ck_pool_threads(const ck_pool *pool);
+/// Runs fn(ctx, task, thread) for every task in [0, tasks), handing tasks out dynamically;
+/// returns when all are done. Not reentrant: one run at a time per pool.
+void ck_pool_run(ck_pool *pool, int tasks, void (*fn)(void *ctx, int task, int thread), void *ctx);
+
 #endif
