@@ -1,2 +1,0 @@
-/// Namespace for the Pipeline module.
-public enum PipelineModule {}

@@ -1,2 +1,0 @@
-/// Namespace for the Storage module.
-public enum StorageModule {}

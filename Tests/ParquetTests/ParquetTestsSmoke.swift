@@ -1,6 +1,0 @@
-import Testing
-import Parquet
-
-@Test func ParquetModuleLinks() {
-    #expect(String(describing: ParquetModule.self) == "ParquetModule")
-}
