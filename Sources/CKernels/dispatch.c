@@ -3,7 +3,8 @@
 
 // -1 until first asked; the CPU does not change under a running process.
 static int avx2_supported = -1;
-static int scalar_forced = 0;
+// Per thread, so a test forcing the scalar path does not change what other threads run.
+static _Thread_local int scalar_forced = 0;
 
 int ck_use_avx2(void) {
     if (avx2_supported < 0) {

@@ -7,7 +7,8 @@ int imgfeat_ckernels_version(void);
 
 /// Name of the instruction set the kernels dispatch to on this CPU ("avx2+fma" or "scalar").
 const char *ck_isa_name(void);
-/// Forces the scalar kernels (1) or restores automatic dispatch (0); for tests and benchmarks.
+/// Forces the scalar kernels (1) or restores automatic dispatch (0) on the calling thread only;
+/// for tests and benchmarks.
 void ck_force_scalar(int on);
 
 /// Floats needed to hold K×N pointwise weights packed into zero-padded panels of 16 columns.

@@ -1,0 +1,60 @@
+import CKernels
+
+/// One layer's weights copied once into the layout the C kernels read (pointwise weights packed into
+/// 16-column panels), so a forward pass does no copying or packing.
+final class FastCPUEngineLayer: @unchecked Sendable {
+    let name: String
+    let kind: ConvLayer.Kind
+    let kernelSize: Int
+    let stride: Int
+    let inChannels: Int
+    let outChannels: Int
+    let relu6: Bool
+    /// Packed for pointwise layers, as in `ConvLayer.weights` otherwise.
+    let weights: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>
+    private let source: ConvLayer
+
+    init(_ layer: ConvLayer) {
+        precondition(layer.weights.count == layer.weightCount && layer.bias.count == layer.outChannels,
+                     "\(layer.name): \(layer.weights.count) weights and \(layer.bias.count) biases for its shape")
+        name = layer.name
+        kind = layer.kind
+        kernelSize = layer.kernelSize
+        stride = layer.stride
+        inChannels = layer.inChannels
+        outChannels = layer.outChannels
+        relu6 = layer.relu6
+        source = layer
+        let count = layer.kind == .pointwise
+            ? ck_pointwise_packed_count(Int32(layer.inChannels), Int32(layer.outChannels))
+            : layer.weights.count
+        weights = FastCPUEngineLayer.allocate(max(count, 1))
+        bias = FastCPUEngineLayer.allocate(max(layer.outChannels, 1))
+        layer.weights.withUnsafeBufferPointer { w in
+            guard let base = w.baseAddress else { return }
+            if layer.kind == .pointwise {
+                ck_pointwise_pack(base, Int32(layer.inChannels), Int32(layer.outChannels), weights)
+            } else {
+                weights.update(from: base, count: w.count)
+            }
+        }
+        layer.bias.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { bias.update(from: base, count: b.count) }
+        }
+    }
+
+    deinit {
+        weights.deallocate()
+        bias.deallocate()
+    }
+
+    func outputSize(inputSize: Int) -> Int { source.outputSize(inputSize: inputSize) }
+    func padBefore(inputSize: Int) -> Int { source.padBefore(inputSize: inputSize) }
+
+    /// Float storage aligned to a cache line, so vector loads never straddle one needlessly.
+    static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
+}
