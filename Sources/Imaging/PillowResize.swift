@@ -7,16 +7,24 @@ public enum PillowResize {
         precondition(image.width > 0 && image.height > 0, "PillowResize: empty source image")
 
         let vertical = ResampleCoefficients(inSize: image.height, outSize: height)
-        var current = image
-        if image.width != width {
-            // Like Pillow, filter only the rows the vertical pass will read.
-            let rows = image.height != height ? vertical.inputRange : 0..<image.height
-            current = horizontalPass(image, rows: rows,
-                                     ResampleCoefficients(inSize: image.width, outSize: width))
-            if image.height == height { return current }
-            return verticalPass(current, rowOffset: rows.lowerBound, vertical)
+        if image.width == width { return verticalPass(image, rowOffset: 0, vertical) }
+        let horizontal = ResampleCoefficients(inSize: image.width, outSize: width)
+        if image.height == height { return horizontalPass(image, rows: 0..<image.height, horizontal) }
+        if verticalFirst(inWidth: image.width, inHeight: image.height, outWidth: width, outHeight: height) {
+            let shortened = verticalPass(image, rowOffset: 0, vertical)
+            return horizontalPass(shortened, rows: 0..<shortened.height, horizontal)
         }
-        return verticalPass(current, rowOffset: 0, vertical)
+        // Like Pillow, filter only the rows the vertical pass will read.
+        let rows = vertical.inputRange
+        return verticalPass(horizontalPass(image, rows: rows, horizontal), rowOffset: rows.lowerBound, vertical)
+    }
+
+    /// Whether Pillow 13 runs the vertical pass before the horizontal one when both are needed:
+    /// when the height shrinks by more than twice as many pixels as the width does (Pillow PR
+    /// #9549). The 8-bit intermediate makes the order visible in the result, so every
+    /// implementation of this resize (CPU or shader) must follow it.
+    public static func verticalFirst(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int) -> Bool {
+        outHeight < inHeight && inHeight - outHeight > 2 * (inWidth - outWidth)
     }
 
     @inline(__always)

@@ -1,0 +1,60 @@
+import Foundation
+import Imaging
+import TestSupport
+import Testing
+
+@Suite struct PillowResizeTests {
+    @Test(arguments: ImageFixtures.resizeCases)
+    func resizedPixelsEqualPillows(_ c: ImageFixtures.ResizeCase) throws {
+        // Start from Pillow's own decoded pixels so only the resize is under test.
+        let source = RGBImage(width: c.image.width, height: c.image.height, pixels: try c.set.bytes(c.image.rgb))
+        let expected = try c.set.bytes(c.target.file)
+        let resized = PillowResize.resize(source, width: c.target.width, height: c.target.height)
+        #expect(resized.width == c.target.width && resized.height == c.target.height)
+        if let m = firstByteMismatch(resized.pixels, expected) {
+            Issue.record("\(c): first mismatch at byte \(m.index) (pixel \(m.index / 3)): expected \(m.expected), got \(m.got)")
+        }
+    }
+
+    @Test(arguments: [(1, 1), (3, 224), (13, 7), (127, 224), (224, 224), (640, 224), (1411, 224), (20, 224), (2, 1)])
+    func coefficientsAreWellFormed(inSize: Int, outSize: Int) {
+        let c = ResampleCoefficients(inSize: inSize, outSize: outSize)
+        #expect(c.inSize == inSize && c.outSize == outSize)
+        #expect(c.starts.count == outSize && c.counts.count == outSize && c.weights.count == outSize * c.taps)
+        #expect(c.taps == Int(c.counts.max() ?? 0))
+        for o in 0..<outSize {
+            let start = Int(c.starts[o]), count = Int(c.counts[o])
+            #expect(start >= 0 && count >= 1 && start + count <= inSize, "output \(o): \(start)+\(count) of \(inSize)")
+            let row = c.weights[(o * c.taps)..<((o + 1) * c.taps)]
+            // Normalised to 1.0 before rounding: each weight rounds by at most 1/2.
+            let sum = row.reduce(0) { $0 + Int($1) }
+            #expect(abs(sum - (1 << 22)) <= (count + 1) / 2, "output \(o): weights sum to \(sum)")
+            #expect(row.dropFirst(count).allSatisfy { $0 == 0 }, "output \(o): padding not zero")
+        }
+    }
+
+    @Test func sameSizeIsACopy() {
+        var generator = SeededGenerator(seed: 7)
+        let pixels = (0..<(13 * 127 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let image = RGBImage(width: 13, height: 127, pixels: pixels)
+        #expect(PillowResize.resize(image, width: 13, height: 127) == image)
+    }
+
+    @Test func resize640x480To224IsFast() throws {
+        var generator = SeededGenerator(seed: 11)
+        let pixels = (0..<(640 * 480 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let image = RGBImage(width: 640, height: 480, pixels: pixels)
+        var best = Double.infinity
+        var checksum = 0
+        for _ in 0..<10 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let out = PillowResize.resize(image, width: 224, height: 224)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            checksum &+= Int(out.pixels[out.pixels.count / 2])
+        }
+        print("PillowResize 640x480 -> 224x224: best of 10 = \(best) ms (checksum \(checksum))")
+        // Generous bound: other builds share the 2 cores. Unloaded it takes about 3 ms; a
+        // per-pixel allocation or a debug-speed loop would still blow through this.
+        #expect(best < 100, "640x480 -> 224x224 took \(best) ms")
+    }
+}
