@@ -1,0 +1,24 @@
+import VulkanRuntime
+
+extension DepthwiseConv {
+    /// Launcher of `depthwise_conv.comp`: KxK depthwise, stride 1 or 2, Keras padding, fused bias and ReLU6.
+    public final class Vulkan: @unchecked Sendable {
+        let pipeline: ComputePipeline
+
+        public init(context: VulkanContext, precision: VulkanPrecision = .fp32) throws {
+            pipeline = try makePipeline(context, "depthwise_conv", precision: precision, bindings: 4, pushWords: 11)
+        }
+
+        /// Records `layer` over a batch of `height × width` inputs.
+        public func record(_ sequence: CommandSequence, layer: ConvLayer, batch: Int, height: Int, width: Int,
+                           input: BufferBinding, weights: BufferBinding, bias: BufferBinding,
+                           output: BufferBinding) throws {
+            let outH = layer.outputSize(inputSize: height), outW = layer.outputSize(inputSize: width)
+            let push = [batch, height, width, outH, outW, layer.inChannels, layer.kernelSize, layer.stride,
+                        layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
+                        layer.relu6 ? 1 : 0].map { UInt32($0) }
+            try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
+                                  groups: flatGrid(total: batch * outH * outW * layer.inChannels, groupSize: 256))
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import CVulkan
+import Foundation
+
+/// How to open a Vulkan context.
+public struct VulkanOptions: Sendable {
+    /// Index into `VulkanContext.devices()`; nil picks the preferred device (discrete, integrated, CPU).
+    public var deviceIndex: Int?
+    /// Enable VK_LAYER_KHRONOS_validation; nil reads env IMGFEAT_VULKAN_VALIDATION (1 = on).
+    public var validation: Bool?
+
+    public init(deviceIndex: Int? = nil, validation: Bool? = nil) {
+        self.deviceIndex = deviceIndex
+        self.validation = validation
+    }
+
+    var validationEnabled: Bool {
+        validation ?? (ProcessInfo.processInfo.environment["IMGFEAT_VULKAN_VALIDATION"] == "1")
+    }
+}
+
+/// A VkDevice; destroyed after every object made from it (they hold it strongly).
+final class VulkanDevice {
+    let handle: VkDevice
+    let instance: VulkanInstance
+
+    init(handle: VkDevice, instance: VulkanInstance) {
+        self.handle = handle
+        self.instance = instance
+    }
+
+    deinit {
+        vkDeviceWaitIdle(handle)
+        vkDestroyDevice(handle, nil)
+    }
+}
+
+/// The manager: one instance, one logical device with one compute queue, and its memory allocator.
+public final class VulkanContext: @unchecked Sendable {
+    /// The chosen device's properties and limits.
+    public let info: DeviceInfo
+    /// Validation messages, when validation is on.
+    public let validationLog: ValidationLog?
+    /// Whether 16-bit storage was enabled on the device (fp16 activations and weights).
+    public let float16StorageEnabled: Bool
+    let device: VulkanDevice
+    let physicalDevice: VkPhysicalDevice
+    let queue: VkQueue
+    let queueFamily: UInt32
+    let allocator: MemoryAllocator
+    private let queueLock = NSLock()
+
+    var handle: VkDevice { device.handle }
+
+    /// Lists the Vulkan physical devices; throws when there is no loader, driver or device.
+    public static func devices() throws -> [DeviceInfo] {
+        let instance = try VulkanInstance(validation: false)
+        let devices = try instance.physicalDevices().enumerated().map { DeviceInfo(index: $0, physicalDevice: $1) }
+        if devices.isEmpty {
+            throw VulkanError(call: "vkEnumeratePhysicalDevices", message: "no Vulkan device found (on Debian install mesa-vulkan-drivers for lavapipe)")
+        }
+        return devices
+    }
+
+    /// The index `VulkanContext(options:)` would pick with no explicit index.
+    public static func preferredIndex(among devices: [DeviceInfo]) -> Int? {
+        devices.filter { $0.computeQueueFamily != nil }
+            .max { ($0.kind.preference, -$0.index) < ($1.kind.preference, -$1.index) }?.index
+    }
+
+    public init(options: VulkanOptions = VulkanOptions()) throws {
+        let instance = try VulkanInstance(validation: options.validationEnabled)
+        let physical = try instance.physicalDevices()
+        let infos = physical.enumerated().map { DeviceInfo(index: $0, physicalDevice: $1) }
+        guard !infos.isEmpty else {
+            throw VulkanError(call: "vkEnumeratePhysicalDevices", message: "no Vulkan device found (on Debian install mesa-vulkan-drivers for lavapipe)")
+        }
+        let index: Int
+        if let requested = options.deviceIndex {
+            guard infos.indices.contains(requested) else {
+                throw VulkanError(call: "VulkanContext", message: "device index \(requested) out of range: \(infos.count) device(s)")
+            }
+            index = requested
+        } else {
+            guard let preferred = Self.preferredIndex(among: infos) else {
+                throw VulkanError(call: "VulkanContext", message: "no Vulkan device has a compute queue")
+            }
+            index = preferred
+        }
+        let info = infos[index]
+        guard let family = info.computeQueueFamily else {
+            throw VulkanError(call: "VulkanContext", message: "device \(index) (\(info.name)) has no compute queue")
+        }
+        guard info.rawAPIVersion >= vulkanVersion(1, 1) else {
+            throw VulkanError(call: "VulkanContext", message: "device \(info.name) supports only Vulkan \(info.apiVersion); 1.1 needed")
+        }
+        let enable16 = info.supports16BitStorage
+        var features11 = VkPhysicalDeviceVulkan11Features()
+        features11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES
+        features11.storageBuffer16BitAccess = VkBool32(enable16 ? VK_TRUE : VK_FALSE)
+        var priority: Float = 1
+        var device: VkDevice?
+        let result = withUnsafePointer(to: &priority) { priorityPointer in
+            var queueInfo = VkDeviceQueueCreateInfo()
+            queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+            queueInfo.queueFamilyIndex = family
+            queueInfo.queueCount = 1
+            queueInfo.pQueuePriorities = priorityPointer
+            return withUnsafePointer(to: &queueInfo) { queuePointer in
+                withUnsafeMutablePointer(to: &features11) { featuresPointer in
+                    var create = VkDeviceCreateInfo()
+                    create.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                    create.queueCreateInfoCount = 1
+                    create.pQueueCreateInfos = queuePointer
+                    // The 1.1 feature struct is only valid on 1.2+ devices.
+                    if info.rawAPIVersion >= vulkanVersion(1, 2) { create.pNext = UnsafeRawPointer(featuresPointer) }
+                    return vkCreateDevice(physical[index], &create, nil, &device)
+                }
+            }
+        }
+        try check(result, "vkCreateDevice")
+        guard let device else { throw VulkanError(call: "vkCreateDevice", message: "returned no device") }
+        let owned = VulkanDevice(handle: device, instance: instance)
+        var queue: VkQueue?
+        vkGetDeviceQueue(device, family, 0, &queue)
+        guard let queue else { throw VulkanError(call: "vkGetDeviceQueue", message: "returned no queue") }
+        self.info = info
+        self.validationLog = instance.validationLog
+        self.float16StorageEnabled = enable16 && info.rawAPIVersion >= vulkanVersion(1, 2)
+        self.device = owned
+        self.physicalDevice = physical[index]
+        self.queue = queue
+        self.queueFamily = family
+        self.allocator = MemoryAllocator(device: owned, physicalDevice: physical[index])
+    }
+
+    /// Number of VkDeviceMemory blocks in use (buffers are sub-allocated inside them).
+    public var memoryBlockCount: Int { allocator.blockCount }
+
+    /// Submits a recorded command buffer; the queue is externally synchronised, hence the lock.
+    func submit(_ commandBuffer: VkCommandBuffer, fence: VkFence) throws {
+        var buffer: VkCommandBuffer? = commandBuffer
+        var submit = VkSubmitInfo()
+        submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
+        submit.commandBufferCount = 1
+        let result = withUnsafePointer(to: &buffer) { pointer in
+            submit.pCommandBuffers = pointer
+            return queueLock.withLock { vkQueueSubmit(queue, 1, &submit, fence) }
+        }
+        try check(result, "vkQueueSubmit")
+    }
+}

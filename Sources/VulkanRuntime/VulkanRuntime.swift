@@ -1,2 +1,0 @@
-/// Namespace for the VulkanRuntime module.
-public enum VulkanRuntimeModule {}

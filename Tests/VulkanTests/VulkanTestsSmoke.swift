@@ -1,6 +1,0 @@
-import Testing
-import VulkanRuntime
-
-@Test func VulkanRuntimeModuleLinks() {
-    #expect(String(describing: VulkanRuntimeModule.self) == "VulkanRuntimeModule")
-}
