@@ -48,6 +48,8 @@ let package = Package(
                           dependencies: ["Pipeline",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
+        // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
+        .executableTarget(name: "imgfeat-bench-cpu", dependencies: ["Model"], path: "bench/imgfeat-bench-cpu"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

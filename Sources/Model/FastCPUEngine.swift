@@ -58,6 +58,32 @@ public final class FastCPUEngine: FeatureEngine {
         }
         return out
     }
+
+    /// Runs `input` like `features`, timing every layer; seconds per layer summed over threads, in order.
+    public func profileLayers(_ input: Tensor) throws -> [(layer: String, seconds: Double)] {
+        try checkInput(input)
+        lock.lock()
+        defer { lock.unlock() }
+        let names = plan.layerNames
+        let profile = FastCPUEngineProfile(layers: names.count, threads: threads)
+        let perImage = input.elementsPerImage, dimension = model.featureDimension
+        let whole = input.batch / threads * threads
+        var out = [Float](repeating: 0, count: input.batch * dimension)
+        input.data.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                guard let src = source.baseAddress, let dst = target.baseAddress else { return }
+                pool.run(tasks: whole) { n, thread in
+                    plan.run(image: src + n * perImage, features: dst + n * dimension,
+                             workspace: workspaces[thread], pool: nil, profile: profile, thread: thread)
+                }
+                for n in whole..<input.batch {
+                    plan.run(image: src + n * perImage, features: dst + n * dimension,
+                             workspace: workspaces[0], pool: pool, profile: profile, thread: 0)
+                }
+            }
+        }
+        return Array(zip(names, profile.totals)).map { (layer: $0.0, seconds: $0.1) }
+    }
 }
 
 /// Activation memory for one image in flight: `x` holds block inputs and outputs, `e` the expansion,

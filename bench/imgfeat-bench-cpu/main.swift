@@ -1,0 +1,70 @@
+// Network-only throughput of the fast CPU engine: images per second on a batch of preprocessed inputs,
+// for bench/cpu_bench.sh. Prints one line per timed run and a final JSON summary line.
+import Foundation
+import Model
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+}
+
+func parseArguments() throws -> [String: String] {
+    var options: [String: String] = [:]
+    var args = CommandLine.arguments.dropFirst()
+    while let key = args.popFirst() {
+        guard key.hasPrefix("--") else { throw BenchError(description: "imgfeat-bench-cpu: unexpected argument \(key)") }
+        if key == "--profile" { options["profile"] = "1"; continue }
+        guard let value = args.popFirst() else { throw BenchError(description: "imgfeat-bench-cpu: \(key) needs a value") }
+        options[String(key.dropFirst(2))] = value
+    }
+    return options
+}
+
+func number<T: LosslessStringConvertible>(_ options: [String: String], _ key: String, _ fallback: T) throws -> T {
+    guard let text = options[key] else { return fallback }
+    guard let value = T(text) else { throw BenchError(description: "imgfeat-bench-cpu: --\(key) \(text) is not a number") }
+    return value
+}
+
+func main() throws {
+    let options = try parseArguments()
+    let alpha: Double = try number(options, "alpha", 1.0)
+    let size: Int = try number(options, "size", 224)
+    let batch: Int = try number(options, "batch", 64)
+    let threads: Int = try number(options, "threads", ProcessInfo.processInfo.activeProcessorCount)
+    let runs: Int = try number(options, "runs", 5)
+    let seed: UInt64 = try number(options, "seed", 1)
+    let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: alpha, inputSize: size), seed: seed)
+    let engine = FastCPUEngine(model: model, threads: threads, maxBatch: batch)
+    var generator = SystemRandomNumberGenerator()
+    let input = Tensor(batch: batch, height: size, width: size, channels: 3,
+                       data: (0..<(batch * size * size * 3)).map { _ in Float.random(in: -1...1, using: &generator) })
+    print("imgfeat fast CPU engine: alpha \(alpha), size \(size), batch \(batch), threads \(engine.threads), "
+          + "kernels \(FastCPUEngineKernels.instructionSet), weights \(model.weightsIdentity)")
+    _ = try engine.features(input)  // warm-up: page in buffers, spin up threads
+    var rates: [Double] = []
+    for run in 1...max(1, runs) {
+        let start = Date()
+        _ = try engine.features(input)
+        let seconds = Date().timeIntervalSince(start)
+        rates.append(Double(batch) / seconds)
+        print(String(format: "run %d: %.3f s, %.1f images/s", run, seconds, Double(batch) / seconds))
+    }
+    let median = rates.sorted()[rates.count / 2]
+    if options["profile"] != nil {
+        let layers = try engine.profileLayers(input)
+        let total = layers.reduce(0) { $0 + $1.seconds }
+        for (layer, seconds) in layers {
+            print(String(format: "  %-28@ %7.1f ms %5.1f%%", layer as NSString, seconds * 1e3, 100 * seconds / total))
+        }
+    }
+    print("{\"engine\": \"imgfeat-cpu\", \"alpha\": \(alpha), \"size\": \(size), \"batch\": \(batch), "
+          + "\"threads\": \(engine.threads), \"images_per_second\": \(String(format: "%.2f", median)), "
+          + "\"runs\": [\(rates.map { String(format: "%.2f", $0) }.joined(separator: ", "))]}")
+}
+
+do {
+    try main()
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+}
