@@ -17,7 +17,31 @@ public enum JPEGDecoder {
         }
         defer { tjDestroy(handle) }
 
-        return try bytes.withUnsafeBufferPointer { source -> RGBImage in
+        var result = try decompress(bytes, handle: handle, name: name, maxPixels: maxPixels)
+        // libjpeg pads a stream that ends early with grey and only warns; Pillow calls it truncated.
+        if let warning = result.warning, warning.contains(prematureEnd) {
+            // A sequential file that lacks only its EOI marker is complete for Pillow (it never
+            // waits for EOI after the last scanline). Supplying the marker tells the two apart:
+            // a file cut inside its scan data still warns. Progressive files need every scan up
+            // to EOI, so Pillow refuses them either way.
+            guard frameIsSequential(bytes) else { throw ImagingError.truncated(name: name) }
+            result = try decompress(bytes + [0xFF, 0xD9], handle: handle, name: name, maxPixels: maxPixels)
+            if result.warning != nil { throw ImagingError.truncated(name: name) }
+        }
+        let pixels = result.isCMYK ? CMYKConversion.pillowRGB(fromInvertedCMYK: result.pixels) : result.pixels
+        return RGBImage(width: result.width, height: result.height, pixels: pixels)
+    }
+
+    private static let prematureEnd = "Premature end of JPEG file"
+
+    private struct Decompressed {
+        var width: Int, height: Int, isCMYK: Bool, pixels: [UInt8], warning: String?
+    }
+
+    /// One TurboJPEG decode with flags 0 (libjpeg defaults, as Pillow uses): RGB, or raw CMYK
+    /// for CMYK/YCCK files, which TurboJPEG cannot convert to RGB.
+    private static func decompress(_ bytes: [UInt8], handle: tjhandle, name: String, maxPixels: Int) throws -> Decompressed {
+        try bytes.withUnsafeBufferPointer { source -> Decompressed in
             guard let base = source.baseAddress else { throw ImagingError.empty(name: name) }
             let size = UInt(source.count)
             var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
@@ -36,7 +60,7 @@ public enum JPEGDecoder {
             let channels = isCMYK ? 4 : 3
             let format = isCMYK ? TJPF_CMYK : TJPF_RGB
             var warning: String?
-            let decoded = try [UInt8](unsafeUninitializedCapacity: w * h * channels) { buffer, count in
+            let pixels = try [UInt8](unsafeUninitializedCapacity: w * h * channels) { buffer, count in
                 let status = tjDecompress2(handle, base, size, buffer.baseAddress, width, 0, height,
                                            Int32(format.rawValue), 0)
                 if status != 0 {
@@ -48,13 +72,29 @@ public enum JPEGDecoder {
                 }
                 count = w * h * channels
             }
-            // libjpeg pads a truncated stream with grey and only warns; Pillow refuses it.
-            if let warning, warning.contains("Premature end of JPEG file") {
-                throw ImagingError.truncated(name: name)
-            }
-            let pixels = isCMYK ? CMYKConversion.pillowRGB(fromInvertedCMYK: decoded) : decoded
-            return RGBImage(width: w, height: h, pixels: pixels)
+            return Decompressed(width: w, height: h, isCMYK: isCMYK, pixels: pixels, warning: warning)
         }
+    }
+
+    /// Whether the first frame header is a sequential (not progressive) one, found by walking
+    /// the marker segments; false when there is none before the first scan.
+    static func frameIsSequential(_ bytes: [UInt8]) -> Bool {
+        var i = 2
+        while i + 1 < bytes.count {
+            guard bytes[i] == 0xFF else { return false }
+            let marker = bytes[i + 1]
+            if marker == 0xFF { i += 1; continue }  // fill byte
+            if marker == 0x01 || (0xD0...0xD8).contains(marker) { i += 2; continue }  // no length
+            switch marker {
+            case 0xC2, 0xC6, 0xCA, 0xCE: return false  // progressive SOFs
+            case 0xC0...0xCF where marker != 0xC4 && marker != 0xC8 && marker != 0xCC: return true
+            case 0xDA, 0xD9: return false  // a scan or the end before any frame header
+            default:
+                guard i + 3 < bytes.count else { return false }
+                i += 2 + (Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]))
+            }
+        }
+        return false
     }
 
     private static func errorText(_ handle: tjhandle) -> String {
@@ -64,7 +104,7 @@ public enum JPEGDecoder {
 
     private static func failure(_ handle: tjhandle, name: String) -> ImagingError {
         let message = errorText(handle)
-        if message.contains("Premature end of JPEG file") { return .truncated(name: name) }
+        if message.contains(prematureEnd) { return .truncated(name: name) }
         return .decodeFailed(name: name, message: message)
     }
 
