@@ -1,0 +1,58 @@
+import ArgumentParser
+import Pipeline
+import Storage
+
+extension DeviceChoice: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
+
+/// The options every featurizing command shares.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "auto | vulkan | cpu | reference. auto takes a GPU through Vulkan when there is one, else the fast CPU path.")
+    var device: DeviceChoice = .auto
+    @Option(help: "Vulkan device index (see `imgfeat devices`).")
+    var deviceIndex: Int?
+    @Option(help: "imagenet, a Keras .h5 file, or random:SEED (smoke tests and benchmarks).")
+    var weights: String = "imagenet"
+    @Option(help: "Width multiplier (default: what the weights imply; 1.0).")
+    var alpha: Double?
+    @Option(help: "Square input size (default: what the weights imply; 224).")
+    var size: Int?
+    @Option(help: "Images per engine call.")
+    var batch: Int = 64
+    @Option(help: "Threads for decoding and the CPU engines (default: one per core).")
+    var threads: Int?
+    @Option(help: "fp32 | fp16 (Vulkan storage precision).")
+    var precision: Precision = .fp32
+    @Option(help: "S3-compatible endpoint URL.")
+    var endpointUrl: String?
+
+    func apply(to options: inout RunOptions) {
+        options.device = device
+        options.deviceIndex = deviceIndex
+        options.weights = weights
+        options.alpha = alpha
+        options.inputSize = size
+        options.batch = batch
+        options.threads = threads
+        options.precision = precision
+    }
+}
+
+/// Options of the long-running featurization commands.
+struct RunControlOptions: ParsableArguments {
+    @Option(help: "Take a deterministic share I/N of the listing (0 <= I < N).")
+    var shard: String?
+    @Option(help: "Stop (non-zero exit) once more than N inputs were unusable.")
+    var maxErrors: Int?
+    @Option(help: "Images per Parquet part, the unit of resume.")
+    var partRows: Int = 1024
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
+    func apply(to options: inout RunOptions) throws {
+        if let shard { options.shard = try Shard(parsing: shard) }
+        options.maxErrors = maxErrors
+        options.partRows = max(1, partRows)
+        options.quiet = quiet
+    }
+}

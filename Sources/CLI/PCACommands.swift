@@ -1,0 +1,45 @@
+import ArgumentParser
+import Pipeline
+
+struct PCA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pca", abstract: "Fit a PCA on features, or project features with a fitted one.",
+        subcommands: [Fit.self, Transform.self])
+
+    struct Fit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a PCA on Parquet features (files or folders) and/or PCA statistics files of shards.")
+
+        @Argument(help: "Parquet feature files or folders, or *.bin statistics files written by featurize/run.")
+        var features: [String]
+        @Option(help: "Number of principal components.")
+        var k: Int = 50
+        @Option(help: "Where to write the model (JSON).")
+        var model: String
+        @Flag(help: "Project centred vectors (scikit-learn) instead of raw ones (Spark ML).")
+        var center = false
+
+        func run() throws {
+            let fitted = try reportingFailure {
+                try Commands.pcaFit(inputs: features, options: PCAOptions(k: k, center: center), modelPath: model, quiet: false)
+            }
+            print("model: \(model) (k = \(fitted.k), n = \(fitted.count), d = \(fitted.dimension))")
+        }
+    }
+
+    struct Transform: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Project Parquet features with a fitted PCA model.")
+
+        @Argument(help: "A Parquet feature file or folder of parts.")
+        var features: String
+        @Option(help: "The model written by `imgfeat pca fit`.")
+        var model: String
+        @Option(help: "Output folder.")
+        var output: String
+
+        func run() throws {
+            let rows = try reportingFailure { try Commands.pcaTransform(features: features, modelPath: model, output: output) }
+            print("\(rows) rows projected into \(output)")
+        }
+    }
+}

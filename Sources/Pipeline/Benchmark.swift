@@ -1,0 +1,78 @@
+import Foundation
+import Imaging
+import Model
+import Storage
+
+/// `imgfeat bench`: decode and preprocessing throughput on all cores, network throughput of each
+/// available engine (median of several runs), and how far each fast engine is from the reference.
+public struct Benchmark {
+    var options: RunOptions
+    var limit: Int
+    var repeats: Int
+
+    public init(options: RunOptions, limit: Int, repeats: Int) {
+        self.options = options
+        self.limit = limit
+        self.repeats = repeats
+    }
+
+    public func run() throws -> String {
+        let items = Array(try Listing.items(of: try InputSource(parsing: options.input)).prefix(max(1, limit)))
+        guard !items.isEmpty else { throw PipelineError("\(options.input): no *.jpg or *.jpeg images found") }
+        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize)
+        let size = model.config.inputSize
+        var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads"]
+
+        // Decode + resize, all cores.
+        let decoder = DecodeStage(inputSize: size, keepPixels: false, maxPixels: JPEGDecoder.defaultMaxPixels,
+                                  threads: options.resolvedThreads)
+        let decodeTimes = (0..<max(1, repeats)).map { _ in decoder.prepare(part: 0, items: items, endsPart: true).decodeSeconds }
+        let batch = decoder.prepare(part: 0, items: items, endsPart: true)
+        guard !batch.items.isEmpty else { throw PipelineError("\(options.input): none of the images decoded") }
+        lines.append(String(format: "decode + resize + scale: %.1f img/s (median of %d)", Double(items.count) / median(decodeTimes), decodeTimes.count))
+
+        let n = min(batch.items.count, max(1, options.batch))
+        let input = Tensor(batch: n, height: size, width: size, channels: 3,
+                           data: Array(batch.tensorData.prefix(n * size * size * 3)))
+        // The reference is slow: measure it on a few images only, once.
+        let referenceCount = min(n, 4)
+        let referenceInput = Tensor(batch: referenceCount, height: size, width: size, channels: 3,
+                                    data: Array(input.data.prefix(referenceCount * size * size * 3)))
+        let referenceStart = Date()
+        let reference = try ReferenceEngine(model: model).features(referenceInput)
+        let referenceSeconds = Date().timeIntervalSince(referenceStart)
+        lines.append("network, batch \(n):")
+        lines.append(String(format: "  %-28@ %10.1f img/s   (%d images, 1 run)", "reference" as NSString,
+                            Double(referenceCount) / referenceSeconds, referenceCount))
+
+        for device in [DeviceChoice.cpu, .vulkan] {
+            var engineOptions = options
+            engineOptions.device = device
+            let engine: DeviceStage
+            do {
+                engine = try EngineFactory.make(options: engineOptions, model: model)
+            } catch {
+                lines.append("  \(device.rawValue): not available (\(error))")
+                continue
+            }
+            _ = try engine.engine.features(input)  // warm-up: pipelines, caches, thread pool
+            var times: [Double] = []
+            for _ in 0..<max(1, repeats) {
+                let start = Date()
+                _ = try engine.engine.features(input)
+                times.append(Date().timeIntervalSince(start))
+            }
+            let got = try engine.engine.features(referenceInput)
+            let scale = reference.map { abs($0) }.max() ?? 1
+            let worst = zip(got, reference).map { abs($0 - $1) }.max() ?? 0
+            lines.append(String(format: "  %-28@ %10.1f img/s   (median of %d; max |diff| vs reference %.2e relative)",
+                                engine.name as NSString, Double(n) / median(times), times.count, Double(worst / max(scale, 1e-30))))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+}

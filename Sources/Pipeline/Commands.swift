@@ -1,0 +1,156 @@
+import Foundation
+import Imaging
+import Model
+import Parquet
+import Storage
+
+/// The commands of the `imgfeat` tool as library calls: the CLI parses, calls these, and prints.
+public enum Commands {
+    /// `imgfeat run`: featurize INPUT, fit the PCA from the statistics gathered on the way, project,
+    /// write everything under OUT, `_SUCCESS` last.
+    public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
+        let layout = OutputLayout.forRun(URL(fileURLWithPath: options.output))
+        if let done = try completedSummary(layout) { return done }
+        let outcome = try Featurizer(options: options, layout: layout).run()
+        let featuresOutput = try featureOutput(outcome)
+        try featuresOutput.commit()
+        try writeErrors(outcome.errors, to: layout.errors)
+        try outcome.statistics.save(to: layout.statistics)
+
+        let pcaStart = Date()
+        let stage = PCAStage(options: pca, quiet: options.quiet)
+        let model = try stage.fit(outcome.statistics, modelURL: layout.pcaModel)
+        try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
+                            directory: layout.pcaDirectory, metadata: featuresOutput.metadata,
+                            plots: (layout.screePlot, layout.scatterPlot))
+        var summary = makeSummary("run", options, outcome)
+        summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
+        summary.secondsPerStage.total += summary.secondsPerStage.pca
+        summary.pcaK = model.k
+        summary.pcaExplainedVarianceTotal = model.explainedVariance.reduce(0, +)
+        try finish(summary, layout)
+        return summary
+    }
+
+    /// `imgfeat featurize`: the feature parts only, plus the errors and the PCA statistics of this
+    /// shard behind `_` names (for `imgfeat pca fit` to merge), `_SUCCESS` last.
+    public static func featurize(_ options: RunOptions) throws -> RunSummary {
+        let layout = OutputLayout.forFeaturize(URL(fileURLWithPath: options.output))
+        if let done = try completedSummary(layout) { return done }
+        let outcome = try Featurizer(options: options, layout: layout).run()
+        _ = try featureOutput(outcome)
+        try writeErrors(outcome.errors, to: layout.errors)
+        try outcome.statistics.save(to: layout.statistics)
+        let summary = makeSummary("featurize", options, outcome)
+        try finish(summary, layout)
+        return summary
+    }
+
+    /// `imgfeat pca fit`: merges the statistics of Parquet feature tables and/or statistics files
+    /// (`*.bin` written by featurize/run), fits, saves MODEL.json, prints the explained variance.
+    public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool) throws -> PCAModel {
+        guard !inputs.isEmpty else { throw PipelineError("pca fit: no FEATURES given") }
+        var merged: PCAStatistics?
+        for input in inputs {
+            let statistics = try statisticsOf(input)
+            if merged == nil { merged = statistics } else {
+                do { try merged?.merge(statistics) } catch {
+                    throw PipelineError("\(input): cannot merge with the inputs before it (\(error))")
+                }
+            }
+        }
+        guard let merged else { throw PipelineError("pca fit: no statistics") }
+        return try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelPath))
+    }
+
+    /// `imgfeat pca transform`: projects a feature table with a saved model into a folder of parts.
+    public static func pcaTransform(features: String, modelPath: String, output: String) throws -> Int {
+        let model = try PCAModel.load(from: URL(fileURLWithPath: modelPath))
+        let directory = URL(fileURLWithPath: output)
+        return try PCAStage(options: PCAOptions(k: model.k, center: model.center), quiet: true)
+            .transform(features: try FeatureTable(path: features), model: model, directory: directory,
+                       metadata: ["imgfeat.version": OutputMetadata.version],
+                       plots: (directory.appendingPathComponent("_pca-scree.svg"),
+                               directory.appendingPathComponent("_pca-scatter.svg")))
+    }
+
+    /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM in
+    /// `output`; returns the files written. Stops at the first image that cannot be used.
+    public static func preprocess(images: [String], output: String, size: Int) throws -> [String] {
+        let directory = URL(fileURLWithPath: output)
+        try createDirectory(directory)
+        var written: [String] = []
+        for path in images {
+            let bytes = try Storage.ObjectReader.read(path)
+            let image = try JPEGDecoder.decode(bytes, name: path)
+            let resized = PillowResize.resize(image, width: size, height: size)
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".ppm"
+            let url = directory.appendingPathComponent(name)
+            try writeAtomically(Data(PPM.encode(resized)), to: url)
+            written.append(url.path)
+        }
+        return written
+    }
+
+    // MARK: - pieces
+
+    private static func statisticsOf(_ input: String) throws -> PCAStatistics {
+        if input.lowercased().hasSuffix(".bin") {
+            return try PCAStatistics.load(from: URL(fileURLWithPath: input))
+        }
+        var statistics: PCAStatistics?
+        try FeatureTable(path: input).forEachChunk { chunk in
+            if statistics == nil { statistics = try PCAStatistics(dimension: chunk.dimension) }
+            guard statistics?.dimension == chunk.dimension else {
+                throw PipelineError("\(chunk.file.path): features are \(chunk.dimension)-dimensional, earlier rows \(statistics?.dimension ?? 0)")
+            }
+            try statistics?.add(rows: chunk.vectors, count: chunk.count)
+        }
+        guard let statistics else { throw PipelineError("\(input): no feature rows") }
+        return statistics
+    }
+
+    private static func featureOutput(_ outcome: FeaturizeOutcome) throws -> PartitionedOutput {
+        let manifest = try RunManifest.load(outcome.layout)
+        return try PartitionedOutput(directory: outcome.layout.featuresDirectory, schema: .features, compression: .snappy,
+                                     metadata: OutputMetadata.features(model: outcome.model, engine: outcome.deviceName),
+                                     runID: manifest?.runID ?? UUID().uuidString.lowercased())
+    }
+
+    private static func writeErrors(_ errors: [ErrorRow], to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
+                                       metadata: ["imgfeat.version": OutputMetadata.version])
+        try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
+        try writer.close()
+        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+        try FileManager.default.moveItem(at: temporary, to: url)
+    }
+
+    private static func makeSummary(_ command: String, _ options: RunOptions, _ outcome: FeaturizeOutcome) -> RunSummary {
+        var byStage: [String: Int] = [:]
+        for error in outcome.errors { byStage[error.stage, default: 0] += 1 }
+        let processed = Double(outcome.featurized + outcome.errors.count)
+        return RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
+                          deviceChoice: outcome.deviceChoice, weights: outcome.model.weightsIdentity,
+                          alpha: outcome.model.config.alpha, inputSize: outcome.model.config.inputSize,
+                          shard: options.shard.description, listed: outcome.listed, featurized: outcome.featurized,
+                          errors: outcome.errors.count, errorsByStage: byStage, partsWritten: outcome.partsWritten,
+                          partsResumed: outcome.partsResumed, secondsPerStage: outcome.times,
+                          imagesPerSecond: processed / max(outcome.times.total, 1e-9))
+    }
+
+    private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
+        try writeAtomically(try JSONEncoder.pretty.encode(summary), to: layout.summary)
+        try writeAtomically(Data(), to: layout.success)
+    }
+
+    /// The saved summary of a run that already finished in `layout`, so rerunning it does nothing.
+    private static func completedSummary(_ layout: OutputLayout) throws -> RunSummary? {
+        guard FileManager.default.fileExists(atPath: layout.success.path),
+              let data = try? Data(contentsOf: layout.summary),
+              var summary = try? JSONDecoder().decode(RunSummary.self, from: data) else { return nil }
+        summary.alreadyComplete = true
+        return summary
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Imaging
+import Storage
+
+/// One batch ready for the device: the images that decoded, in listing order, and the ones that did not.
+struct PreparedBatch: @unchecked Sendable {
+    var part: Int
+    var items: [InputItem]
+    /// Preprocessed model input, N×S×S×3, for the CPU engines.
+    var tensorData: [Float]
+    /// Decoded pixels for engines that resize on the device.
+    var images: [RGBImage]
+    var errors: [ErrorRow]
+    /// Whether this batch closes its part, so the part can be committed after it.
+    var endsPart: Bool
+    var decodeSeconds: Double
+}
+
+/// Reads and decodes the inputs of each pending part on a thread pool, one batch at a time, and feeds
+/// the device stage through a bounded queue so that decoding overlaps inference.
+struct DecodeStage {
+    var inputSize: Int
+    var keepPixels: Bool
+    var maxPixels: Int
+    var threads: Int
+
+    /// Reads, decodes and preprocesses `items`, all cores at once.
+    func prepare(part: Int, items: [InputItem], endsPart: Bool) -> PreparedBatch {
+        let start = Date()
+        let pixelsPerImage = inputSize * inputSize * 3
+        var outcomes = [DecodeOutcome?](repeating: nil, count: items.count)
+        var inputs = [[Float]?](repeating: nil, count: items.count)
+        let size = inputSize, keep = keepPixels, limit = maxPixels
+        outcomes.withUnsafeMutableBufferPointer { results in
+            inputs.withUnsafeMutableBufferPointer { floats in
+                let results = UnsafeSendable(results), floats = UnsafeSendable(floats)
+                DispatchQueue.concurrentPerform(iterations: items.count) { i in
+                    let item = items[i]
+                    do {
+                        let bytes: [UInt8]
+                        do {
+                            bytes = try ObjectReader.read(item.path)
+                        } catch {
+                            results.value[i] = .failed(ErrorRow(path: item.path, stage: "read", message: "\(error)"))
+                            return
+                        }
+                        let image = try JPEGDecoder.decode(bytes, name: item.path, maxPixels: limit)
+                        if keep {
+                            results.value[i] = .decoded(image)
+                        } else {
+                            floats.value[i] = ModelInput.preprocess(image, size: size)
+                            results.value[i] = .decoded(nil)
+                        }
+                    } catch {
+                        results.value[i] = .failed(ErrorRow(path: item.path, stage: "decode", message: "\(error)"))
+                    }
+                }
+            }
+        }
+        var batch = PreparedBatch(part: part, items: [], tensorData: [], images: [], errors: [],
+                                  endsPart: endsPart, decodeSeconds: 0)
+        if !keepPixels { batch.tensorData.reserveCapacity(items.count * pixelsPerImage) }
+        for (i, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .decoded(let image)?:
+                batch.items.append(items[i])
+                if keepPixels, let image { batch.images.append(image) } else { batch.tensorData += inputs[i] ?? [] }
+            case .failed(let row)?:
+                batch.errors.append(row)
+            case nil:
+                batch.errors.append(ErrorRow(path: items[i].path, stage: "decode", message: "not processed"))
+            }
+        }
+        batch.decodeSeconds = Date().timeIntervalSince(start)
+        return batch
+    }
+}
+
+/// What became of one input: its pixels (nil once turned into model input), or why it failed.
+enum DecodeOutcome {
+    case decoded(RGBImage?)
+    case failed(ErrorRow)
+}
+
+/// Lets a buffer pointer cross into `concurrentPerform`, whose iterations write disjoint elements.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Imaging
+import Model
+import Parquet
+import Storage
+
+/// Seconds spent in each stage of a run (decode is summed over batches, not threads).
+public struct StageTimes: Codable, Sendable {
+    public var listing = 0.0
+    public var decode = 0.0
+    public var device = 0.0
+    public var write = 0.0
+    public var resumeScan = 0.0
+    public var pca = 0.0
+    public var total = 0.0
+}
+
+/// What the featurization stage produced.
+public struct FeaturizeOutcome: Sendable {
+    public var layout: OutputLayout
+    public var model: FoldedMobileNetV2
+    public var deviceName: String
+    /// What `--device auto` chose and why.
+    public var deviceChoice: String?
+    /// Images listed for this shard.
+    public var listed: Int
+    /// Rows in the feature parts, committed parts of an earlier attempt included.
+    public var featurized: Int
+    public var errors: [ErrorRow]
+    /// Parts written by this process (the rest were already committed).
+    public var partsWritten: Int
+    public var partsResumed: Int
+    public var statistics: PCAStatistics
+    public var times: StageTimes
+}
+
+/// The streaming featurization: list, decode on a thread pool, run the engine batch by batch, commit
+/// one Parquet part per `partRows` inputs, and gather the PCA statistics on the way.
+struct Featurizer {
+    var options: RunOptions
+    var layout: OutputLayout
+
+    func run() throws -> FeaturizeOutcome {
+        let started = Date()
+        var times = StageTimes()
+        let source = try InputSource(parsing: options.input)
+        let items = try Listing.items(of: source).filter { options.shard.owns($0.path) }
+        times.listing = Date().timeIntervalSince(started)
+        guard !items.isEmpty else {
+            throw PipelineError("\(options.input): no *.jpg or *.jpeg images found"
+                                + (options.shard.count > 1 ? " for shard \(options.shard)" : ""))
+        }
+
+        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize)
+        let engine = try EngineFactory.make(options: options, model: model)
+        if let note = engine.choiceNote, !options.quiet { FileHandle.standardError.write(Data("device: \(note)\n".utf8)) }
+        let metadata = OutputMetadata.features(model: model, engine: engine.name)
+
+        try createDirectory(layout.state)
+        var manifest = RunManifest(input: options.input, shard: options.shard.description, partRows: options.partRows,
+                                   itemCount: items.count, listingDigest: RunManifest.digest(of: items),
+                                   weights: model.weightsIdentity, alpha: model.config.alpha,
+                                   inputSize: model.config.inputSize, runID: UUID().uuidString.lowercased())
+        if let previous = try RunManifest.load(layout) {
+            try previous.checkResumable(as: manifest, in: layout)
+            manifest.runID = previous.runID
+        } else {
+            try writeAtomically(try JSONEncoder.pretty.encode(manifest), to: layout.manifest)
+        }
+        let output = try PartitionedOutput(directory: layout.featuresDirectory, schema: .features,
+                                           compression: .snappy, metadata: metadata, runID: manifest.runID)
+
+        let partCount = (items.count + options.partRows - 1) / options.partRows
+        let committed = Set(output.existingPartIndices()).filter { $0 < partCount }
+        let pending = (0..<partCount).filter { !committed.contains($0) }
+
+        // Statistics and errors of parts an interrupted attempt committed are read back from disk.
+        let resumeStart = Date()
+        var statistics = try PCAStatistics(dimension: model.featureDimension)
+        var errors: [ErrorRow] = []
+        var featurized = 0
+        for index in committed.sorted() {
+            let part = try CommittedPart.read(index: index, dimension: model.featureDimension, output: output, layout: layout)
+            try statistics.merge(part.statistics)
+            errors += part.errors
+            featurized += part.statistics.count
+        }
+        times.resumeScan = Date().timeIntervalSince(resumeStart)
+
+        let progress = ProgressReporter(total: items.count, quiet: options.quiet,
+                                        alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
+        let decoder = DecodeStage(inputSize: model.config.inputSize, keepPixels: engine.takesPixels,
+                                  maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels,
+                                  threads: options.resolvedThreads)
+        let queue = BoundedQueue<PreparedBatch>(capacity: 3)
+        let producerDone = DispatchSemaphore(value: 0)
+        let decodeTime = LockedValue(0.0)
+        let batchSize = max(1, options.batch)
+        let partRows = options.partRows
+        Thread.detachNewThread {
+            defer { queue.close(); producerDone.signal() }
+            for index in pending {
+                let range = partRange(index, items.count, partRows: partRows)
+                var start = range.lowerBound
+                repeat {
+                    let end = min(start + batchSize, range.upperBound)
+                    let batch = decoder.prepare(part: index, items: Array(items[start..<end]), endsPart: end == range.upperBound)
+                    decodeTime.update { $0 += batch.decodeSeconds }
+                    guard queue.push(batch) else { return }
+                    start = end
+                } while start < range.upperBound
+            }
+        }
+        defer {
+            queue.close()
+            producerDone.wait()
+        }
+
+        var partsWritten = 0
+        var rows = PartAccumulator()
+        while let batch = queue.pop() {
+            let deviceStart = Date()
+            if !batch.items.isEmpty {
+                let features = try engine.features(of: batch)
+                try statistics.add(rows: features, count: batch.items.count)
+                rows.append(batch.items, features)
+            }
+            times.device += Date().timeIntervalSince(deviceStart)
+            rows.errors += batch.errors
+            progress.advance(images: batch.items.count + batch.errors.count, failed: batch.errors.count)
+
+            if batch.endsPart {
+                let writeStart = Date()
+                try writeAtomically(try JSONEncoder.pretty.encode(rows.errors), to: layout.partErrors(batch.part))
+                try output.writePart(index: batch.part, rows: FeatureRows(paths: rows.paths, labels: rows.labels,
+                                                                         values: rows.values,
+                                                                         dimension: model.featureDimension))
+                times.write += Date().timeIntervalSince(writeStart)
+                featurized += rows.paths.count
+                errors += rows.errors
+                partsWritten += 1
+                rows = PartAccumulator()
+                if let limit = options.maxErrors, errors.count > limit {
+                    progress.finish()
+                    throw PipelineError("stopped after \(errors.count) unusable inputs (more than --max-errors \(limit)); the first: \(errors[0].path): \(errors[0].message)")
+                }
+            }
+        }
+        progress.finish()
+        times.decode = decodeTime.value
+        times.total = Date().timeIntervalSince(started)
+        return FeaturizeOutcome(layout: layout, model: model, deviceName: engine.name, deviceChoice: engine.choiceNote,
+                                listed: items.count,
+                                featurized: featurized, errors: errors, partsWritten: partsWritten,
+                                partsResumed: committed.count, statistics: statistics, times: times)
+    }
+}
+
+/// The inputs of part `index` in the sorted listing.
+func partRange(_ index: Int, _ count: Int, partRows: Int) -> Range<Int> {
+    let start = min(index * partRows, count)
+    return start..<min(start + partRows, count)
+}
+
+/// Rows of the part being filled.
+struct PartAccumulator {
+    var paths: [String] = []
+    var labels: [String] = []
+    var values: [Float] = []
+    var errors: [ErrorRow] = []
+
+    mutating func append(_ items: [InputItem], _ features: [Float]) {
+        paths += items.map(\.path)
+        labels += items.map(\.label)
+        values += features
+    }
+}
+
+func createDirectory(_ url: URL) throws {
+    do {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    } catch {
+        throw PipelineError("\(url.path): cannot create folder (\(error.localizedDescription))")
+    }
+}
+
+/// A value shared between threads behind a lock.
+final class LockedValue<T>: @unchecked Sendable {
+    private var stored: T
+    private let lock = NSLock()
+    init(_ value: T) { stored = value }
+    var value: T { lock.lock(); defer { lock.unlock() }; return stored }
+    func update(_ body: (inout T) -> Void) { lock.lock(); body(&stored); lock.unlock() }
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Where each file of a run goes. `imgfeat run` puts features under `features/`; `imgfeat featurize`
+/// writes the parts at the top and keeps its side files behind `_` names, which Spark ignores.
+public struct OutputLayout: Sendable {
+    public let root: URL
+    public let featuresDirectory: URL
+    public let pcaDirectory: URL
+    public let pcaModel: URL
+    public let errors: URL
+    public let statistics: URL
+    public let summary: URL
+    public let screePlot: URL
+    public let scatterPlot: URL
+    public let success: URL
+    /// Run state for resuming: the manifest and the errors of each committed part.
+    public let state: URL
+
+    public static func forRun(_ root: URL) -> OutputLayout {
+        OutputLayout(root: root, features: root.appendingPathComponent("features"),
+                     errors: "errors.parquet", statistics: "pca-statistics.bin", summary: "summary.json")
+    }
+
+    public static func forFeaturize(_ root: URL) -> OutputLayout {
+        OutputLayout(root: root, features: root,
+                     errors: "_errors.parquet", statistics: "_pca-statistics.bin", summary: "_summary.json")
+    }
+
+    private init(root: URL, features: URL, errors: String, statistics: String, summary: String) {
+        self.root = root
+        featuresDirectory = features
+        pcaDirectory = root.appendingPathComponent("pca")
+        pcaModel = root.appendingPathComponent("pca-model.json")
+        self.errors = root.appendingPathComponent(errors)
+        self.statistics = root.appendingPathComponent(statistics)
+        self.summary = root.appendingPathComponent(summary)
+        screePlot = root.appendingPathComponent("pca-scree.svg")
+        scatterPlot = root.appendingPathComponent("pca-scatter.svg")
+        success = root.appendingPathComponent("_SUCCESS")
+        state = root.appendingPathComponent("_imgfeat")
+    }
+
+    /// The errors side file of part `index`, written before the part itself is renamed into place.
+    public func partErrors(_ index: Int) -> URL {
+        state.appendingPathComponent(String(format: "errors-%05d.json", index))
+    }
+
+    public var manifest: URL { state.appendingPathComponent("run.json") }
+}
+
+/// Writes `data` to `url` through a temporary file and a rename, so a crash never leaves a half file.
+func writeAtomically(_ data: Data, to url: URL) throws {
+    let temporary = url.deletingLastPathComponent()
+        .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+    do {
+        try data.write(to: temporary)
+        if FileManager.default.fileExists(atPath: url.path) {
+            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        } else {
+            try FileManager.default.moveItem(at: temporary, to: url)
+        }
+    } catch {
+        try? FileManager.default.removeItem(at: temporary)
+        throw PipelineError("\(url.path): cannot write (\(error.localizedDescription))")
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Model
+import Parquet
+
+/// Fits the PCA from gathered statistics, projects every feature row, and writes the model, the
+/// projected table and the plots. Each file appears under its final name only once complete.
+struct PCAStage {
+    var options: PCAOptions
+    var quiet: Bool
+
+    /// Fits and saves the model; prints the explained variance as the notebook does.
+    func fit(_ statistics: PCAStatistics, modelURL: URL) throws -> PCAModel {
+        let model = try PCAModel.fit(statistics, k: options.k, center: options.center)
+        try model.save(to: modelURL)
+        if !quiet { print(PCAReport.explainedVarianceText(model.explainedVariance)) }
+        return model
+    }
+
+    /// Projects the feature table into `directory` (replaced whole: written beside it, then renamed).
+    /// Returns the number of rows written.
+    @discardableResult
+    func transform(features: FeatureTable, model: PCAModel, directory: URL, metadata: [String: String],
+                   plots: (scree: URL, scatter: URL)?) throws -> Int {
+        let parent = directory.deletingLastPathComponent()
+        try createDirectory(parent)
+        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).\(UUID().uuidString).tmp")
+        let output = try PartitionedOutput(directory: staging, schema: .pca, compression: .snappy,
+                                           metadata: OutputMetadata.pca(model, features: metadata))
+        var rows = 0
+        var scatter = ScatterSample(limit: 20_000)
+        var partIndex = 0
+        var pending = PCARows(paths: [], labels: [], values: [], dimension: model.k)
+        // One output part per input file, so part numbers line up with the feature parts.
+        var currentFile: URL?
+        func flush() throws {
+            guard currentFile != nil else { return }
+            try output.writePart(index: partIndex, rows: pending)
+            partIndex += 1
+            pending = PCARows(paths: [], labels: [], values: [], dimension: model.k)
+        }
+        try features.forEachChunk { chunk in
+            guard chunk.dimension == model.dimension else {
+                throw PipelineError("\(chunk.file.path): features are \(chunk.dimension)-dimensional but the PCA model expects \(model.dimension)")
+            }
+            if chunk.file != currentFile {
+                try flush()
+                currentFile = chunk.file
+            }
+            let projected = try model.transform(rows: chunk.vectors, count: chunk.count)
+            pending.paths += chunk.paths
+            pending.labels += chunk.labels
+            pending.values += projected
+            scatter.add(projected, k: model.k, labels: chunk.labels)
+            rows += chunk.count
+        }
+        try flush()
+        try output.commit()
+        if FileManager.default.fileExists(atPath: directory.path) {
+            try FileManager.default.removeItem(at: directory)
+        }
+        do {
+            try FileManager.default.moveItem(at: staging, to: directory)
+        } catch {
+            throw PipelineError("\(directory.path): cannot move the PCA output into place (\(error.localizedDescription))")
+        }
+        if let plots {
+            try PCAPlots.write(PCAPlots.screeSVG(explainedVariance: model.explainedVariance), to: plots.scree)
+            if model.k >= 2 {
+                try PCAPlots.write(PCAPlots.scatterSVG(projections: scatter.points, stride: 2, labels: scatter.labels),
+                                   to: plots.scatter)
+            }
+        }
+        return rows
+    }
+}
+
+/// An evenly spread, bounded sample of the first two coordinates for the scatter plot.
+struct ScatterSample {
+    let limit: Int
+    var points: [Double] = []
+    var labels: [String] = []
+    private var seen = 0
+    private var step = 1
+
+    init(limit: Int) { self.limit = limit }
+
+    mutating func add(_ projected: [Double], k: Int, labels rowLabels: [String]) {
+        guard k >= 2 else { return }
+        for row in 0..<rowLabels.count {
+            defer { seen += 1 }
+            guard seen % step == 0 else { continue }
+            points += [projected[row * k], projected[row * k + 1]]
+            labels.append(rowLabels[row])
+            if labels.count >= limit {
+                // Keep every other point and halve the rate, so the sample stays spread over the table.
+                labels = stride(from: 0, to: labels.count, by: 2).map { labels[$0] }
+                points = stride(from: 0, to: points.count / 2, by: 2).flatMap { [points[2 * $0], points[2 * $0 + 1]] }
+                step *= 2
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Storage
+
+/// Which engine computes the features (`--device`).
+public enum DeviceChoice: String, Sendable, CaseIterable {
+    /// A discrete or integrated GPU through Vulkan when there is one, else the fast CPU path.
+    case auto
+    /// The best Vulkan device, a CPU driver such as lavapipe included.
+    case vulkan
+    /// The fast CPU engine.
+    case cpu
+    /// The plain reference engine that the fast paths are tested against.
+    case reference
+}
+
+/// Storage precision of the Vulkan engine (`--precision`).
+public enum Precision: String, Sendable, CaseIterable {
+    case fp32, fp16
+}
+
+/// Everything that shapes a featurization run; the command line fills it in.
+public struct RunOptions: Sendable {
+    /// INPUT as given: a folder, `@FILE`, or `s3://bucket/prefix`.
+    public var input: String
+    /// The output folder.
+    public var output: String
+    public var device: DeviceChoice = .auto
+    public var deviceIndex: Int?
+    /// `imagenet`, a path to a Keras `.h5` file, or `random:SEED`.
+    public var weights: String = "imagenet"
+    public var alpha: Double?
+    public var inputSize: Int?
+    /// Images per engine call.
+    public var batch: Int = 64
+    /// Engine and decode threads; nil means one per core.
+    public var threads: Int?
+    public var precision: Precision = .fp32
+    /// Images per Parquet part: the unit of atomic commit and of resume.
+    public var partRows: Int = 1024
+    public var shard: Shard = .whole
+    /// Stop the run (non-zero exit) once more inputs than this have failed; nil = never.
+    public var maxErrors: Int?
+    public var quiet: Bool = false
+    /// Largest decoded image, in pixels, before an input is refused.
+    public var maxPixels: Int?
+
+    public init(input: String, output: String) {
+        self.input = input
+        self.output = output
+    }
+
+    /// Threads to use: the explicit count, else the active cores.
+    public var resolvedThreads: Int { max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+/// Options of the PCA step of `imgfeat run` and of `imgfeat pca fit`.
+public struct PCAOptions: Sendable {
+    public var k: Int = 50
+    /// Project the centred vector (scikit-learn) instead of the raw one (Spark ML).
+    public var center: Bool = false
+
+    public init(k: Int = 50, center: Bool = false) {
+        self.k = k
+        self.center = center
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// The final account of a command, printed and saved as JSON in the output folder.
+public struct RunSummary: Codable, Sendable {
+    public var command: String
+    public var input: String
+    public var output: String
+    public var device: String
+    public var deviceChoice: String?
+    public var weights: String
+    public var alpha: Double
+    public var inputSize: Int
+    public var shard: String
+    public var listed: Int
+    public var featurized: Int
+    public var errors: Int
+    public var errorsByStage: [String: Int]
+    public var partsWritten: Int
+    public var partsResumed: Int
+    public var pcaK: Int?
+    public var pcaExplainedVarianceTotal: Double?
+    public var secondsPerStage: StageTimes
+    public var imagesPerSecond: Double
+    public var alreadyComplete: Bool = false
+
+    /// A few lines for the terminal.
+    public var text: String {
+        var lines: [String] = []
+        if alreadyComplete { lines.append("\(output) is already complete; nothing to do") }
+        lines.append("device: \(device)" + (deviceChoice.map { " (\($0))" } ?? ""))
+        lines.append("images: \(listed) listed, \(featurized) featurized, \(errors) unusable"
+                     + (errorsByStage.isEmpty ? "" : " (" + errorsByStage.sorted { $0.key < $1.key }
+                         .map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"))
+        if partsResumed > 0 { lines.append("resumed: \(partsResumed) parts already committed, \(partsWritten) written now") }
+        let t = secondsPerStage
+        lines.append(String(format: "time: %.1f s total (list %.1f, decode %.1f, device %.1f, write %.1f, resume scan %.1f, pca %.1f); %.1f img/s",
+                            t.total, t.listing, t.decode, t.device, t.write, t.resumeScan, t.pca, imagesPerSecond))
+        lines.append("output: \(output)")
+        return lines.joined(separator: "\n")
+    }
+}
