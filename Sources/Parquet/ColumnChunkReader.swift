@@ -184,6 +184,19 @@ struct ColumnChunkReader {
                 values = .doubles(a)
             default: throw FormatError("dictionary kind disagrees with the column")
             }
+        case Encoding.deltaByteArray.rawValue, Encoding.deltaLengthByteArray.rawValue:
+            guard kind == .string, case .strings(var a) = values else {
+                throw FormatError("\(Self.encodingName(encoding)) encoding on a non-string column")
+            }
+            guard count > 0 else { return }
+            var p = start
+            let decoded = encoding == Encoding.deltaByteArray.rawValue
+                ? try DeltaDecoding.byteArray(buf, &p, end: buf.count, count: count)
+                : try DeltaDecoding.lengthByteArray(buf, &p, end: buf.count, count: count).map { String(decoding: $0, as: UTF8.self) }
+            guard decoded.count == count else { throw FormatError("page holds fewer than \(count) strings") }
+            values = .strings([])
+            a.append(contentsOf: decoded)
+            values = .strings(a)
         default:
             throw FormatError("unsupported value encoding \(Self.encodingName(encoding))")
         }
