@@ -6,13 +6,15 @@ import VulkanRuntime
 /// preprocessed tensor.
 final class DeviceStage {
     let engine: FeatureEngine
-    let takesPixels: Bool
+    /// Set when the engine resizes on the device: it is given decoded pixels, not the tensor.
+    let vulkan: VulkanEngine?
+    var takesPixels: Bool { vulkan != nil }
     /// The choice `--device auto` made, and why, for the user.
     let choiceNote: String?
 
-    init(engine: FeatureEngine, takesPixels: Bool, choiceNote: String? = nil) {
+    init(engine: FeatureEngine, choiceNote: String? = nil) {
         self.engine = engine
-        self.takesPixels = takesPixels
+        self.vulkan = engine as? VulkanEngine
         self.choiceNote = choiceNote
     }
 
@@ -20,9 +22,10 @@ final class DeviceStage {
 
     func features(of batch: PreparedBatch) throws -> [Float] {
         let size = engine.model.config.inputSize
-        let input = Tensor(batch: batch.items.count, height: size, width: size, channels: 3, data: batch.tensorData)
         do {
-            return try engine.features(input)
+            if let vulkan { return try vulkan.features(images: batch.images) }
+            return try engine.features(Tensor(batch: batch.items.count, height: size, width: size, channels: 3,
+                                              data: batch.tensorData))
         } catch {
             throw PipelineError("\(engine.name) engine failed on a batch starting at \(batch.items.first?.path ?? "?"): \(error)")
         }
@@ -36,22 +39,36 @@ enum EngineFactory {
         let maxBatch = max(1, options.batch)
         switch options.device {
         case .reference:
-            return DeviceStage(engine: ReferenceEngine(model: model), takesPixels: false)
+            return DeviceStage(engine: ReferenceEngine(model: model))
         case .cpu:
-            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch), takesPixels: false)
+            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch))
         case .vulkan:
-            throw PipelineError("--device vulkan: the Vulkan engine is not available in this build")
+            do {
+                return DeviceStage(engine: try vulkanEngine(options: options, model: model, deviceIndex: options.deviceIndex))
+            } catch {
+                throw PipelineError("--device vulkan: \(error)")
+            }
         case .auto:
             let note: String
             switch autoChoice() {
             case .gpu(let device):
-                note = "found \(device.kind.rawValue) \(device.name), but the Vulkan engine is not available in this build; using the fast CPU path"
+                do {
+                    let engine = try vulkanEngine(options: options, model: model, deviceIndex: options.deviceIndex ?? device.index)
+                    return DeviceStage(engine: engine, choiceNote: "auto: \(device.kind.rawValue) \(device.name) through Vulkan")
+                } catch {
+                    note = "auto: \(device.name) could not be used (\(error)); using the fast CPU path"
+                }
             case .none(let why):
-                note = "\(why); using the fast CPU path"
+                note = "auto: \(why); using the fast CPU path"
             }
-            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch),
-                               takesPixels: false, choiceNote: note)
+            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch), choiceNote: note)
         }
+    }
+
+    private static func vulkanEngine(options: RunOptions, model: FoldedMobileNetV2, deviceIndex: Int?) throws -> VulkanEngine {
+        let precision: VulkanPrecision = options.precision == .fp16 ? .fp16 : .fp32
+        return try VulkanEngine(model: model, options: VulkanOptions(deviceIndex: deviceIndex), precision: precision,
+                                batchSize: max(1, options.batch))
     }
 
     enum AutoChoice {
