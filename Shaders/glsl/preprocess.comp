@@ -1,25 +1,29 @@
 #version 450
 // Pillow-exact bicubic resize of a batch of uint8 RGB images of mixed sizes to SIZE×SIZE, then
-// scaling through Keras' 256-entry table: NHWC float output. Two passes, chosen by constant_id 0:
-//   PASS 0 (horizontal): source rows [rowOffset, rowOffset + rowCount) → 8-bit clamped intermediate
-//                         rows of SIZE pixels; images whose width is already SIZE do nothing.
-//   PASS 1 (vertical):   intermediate (or the source when the width was already SIZE) → output;
-//                         images whose height is already SIZE copy their rows.
-// Fixed point as Pillow: int32 accumulator starting at 1 << 21, weights with 22 fraction bits,
-// result clamp(acc >> 22, 0, 255).
+// scaling through Keras' 256-entry table: NHWC output. Fixed point as Pillow: int32 accumulator
+// from 1 << 21, weights with 22 fraction bits, result clamp(acc >> 22, 0, 255) between passes.
+// A pass is skipped when its dimension does not change. When both are needed, Pillow 13 runs the
+// horizontal pass first (only over the source rows the vertical pass reads) unless the height
+// shrinks by more than twice as much as the width, then vertical first (flag VFIRST).
+// Two dispatches, chosen by constant_id 0 (PASS):
+//   PASS 0: images needing both passes: first pass, source → 8-bit intermediate (one value per word)
+//           horizontal first: rowCount rows × SIZE px; vertical first: SIZE rows × srcWidth px
+//   PASS 1: every image: the remaining pass (from the intermediate or the source) → scaled output
 // bindings: 0 uint pixels[] (all images' RGB bytes, 4 per word, little endian)
 //           1 uint images[] (12 words per image: srcByteOffset, srcWidth, srcHeight, hCoef, hTaps,
-//                            vCoef, vTaps, rowOffset, rowCount, interOffset, hPass, vPass)
+//                            vCoef, vTaps, rowOffset, rowCount, interOffset, flags, unused;
+//                            flags: 1 = horizontal pass, 2 = vertical pass, 4 = vertical first)
 //           2 int coefficients[] (per axis at hCoef/vCoef: starts[SIZE], counts[SIZE], weights[SIZE×taps])
-//           3 uint intermediate[] (one byte value per word, rowCount × SIZE × 3 per image at interOffset)
+//           3 uint intermediate[]
 //           4 float scaleTable[256]
-//           5 OUT_T output[] (N × SIZE × SIZE × 3)
+//           5 OUT_T output[N × SIZE × SIZE × 3]
 // push constants: uint size (SIZE), uint count (N)
-// grid: PASS 0: (ceil(SIZE / 64), max rowCount, N) with local size 64×1×1
-//       PASS 1: (ceil(SIZE / 8), ceil(SIZE / 8), N) with local size 8×8×1
+// specialization: 0 = PASS, 1/2 = local size x/y
+// grid: PASS 0: (ceil(max intermediate width / 64), max intermediate rows, N), local 64×1×1
+//       PASS 1: (ceil(SIZE / 8), ceil(SIZE / 8), N), local 8×8×1
 #ifdef FP16
 #extension GL_EXT_shader_16bit_storage : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : enable
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #define OUT_T float16_t
 #else
 #define OUT_T float
@@ -34,70 +38,94 @@ layout(std430, binding = 4) readonly buffer ScaleTable { float scaleTable[]; };
 layout(std430, binding = 5) writeonly buffer Output { OUT_T outputs[]; };
 layout(push_constant) uniform Push { uint size; uint count; } pc;
 
-uint sourceByte(uint index) { return (pixels[index >> 2] >> ((index & 3u) * 8u)) & 0xFFu; }
+const int HALF = 1 << 21;
+uint srcOffset, interOffset;
 
 uint clip8(int accumulator) { return uint(clamp(accumulator >> 22, 0, 255)); }
+
+// One 8-bit value of the image being read: the source bytes or the intermediate words.
+uint fetch(bool fromIntermediate, uint index) {
+    if (fromIntermediate) return intermediate[interOffset + index];
+    uint i = srcOffset + index;
+    return (pixels[i >> 2] >> ((i & 3u) * 8u)) & 0xFFu;
+}
+
+// Output column x of input row `row` (input `width` pixels wide), coefficients at `coef`.
+uvec3 horizontal(bool fromIntermediate, uint row, uint x, uint width, uint coef, uint taps) {
+    int start = coefficients[coef + x];
+    int count = coefficients[coef + pc.size + x];
+    uint w0 = coef + 2u * pc.size + x * taps;
+    uint p = (row * width + uint(start)) * 3u;
+    ivec3 acc = ivec3(HALF);
+    for (int k = 0; k < count; ++k) {
+        int w = coefficients[w0 + uint(k)];
+        acc += ivec3(fetch(fromIntermediate, p), fetch(fromIntermediate, p + 1u), fetch(fromIntermediate, p + 2u)) * w;
+        p += 3u;
+    }
+    return uvec3(clip8(acc.r), clip8(acc.g), clip8(acc.b));
+}
+
+// Output row y at column x of an input `width` pixels wide whose row 0 is source row `rowOffset`.
+uvec3 vertical(bool fromIntermediate, uint y, uint x, uint width, uint rowOffset, uint coef, uint taps) {
+    int start = coefficients[coef + y] - int(rowOffset);
+    int count = coefficients[coef + pc.size + y];
+    uint w0 = coef + 2u * pc.size + y * taps;
+    ivec3 acc = ivec3(HALF);
+    for (int k = 0; k < count; ++k) {
+        int w = coefficients[w0 + uint(k)];
+        uint p = ((uint(start + k)) * width + x) * 3u;
+        acc += ivec3(fetch(fromIntermediate, p), fetch(fromIntermediate, p + 1u), fetch(fromIntermediate, p + 2u)) * w;
+    }
+    return uvec3(clip8(acc.r), clip8(acc.g), clip8(acc.b));
+}
 
 void main() {
     uint n = gl_GlobalInvocationID.z;
     if (n >= pc.count) return;
     uint base = n * 12u;
-    uint srcOffset = images[base], srcWidth = images[base + 1u];
+    srcOffset = images[base];
+    uint srcWidth = images[base + 1u];
     uint hCoef = images[base + 3u], hTaps = images[base + 4u];
     uint vCoef = images[base + 5u], vTaps = images[base + 6u];
     uint rowOffset = images[base + 7u], rowCount = images[base + 8u];
-    uint interOffset = images[base + 9u];
-    bool hPass = images[base + 10u] != 0u, vPass = images[base + 11u] != 0u;
+    interOffset = images[base + 9u];
+    uint flags = images[base + 10u];
+    bool hPass = (flags & 1u) != 0u, vPass = (flags & 2u) != 0u, vFirst = (flags & 4u) != 0u;
+    bool both = hPass && vPass;
     uint size = pc.size;
-    const int half_ = 1 << 21;
+    uint x = gl_GlobalInvocationID.x, y = gl_GlobalInvocationID.y;
 
     if (PASS == 0u) {
-        uint x = gl_GlobalInvocationID.x, row = gl_GlobalInvocationID.y;
-        if (!hPass || x >= size || row >= rowCount) return;
-        int start = coefficients[hCoef + x];
-        int taps = coefficients[hCoef + size + x];
-        uint w0 = hCoef + 2u * size + x * hTaps;
-        uint p = srcOffset + ((rowOffset + row) * srcWidth + uint(start)) * 3u;
-        int r = half_, g = half_, b = half_;
-        for (int k = 0; k < taps; ++k) {
-            int w = coefficients[w0 + uint(k)];
-            r += int(sourceByte(p)) * w;
-            g += int(sourceByte(p + 1u)) * w;
-            b += int(sourceByte(p + 2u)) * w;
-            p += 3u;
+        if (!both) return;
+        uvec3 v;
+        uint o;
+        if (vFirst) {
+            if (x >= srcWidth || y >= size) return;
+            v = vertical(false, y, x, srcWidth, 0u, vCoef, vTaps);
+            o = (y * srcWidth + x) * 3u;
+        } else {
+            if (x >= size || y >= rowCount) return;
+            v = horizontal(false, rowOffset + y, x, srcWidth, hCoef, hTaps);
+            o = (y * size + x) * 3u;
         }
-        uint o = interOffset + (row * size + x) * 3u;
-        intermediate[o] = clip8(r);
-        intermediate[o + 1u] = clip8(g);
-        intermediate[o + 2u] = clip8(b);
+        intermediate[interOffset + o] = v.r;
+        intermediate[interOffset + o + 1u] = v.g;
+        intermediate[interOffset + o + 2u] = v.b;
         return;
     }
 
-    uint x = gl_GlobalInvocationID.x, y = gl_GlobalInvocationID.y;
     if (x >= size || y >= size) return;
-    uint value[3];
-    if (vPass) {
-        int start = coefficients[vCoef + y] - int(rowOffset);
-        int taps = coefficients[vCoef + size + y];
-        uint w0 = vCoef + 2u * size + y * vTaps;
-        int acc[3] = int[3](half_, half_, half_);
-        for (int k = 0; k < taps; ++k) {
-            int w = coefficients[w0 + uint(k)];
-            uint row = uint(start + k);
-            for (uint c = 0u; c < 3u; ++c) {
-                // Without a horizontal pass the source row already has SIZE pixels.
-                uint v = hPass ? intermediate[interOffset + (row * size + x) * 3u + c]
-                               : sourceByte(srcOffset + (row * size + x) * 3u + c);
-                acc[c] += int(v) * w;
-            }
-        }
-        for (uint c = 0u; c < 3u; ++c) value[c] = clip8(acc[c]);
-    } else {
-        for (uint c = 0u; c < 3u; ++c) {
-            value[c] = hPass ? intermediate[interOffset + (y * size + x) * 3u + c]
-                             : sourceByte(srcOffset + (y * size + x) * 3u + c);
-        }
+    uvec3 v;
+    if (both && vFirst) v = horizontal(true, y, x, srcWidth, hCoef, hTaps);
+    else if (both) v = vertical(true, y, x, size, rowOffset, vCoef, vTaps);
+    else if (hPass) v = horizontal(false, y, x, srcWidth, hCoef, hTaps);
+    else if (vPass) v = vertical(false, y, x, size, 0u, vCoef, vTaps);
+    else {
+        uint p = (y * size + x) * 3u;
+        v = uvec3(fetch(false, p), fetch(false, p + 1u), fetch(false, p + 2u));
     }
     uint o = ((n * size + y) * size + x) * 3u;
-    for (uint c = 0u; c < 3u; ++c) outputs[o + c] = OUT_T(scaleTable[value[c]]);
+    outputs[o] = OUT_T(scaleTable[v.r]);
+    outputs[o + 1u] = OUT_T(scaleTable[v.g]);
+    outputs[o + 2u] = OUT_T(scaleTable[v.b]);
 }

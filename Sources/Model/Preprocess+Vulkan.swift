@@ -15,8 +15,9 @@ extension ModelInput {
         public let coefficients: [Int32]
         /// Words of 8-bit intermediate the horizontal pass needs.
         public let intermediateWords: Int
-        /// Largest number of rows any image's horizontal pass filters.
+        /// Largest number of rows and of columns of any image's intermediate (first-pass grid).
         public let maxRows: Int
+        public let maxWidth: Int
 
         /// Packs `images` for resizing to `size × size`.
         public init(_ images: [RGBImage], size: Int) {
@@ -26,7 +27,7 @@ extension ModelInput {
             bytes.reserveCapacity(images.reduce(0) { $0 + $1.pixels.count } + 4)
             var table: [UInt32] = []
             var coefficients: [Int32] = []
-            var intermediate = 0, maxRows = 1
+            var intermediate = 0, maxRows = 1, maxWidth = 1
             func append(_ c: ResampleCoefficients) -> (offset: Int, taps: Int) {
                 let offset = coefficients.count
                 coefficients += c.starts
@@ -36,21 +37,28 @@ extension ModelInput {
             }
             for image in images {
                 let hPass = image.width != size, vPass = image.height != size
+                let verticalFirst = hPass && vPass && PillowResize.verticalFirst(
+                    inWidth: image.width, inHeight: image.height, outWidth: size, outHeight: size)
                 var h = (offset: 0, taps: 0), v = (offset: 0, taps: 0)
                 var rowOffset = 0, rowCount = image.height
                 if vPass {
                     let vertical = ResampleCoefficients(inSize: image.height, outSize: size)
                     v = append(vertical)
-                    // Pillow filters only the rows the vertical pass reads.
-                    rowOffset = Int(vertical.starts[0])
-                    rowCount = Int(vertical.starts[size - 1] + vertical.counts[size - 1]) - rowOffset
+                    if hPass && !verticalFirst {
+                        // Pillow filters horizontally only the rows the vertical pass reads.
+                        rowOffset = Int(vertical.starts[0])
+                        rowCount = Int(vertical.starts[size - 1] + vertical.counts[size - 1]) - rowOffset
+                    }
                 }
                 if hPass { h = append(ResampleCoefficients(inSize: image.width, outSize: size)) }
+                let flags = (hPass ? 1 : 0) | (vPass ? 2 : 0) | (verticalFirst ? 4 : 0)
                 table += [bytes.count, image.width, image.height, h.offset, h.taps, v.offset, v.taps,
-                          rowOffset, rowCount, intermediate, hPass ? 1 : 0, vPass ? 1 : 0].map { UInt32($0) }
-                if hPass {
-                    intermediate += rowCount * size * 3
-                    maxRows = max(maxRows, rowCount)
+                          rowOffset, rowCount, intermediate, flags, 0].map { UInt32($0) }
+                if hPass && vPass {
+                    let (width, rows) = verticalFirst ? (image.width, size) : (size, rowCount)
+                    intermediate += rows * width * 3
+                    maxRows = max(maxRows, rows)
+                    maxWidth = max(maxWidth, width)
                 }
                 bytes += image.pixels
             }
@@ -60,6 +68,7 @@ extension ModelInput {
             self.coefficients = coefficients.isEmpty ? [0] : coefficients
             intermediateWords = max(intermediate, 1)
             self.maxRows = maxRows
+            self.maxWidth = maxWidth
         }
     }
 
@@ -83,7 +92,7 @@ extension ModelInput {
             let bindings = [pixels, table, coefficients, intermediate, scaleTable, output]
             let push = [UInt32(packed.size), UInt32(packed.count)]
             try sequence.dispatch(horizontal, bindings, push: push,
-                                  groups: (ceilDiv(packed.size, 64), packed.maxRows, packed.count))
+                                  groups: (ceilDiv(packed.maxWidth, 64), packed.maxRows, packed.count))
             sequence.barrier()
             try sequence.dispatch(vertical, bindings, push: push,
                                   groups: (ceilDiv(packed.size, 8), ceilDiv(packed.size, 8), packed.count))

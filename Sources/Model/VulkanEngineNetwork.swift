@@ -1,0 +1,180 @@
+import VulkanRuntime
+
+/// The network half of the Vulkan engine: folded weights uploaded once, three rotating activation
+/// buffers, and the recording of every layer from `input` to `features` for a batch.
+final class VulkanNetwork {
+    let model: FoldedMobileNetV2
+    let precision: VulkanPrecision
+    let maxBatch: Int
+    /// N × S × S × 3 network input (written by the preprocessing shader or a copy).
+    let input: Buffer
+    /// N × featureDimension float32 features.
+    let features: Buffer
+    private let activations: [Buffer]
+    private let weights: Buffer
+    private let biases: Buffer
+    /// Byte offset of each layer's weights and biases, in `model.layers` order.
+    private let weightOffsets: [Int]
+    private let biasOffsets: [Int]
+    private let stem: StemConv.Vulkan
+    private let depthwise: DepthwiseConv.Vulkan
+    private let pointwise: PointwiseConv.Vulkan
+    private let pool: GlobalAveragePool.Vulkan
+    private let context: VulkanContext
+
+    /// Largest activation of one image, in elements, and the input side.
+    static func largestActivation(_ model: FoldedMobileNetV2) -> Int {
+        var size = model.config.inputSize
+        var largest = size * size * 3
+        for layer in model.layers {
+            size = layer.outputSize(inputSize: size)
+            largest = max(largest, size * size * layer.outChannels)
+        }
+        return largest
+    }
+
+    /// The batch that fits one binding (maxStorageBufferRange) at this precision, at most `requested`.
+    static func batchLimit(_ model: FoldedMobileNetV2, precision: VulkanPrecision, context: VulkanContext,
+                           requested: Int) -> Int {
+        let perImage = largestActivation(model) * precision.elementSize
+        return max(1, min(requested, Int(context.info.maxStorageBufferRange) / perImage))
+    }
+
+    init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int) throws {
+        self.model = model
+        self.context = context
+        self.precision = precision
+        self.maxBatch = maxBatch
+        stem = try StemConv.Vulkan(context: context, precision: precision)
+        depthwise = try DepthwiseConv.Vulkan(context: context, precision: precision)
+        pointwise = try PointwiseConv.Vulkan(context: context, precision: precision)
+        pool = try GlobalAveragePool.Vulkan(context: context, precision: precision)
+
+        let elementBytes = Self.largestActivation(model) * precision.elementSize * maxBatch
+        activations = try (0..<3).map { _ in try Buffer(context: context, size: elementBytes, location: .device) }
+        let size = model.config.inputSize
+        input = try Buffer(context: context, size: maxBatch * size * size * 3 * precision.elementSize, location: .device)
+        features = try Buffer(context: context, size: maxBatch * model.featureDimension * 4, location: .device)
+
+        // Pack every layer at offsets a descriptor may start at.
+        let alignment = max(Int(context.info.minStorageBufferOffsetAlignment), 16)
+        func aligned(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
+        var weightBytes: [UInt8] = [], biasValues: [Float] = []
+        var weightOffsets: [Int] = [], biasOffsets: [Int] = []
+        for layer in model.layers {
+            weightBytes += [UInt8](repeating: 0, count: aligned(weightBytes.count) - weightBytes.count)
+            weightOffsets.append(weightBytes.count)
+            weightBytes += precision.encode(layer.weights)
+            biasValues += [Float](repeating: 0, count: aligned(biasValues.count * 4) / 4 - biasValues.count)
+            biasOffsets.append(biasValues.count * 4)
+            biasValues += layer.bias
+        }
+        self.weightOffsets = weightOffsets
+        self.biasOffsets = biasOffsets
+        weights = try Buffer(context: context, size: weightBytes.count, location: .device)
+        biases = try Buffer(context: context, size: biasValues.count * 4, location: .device)
+        let staging = try Buffer(context: context, size: aligned(weightBytes.count) + biasValues.count * 4, location: .upload)
+        try staging.write(weightBytes)
+        try staging.write(biasValues, at: aligned(weightBytes.count) / 4)
+        let sequence = try CommandSequence(context: context, maxTimestamps: 0)
+        try sequence.begin()
+        try sequence.copy(from: staging, to: weights, size: weightBytes.count)
+        try sequence.copy(from: staging, offset: aligned(weightBytes.count), to: biases, size: biasValues.count * 4)
+        sequence.barrier()
+        try sequence.run()
+    }
+
+    /// Floating-point operations per image of each layer, in `model.layers` order, plus the pool.
+    var flopsPerImage: [String: Double] {
+        var result: [String: Double] = [:]
+        var size = model.config.inputSize
+        for layer in model.layers {
+            let out = layer.outputSize(inputSize: size)
+            let macs: Int
+            switch layer.kind {
+            case .full: macs = out * out * layer.outChannels * layer.inChannels * layer.kernelSize * layer.kernelSize
+            case .depthwise: macs = out * out * layer.inChannels * layer.kernelSize * layer.kernelSize
+            case .pointwise: macs = out * out * layer.inChannels * layer.outChannels
+            }
+            result[layer.name] = 2 * Double(macs)
+            size = out
+        }
+        result["pool"] = Double(size * size * model.featureDimension)
+        return result
+    }
+
+    /// Records the network for `batch` images already in `input`, leaving features in `features`;
+    /// a timestamp after each layer when `timestamps` is set.
+    func record(_ sequence: CommandSequence, batch: Int, timestamps: Bool) throws {
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1...\(maxBatch)")
+        let layers = model.layers
+        var layerIndex = 0
+        var size = model.config.inputSize
+        func activation(_ index: Int, elements: Int) -> BufferBinding {
+            BufferBinding(activations[index], offset: 0, range: batch * elements * precision.elementSize)
+        }
+        func parameters(_ layer: ConvLayer) -> (BufferBinding, BufferBinding) {
+            let w = BufferBinding(weights, offset: weightOffsets[layerIndex], range: layer.weightCount * precision.elementSize)
+            let b = BufferBinding(biases, offset: biasOffsets[layerIndex], range: layer.bias.count * 4)
+            layerIndex += 1
+            return (w, b)
+        }
+        func finish(_ name: String) {
+            sequence.barrier()
+            if timestamps { sequence.timestamp(name) }
+        }
+        // Stem: input → activation 0.
+        var (w, b) = parameters(model.stem)
+        let stemOut = model.stem.outputSize(inputSize: size)
+        try stem.record(sequence, layer: model.stem, batch: batch, height: size, width: size,
+                        input: BufferBinding(input, offset: 0, range: batch * size * size * 3 * precision.elementSize),
+                        weights: w, bias: b, output: activation(0, elements: stemOut * stemOut * model.stem.outChannels))
+        finish(model.stem.name)
+        size = stemOut
+        var current = 0, channels = model.stem.outChannels
+        for block in model.blocks {
+            // `current` holds the block input (kept for the residual); the other two rotate.
+            let others = [0, 1, 2].filter { $0 != current }
+            var x = current
+            if let expand = block.expand {
+                (w, b) = parameters(expand)
+                try pointwise.record(sequence, layer: expand, pixels: batch * size * size,
+                                     input: activation(x, elements: size * size * channels), weights: w, bias: b,
+                                     residual: nil, output: activation(others[0], elements: size * size * expand.outChannels))
+                finish(expand.name)
+                x = others[0]
+                channels = expand.outChannels
+            }
+            let dwTarget = x == current ? others[0] : others[1]
+            let dw = block.depthwise
+            let outSize = dw.outputSize(inputSize: size)
+            (w, b) = parameters(dw)
+            try depthwise.record(sequence, layer: dw, batch: batch, height: size, width: size,
+                                 input: activation(x, elements: size * size * channels), weights: w, bias: b,
+                                 output: activation(dwTarget, elements: outSize * outSize * channels))
+            finish(dw.name)
+            let projectTarget = others[0] == dwTarget ? others[1] : others[0]
+            let project = block.project
+            (w, b) = parameters(project)
+            try pointwise.record(sequence, layer: project, pixels: batch * outSize * outSize,
+                                 input: activation(dwTarget, elements: outSize * outSize * channels), weights: w, bias: b,
+                                 residual: block.residual ? activation(current, elements: outSize * outSize * project.outChannels) : nil,
+                                 output: activation(projectTarget, elements: outSize * outSize * project.outChannels))
+            finish(project.name)
+            current = projectTarget
+            channels = project.outChannels
+            size = outSize
+        }
+        let head = model.head
+        let headTarget = (current + 1) % 3
+        (w, b) = parameters(head)
+        try pointwise.record(sequence, layer: head, pixels: batch * size * size,
+                             input: activation(current, elements: size * size * channels), weights: w, bias: b,
+                             residual: nil, output: activation(headTarget, elements: size * size * head.outChannels))
+        finish(head.name)
+        try pool.record(sequence, batch: batch, pixels: size * size, channels: head.outChannels,
+                        input: activation(headTarget, elements: size * size * head.outChannels),
+                        output: BufferBinding(features, offset: 0, range: batch * head.outChannels * 4))
+        finish("pool")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// GPU timings of the Vulkan engine's last run, from timestamp queries (summed over its batches).
+public struct VulkanProfile: Sendable {
+    /// One timed stage: a layer (Keras name), or "upload", "preprocess", "pool", "download".
+    public struct Stage: Sendable {
+        public let name: String
+        public var milliseconds: Double
+        /// Floating-point operations the stage performs (0 for copies).
+        public var flops: Double
+        /// Achieved GFLOP/s, nil for stages without arithmetic.
+        public var gflopsPerSecond: Double? { flops > 0 && milliseconds > 0 ? flops / milliseconds / 1e6 : nil }
+    }
+
+    public let device: String
+    public let precision: VulkanPrecision
+    public var images: Int = 0
+    public var batches: Int = 0
+    /// Stages in execution order.
+    public var stages: [Stage] = []
+    /// Wall-clock seconds of the whole run on the host (packing, submission, waiting, reading back).
+    public var wallSeconds: Double = 0
+
+    init(device: String, precision: VulkanPrecision) {
+        self.device = device
+        self.precision = precision
+    }
+
+    mutating func add(_ name: String, milliseconds: Double, flops: Double) {
+        if let i = stages.firstIndex(where: { $0.name == name }) {
+            stages[i].milliseconds += milliseconds
+            stages[i].flops += flops
+        } else {
+            stages.append(Stage(name: name, milliseconds: milliseconds, flops: flops))
+        }
+    }
+
+    private func milliseconds(where include: (String) -> Bool) -> Double {
+        stages.filter { include($0.name) }.reduce(0) { $0 + $1.milliseconds }
+    }
+
+    static let transferStages: Set<String> = ["upload", "download"]
+
+    /// GPU milliseconds of host↔device copies.
+    public var transferMilliseconds: Double { milliseconds { Self.transferStages.contains($0) } }
+    /// GPU milliseconds of the resize and scaling.
+    public var preprocessMilliseconds: Double { milliseconds { $0 == "preprocess" } }
+    /// GPU milliseconds of the network (every layer and the pool).
+    public var networkMilliseconds: Double {
+        milliseconds { !Self.transferStages.contains($0) && $0 != "preprocess" }
+    }
+    /// Images per second a stage alone would sustain.
+    public func imagesPerSecond(milliseconds: Double) -> Double {
+        milliseconds > 0 ? Double(images) / milliseconds * 1000 : 0
+    }
+    /// Achieved GFLOP/s over the network stages.
+    public var networkGFLOPs: Double {
+        let flops = stages.filter { !Self.transferStages.contains($0.name) && $0.name != "preprocess" }
+            .reduce(0) { $0 + $1.flops }
+        return networkMilliseconds > 0 ? flops / networkMilliseconds / 1e6 : 0
+    }
+
+    /// A printable table: one line per stage, then the totals.
+    public var report: String {
+        var lines = ["\(device), \(precision.rawValue), \(images) images in \(batches) batches"]
+        for stage in stages {
+            let rate = stage.gflopsPerSecond.map { String(format: "%8.1f GFLOP/s", $0) } ?? ""
+            let name = stage.name.count < 28 ? stage.name + String(repeating: " ", count: 28 - stage.name.count) : stage.name
+            lines.append("  \(name) " + String(format: "%9.3f ms ", stage.milliseconds) + rate)
+        }
+        lines.append(String(format: "  preprocess %.1f img/s, network %.1f img/s (%.1f GFLOP/s), transfers %.1f img/s, wall %.1f img/s",
+                            imagesPerSecond(milliseconds: preprocessMilliseconds),
+                            imagesPerSecond(milliseconds: networkMilliseconds), networkGFLOPs,
+                            imagesPerSecond(milliseconds: transferMilliseconds),
+                            wallSeconds > 0 ? Double(images) / wallSeconds : 0))
+        return lines.joined(separator: "\n")
+    }
+}
