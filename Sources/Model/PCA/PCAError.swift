@@ -1,0 +1,37 @@
+import Foundation
+
+/// Why a PCA statistic, fit, projection or file could not be produced.
+public enum PCAError: Error, Equatable, CustomStringConvertible {
+    case emptyDimension
+    case rowLengthMismatch(row: Int, expected: Int, got: Int)
+    case flatLengthMismatch(count: Int, dimension: Int, got: Int)
+    case nonFinite(row: Int, column: Int, value: Double)
+    case dimensionMismatch(expected: Int, got: Int, what: String)
+    case tooFewRows(count: Int)
+    case invalidK(k: Int, dimension: Int, count: Int)
+    case eigenSolverFailed(info: Int)
+    case badFile(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .emptyDimension:
+            return "PCA: feature vectors must have at least one component"
+        case let .rowLengthMismatch(row, expected, got):
+            return "PCA: row \(row) has \(got) values, expected \(expected) like the rows before it"
+        case let .flatLengthMismatch(count, dimension, got):
+            return "PCA: a batch of \(count) rows of \(dimension) values needs \(count * dimension) numbers, got \(got)"
+        case let .nonFinite(row, column, value):
+            return "PCA: row \(row) has a non-finite value (\(value)) at column \(column)"
+        case let .dimensionMismatch(expected, got, what):
+            return "PCA: \(what) has dimension \(got), expected \(expected)"
+        case let .tooFewRows(count):
+            return "PCA: need at least 2 rows to fit, got \(count)"
+        case let .invalidK(k, dimension, count):
+            return "PCA: k = \(k) is not possible with \(dimension)-d features and \(count) rows (need 1 ≤ k ≤ min(d, n − 1))"
+        case let .eigenSolverFailed(info):
+            return "PCA: LAPACK dsyevr failed to converge (info = \(info))"
+        case let .badFile(path, reason):
+            return "PCA: \(path): \(reason)"
+        }
+    }
+}

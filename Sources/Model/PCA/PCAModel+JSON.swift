@@ -1,0 +1,87 @@
+import Foundation
+
+/// MODEL.json: the fitted model as one JSON object (see docs/PCA.md). Components are stored as k
+/// arrays of d numbers, one per principal component, largest eigenvalue first.
+extension PCAModel {
+    /// Value of the "format" field.
+    public static let jsonFormat = "imgfeat-pca-model"
+    /// Version of the layout written by `jsonData()`.
+    public static let jsonVersion = 1
+
+    struct Document: Codable {
+        var format: String
+        var version: Int
+        var k: Int
+        var n: Int
+        var dimension: Int
+        var center: Bool
+        var signRule: String
+        var mean: [Double]
+        var eigenvalues: [Double]
+        var explainedVariance: [Double]
+        var components: [[Double]]
+
+        enum CodingKeys: String, CodingKey {
+            case format, version, k, n, dimension, center, mean, eigenvalues, components
+            case signRule = "sign_rule"
+            case explainedVariance = "explained_variance"
+        }
+    }
+
+    /// The model as MODEL.json bytes.
+    public func jsonData() throws -> Data {
+        let doc = Document(format: Self.jsonFormat, version: Self.jsonVersion, k: k, n: count,
+                           dimension: dimension, center: center, signRule: PCASignRule.name, mean: mean,
+                           eigenvalues: eigenvalues, explainedVariance: explainedVariance,
+                           components: (0..<k).map { component($0) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(doc)
+    }
+
+    /// Writes MODEL.json to `url` through a temporary file and rename, so no partial model appears.
+    public func save(to url: URL) throws {
+        try AtomicFile.write(try jsonData(), to: url)
+    }
+
+    /// Decodes MODEL.json bytes; `source` names the file in errors.
+    public static func decode(_ data: Data, source: String) throws -> PCAModel {
+        let doc: Document
+        do { doc = try JSONDecoder().decode(Document.self, from: data) } catch {
+            throw PCAError.badFile(path: source, reason: "not a PCA model JSON (\(error))")
+        }
+        guard doc.format == jsonFormat else {
+            throw PCAError.badFile(path: source, reason: "format is \"\(doc.format)\", expected \"\(jsonFormat)\"")
+        }
+        guard doc.version == jsonVersion else {
+            throw PCAError.badFile(path: source, reason: "unsupported version \(doc.version)")
+        }
+        guard doc.signRule == PCASignRule.name else {
+            throw PCAError.badFile(path: source, reason: "unknown sign rule \"\(doc.signRule)\"")
+        }
+        guard doc.components.count == doc.k, doc.components.allSatisfy({ $0.count == doc.dimension }),
+              doc.mean.count == doc.dimension else {
+            throw PCAError.badFile(path: source, reason: "expected \(doc.k) components and a mean of \(doc.dimension) values")
+        }
+        let d = doc.dimension
+        var matrix = [Double](repeating: 0, count: d * doc.k)
+        for (j, column) in doc.components.enumerated() {
+            for i in 0..<d { matrix[i * doc.k + j] = column[i] }
+        }
+        do {
+            return try PCAModel(k: doc.k, count: doc.n, mean: doc.mean, eigenvalues: doc.eigenvalues,
+                                components: matrix, center: doc.center)
+        } catch {
+            throw PCAError.badFile(path: source, reason: "\(error)")
+        }
+    }
+
+    /// Reads MODEL.json from `url`.
+    public static func load(from url: URL) throws -> PCAModel {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw PCAError.badFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try decode(data, source: url.path)
+    }
+}
