@@ -24,14 +24,14 @@ static inline void pixel_scalar(const float *in, int W, int C, int ksize, int iy
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma")))
-static void row_avx2(const float *in, int H, int W, int C, int ksize, int stride, int pad,
+static void row_avx2(const float *in, int H, int W, int C, int ksize, int stride, int pad_top, int pad_left,
                      const float *w, const float *bias, int relu6, float *out, int OW, int oy) {
-    int iy0 = oy * stride - pad;
+    int iy0 = oy * stride - pad_top;
     int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = H - iy0 < ksize ? H - iy0 : ksize;
     __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f);
     int cv = C & ~7;
     for (int ox = 0; ox < OW; ox++) {
-        int ix0 = ox * stride - pad;
+        int ix0 = ox * stride - pad_left;
         int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = W - ix0 < ksize ? W - ix0 : ksize;
         float *o = out + ((size_t)oy * OW + ox) * C;
         const float *base = in + ((ptrdiff_t)iy0 * W + ix0) * C;
@@ -69,21 +69,21 @@ static void row_avx2(const float *in, int H, int W, int C, int ksize, int stride
 }
 #endif
 
-void ck_depthwise(const float *in, int H, int W, int C, int ksize, int stride, int pad,
+void ck_depthwise(const float *in, int H, int W, int C, int ksize, int stride, int pad_top, int pad_left,
                   const float *w, const float *bias, int relu6, float *out, int OH, int OW,
                   int oy0, int oy1) {
     if (oy1 > OH) oy1 = OH;
     for (int oy = oy0; oy < oy1; oy++) {
 #if defined(__x86_64__) || defined(__i386__)
         if (ck_use_avx2()) {
-            row_avx2(in, H, W, C, ksize, stride, pad, w, bias, relu6, out, OW, oy);
+            row_avx2(in, H, W, C, ksize, stride, pad_top, pad_left, w, bias, relu6, out, OW, oy);
             continue;
         }
 #endif
-        int iy0 = oy * stride - pad;
+        int iy0 = oy * stride - pad_top;
         int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = H - iy0 < ksize ? H - iy0 : ksize;
         for (int ox = 0; ox < OW; ox++) {
-            int ix0 = ox * stride - pad;
+            int ix0 = ox * stride - pad_left;
             int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = W - ix0 < ksize ? W - ix0 : ksize;
             pixel_scalar(in, W, C, ksize, iy0, ix0, ky0, ky1, kx0, kx1, w, bias, relu6,
                          out + ((size_t)oy * OW + ox) * C, 0);

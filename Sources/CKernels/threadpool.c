@@ -9,6 +9,7 @@
 struct ck_pool {
     int threads;
     pthread_t *workers;
+    pthread_mutex_t run_lock;  // one run at a time: concurrent callers queue here
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
     unsigned long generation;  // bumped per run; workers compare to know a run is new
@@ -54,6 +55,7 @@ ck_pool *ck_pool_create(int threads) {
     ck_pool *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->threads = threads;
+    pthread_mutex_init(&p->run_lock, NULL);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -83,6 +85,7 @@ void ck_pool_destroy(ck_pool *p) {
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->run_lock);
     free(p->workers);
     free(p);
 }
@@ -95,6 +98,7 @@ void ck_pool_run(ck_pool *p, int tasks, void (*fn)(void *, int, int), void *ctx)
         for (int t = 0; t < tasks; t++) fn(ctx, t, 0);
         return;
     }
+    pthread_mutex_lock(&p->run_lock);
     pthread_mutex_lock(&p->lock);
     p->fn = fn;
     p->ctx = ctx;
@@ -108,4 +112,5 @@ void ck_pool_run(ck_pool *p, int tasks, void (*fn)(void *, int, int), void *ctx)
     pthread_mutex_lock(&p->lock);
     while (p->busy > 0) pthread_cond_wait(&p->done, &p->lock);
     pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->run_lock);
 }

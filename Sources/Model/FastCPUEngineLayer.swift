@@ -1,6 +1,6 @@
 import CKernels
 
-/// One layer's weights copied once into the layout the C kernels read (pointwise weights packed into
+/// One layer's weights copied once into the layout the C kernels read (matrix weights packed into
 /// 16-column panels), so a forward pass does no copying or packing.
 final class FastCPUEngineLayer: @unchecked Sendable {
     let name: String
@@ -10,7 +10,8 @@ final class FastCPUEngineLayer: @unchecked Sendable {
     let inChannels: Int
     let outChannels: Int
     let relu6: Bool
-    /// Packed for pointwise layers, as in `ConvLayer.weights` otherwise.
+    /// Packed into panels for pointwise and full layers (a full layer as a (k·k·in)×out matrix), as in
+    /// `ConvLayer.weights` for depthwise ones.
     let weights: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>
     private let source: ConvLayer
@@ -26,15 +27,16 @@ final class FastCPUEngineLayer: @unchecked Sendable {
         outChannels = layer.outChannels
         relu6 = layer.relu6
         source = layer
-        let count = layer.kind == .pointwise
-            ? ck_pointwise_packed_count(Int32(layer.inChannels), Int32(layer.outChannels))
-            : layer.weights.count
+        let rows = layer.kernelSize * layer.kernelSize * layer.inChannels
+        let count = layer.kind == .depthwise
+            ? layer.weights.count
+            : ck_pointwise_packed_count(Int32(rows), Int32(layer.outChannels))
         weights = FastCPUEngineLayer.allocate(max(count, 1))
         bias = FastCPUEngineLayer.allocate(max(layer.outChannels, 1))
         layer.weights.withUnsafeBufferPointer { w in
             guard let base = w.baseAddress else { return }
-            if layer.kind == .pointwise {
-                ck_pointwise_pack(base, Int32(layer.inChannels), Int32(layer.outChannels), weights)
+            if layer.kind != .depthwise {
+                ck_pointwise_pack(base, Int32(rows), Int32(layer.outChannels), weights)
             } else {
                 weights.update(from: base, count: w.count)
             }

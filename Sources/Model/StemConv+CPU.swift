@@ -38,7 +38,8 @@ extension StemConv {
     static func launchCPU(_ layer: FastCPUEngineLayer, input: UnsafePointer<Float>, height: Int, width: Int,
                           output: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         ck_conv(input, Int32(height), Int32(width), Int32(layer.inChannels), Int32(layer.kernelSize),
-                Int32(layer.stride), Int32(layer.padBefore(inputSize: height)), layer.weights, layer.bias,
+                Int32(layer.stride), Int32(layer.padBefore(inputSize: height)),
+                Int32(layer.padBefore(inputSize: width)), layer.weights, layer.bias,
                 Int32(layer.outChannels), layer.relu6 ? 1 : 0, output,
                 Int32(layer.outputSize(inputSize: height)), Int32(layer.outputSize(inputSize: width)),
                 Int32(rows.lowerBound), Int32(rows.upperBound))

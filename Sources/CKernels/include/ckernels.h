@@ -22,15 +22,17 @@ void ck_pointwise(const float *in, int M, int K, const float *packed, int N, int
                   const float *bias, const float *residual, int relu6, float *out, float *colsum);
 
 /// Depthwise k×k convolution of one NHWC image (H×W×C, weights [k][k][C]) for output rows
-/// [oy0, oy1): zero padding of `pad` before, bias, ReLU6 if relu6; out is OH×OW×C.
-void ck_depthwise(const float *in, int H, int W, int C, int ksize, int stride, int pad,
+/// [oy0, oy1): zero padding of pad_top rows and pad_left columns before, bias, ReLU6 if relu6;
+/// out is OH×OW×C.
+void ck_depthwise(const float *in, int H, int W, int C, int ksize, int stride, int pad_top, int pad_left,
                   const float *w, const float *bias, int relu6, float *out, int OH, int OW,
                   int oy0, int oy1);
 
-/// Full k×k convolution of one NHWC image (weights [k][k][Cin][Cout]) for output rows [oy0, oy1),
-/// zero padding of `pad` before, bias, ReLU6 if relu6; out is OH×OW×Cout.
-void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int pad,
-             const float *w, const float *bias, int Cout, int relu6, float *out, int OH, int OW,
+/// Full k×k convolution of one NHWC image for output rows [oy0, oy1), weights [k][k][Cin][Cout]
+/// packed by ck_pointwise_pack as a (k·k·Cin)×Cout matrix;
+/// zero padding of pad_top rows and pad_left columns before, bias, ReLU6 if relu6; out is OH×OW×Cout.
+void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int pad_top, int pad_left,
+             const float *packed, const float *bias, int Cout, int relu6, float *out, int OH, int OW,
              int oy0, int oy1);
 
 /// Mean over the HW rows of an HW×C matrix into out[C].
@@ -43,7 +45,7 @@ ck_pool *ck_pool_create(int threads);
 void ck_pool_destroy(ck_pool *pool);
 int ck_pool_threads(const ck_pool *pool);
 /// Runs fn(ctx, task, thread) for every task in [0, tasks), handing tasks out dynamically;
-/// returns when all are done. Not reentrant: one run at a time per pool.
+/// returns when all are done. Concurrent callers take turns; a task must not run the same pool.
 void ck_pool_run(ck_pool *pool, int tasks, void (*fn)(void *ctx, int task, int thread), void *ctx);
 
 #endif
