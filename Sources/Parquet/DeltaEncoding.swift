@@ -25,8 +25,8 @@ enum DeltaDecoding {
               blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
             throw FormatError("DELTA_BINARY_PACKED header has block size \(blockSize) with \(miniblocks) miniblocks")
         }
-        guard total >= UInt64(count) else {
-            throw FormatError("DELTA_BINARY_PACKED holds \(total) values, \(count) needed")
+        guard total == UInt64(count) else {
+            throw FormatError("DELTA_BINARY_PACKED holds \(total) values, the page \(count)")
         }
         let perMiniblock = Int(blockSize / miniblocks)
         var out: [Int64] = []
@@ -89,12 +89,18 @@ enum DeltaDecoding {
         var out: [String] = []
         out.reserveCapacity(count)
         var previous: [UInt8] = []
+        var totalBytes = 0
         for i in 0..<count {
             let k = prefixes[i]
             guard k >= 0, k <= Int64(previous.count) else {
                 throw FormatError("DELTA_BYTE_ARRAY prefix \(k) longer than the previous value")
             }
             let value = Array(previous[0..<Int(k)]) + suffixes[i]
+            totalBytes += value.count
+            // Shared prefixes could otherwise expand a small page into an enormous one.
+            guard totalBytes <= ReaderLimits.pageBytes else {
+                throw FormatError("DELTA_BYTE_ARRAY values expand past \(ReaderLimits.pageBytes) bytes")
+            }
             out.append(String(decoding: value, as: UTF8.self))
             previous = value
         }

@@ -124,8 +124,10 @@ public final class ParquetFileReader {
     /// Number of row groups.
     public var rowGroupCount: Int { meta.rowGroups.count }
 
-    /// Rows in row group `index`.
-    public func rowCount(rowGroup index: Int) -> Int { Int(meta.rowGroups[index].numRows) }
+    /// Rows in row group `index` (0 for an index out of range).
+    public func rowCount(rowGroup index: Int) -> Int {
+        meta.rowGroups.indices.contains(index) ? Int(meta.rowGroups[index].numRows) : 0
+    }
 
     /// The footer statistics of a column's leaf in one row group.
     public func statistics(column: String, rowGroup: Int) throws -> ColumnStatistics? {
@@ -139,6 +141,7 @@ public final class ParquetFileReader {
     /// The codec of a column in one row group.
     public func compression(column: String, rowGroup: Int) throws -> ParquetCompression? {
         let i = try leafIndex(column)
+        guard rowGroup >= 0 && rowGroup < rowGroupCount else { throw ParquetError(file: url.path, "no row group \(rowGroup)") }
         return ParquetCompression(thriftValue: meta.rowGroups[rowGroup].columns[i].codec)
     }
 
@@ -184,7 +187,7 @@ public final class ParquetFileReader {
             throw ParquetError(file: url.path, "column \(column) is not a list of float or double (nesting depth \(leaf.maxRepetition))")
         }
         var offsets: [Int] = []
-        offsets.reserveCapacity(rowCount(rowGroup: rowGroup) + 1)
+        offsets.reserveCapacity(min(rowCount(rowGroup: rowGroup), 1 << 20) + 1)
         var nullRows = Set<Int>()
         var total = 0
         var values: DecodedValues = kind == .float ? .floats([]) : .doubles([])

@@ -180,6 +180,9 @@ struct CompactReader {
 
     /// Skips one value of the given compact type.
     mutating func skip(_ type: UInt8) throws {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw FormatError("Thrift values nested too deeply") }
         switch CompactType(rawValue: type) {
         case .boolTrue, .boolFalse: return
         case .byte: _ = try byte()
