@@ -57,8 +57,8 @@ func main() throws {
             print(String(format: "  %-28@ %7.1f ms %5.1f%%", layer as NSString, seconds * 1e3, 100 * seconds / total))
         }
     }
-    print("{\"engine\": \"imgfeat-cpu\", \"alpha\": \(alpha), \"size\": \(size), \"batch\": \(batch), "
-          + "\"threads\": \(engine.threads), \"images_per_second\": \(String(format: "%.2f", median)), "
+    print("{\"engine\": \"imgfeat-cpu\", \"what\": \"network\", \"alpha\": \(alpha), \"size\": \(size), \"batch\": \(batch), "
+          + "\"threads\": \(engine.threads), \"median\": \(String(format: "%.2f", median)), "
           + "\"runs\": [\(rates.map { String(format: "%.2f", $0) }.joined(separator: ", "))]}")
 }
 
