@@ -50,6 +50,8 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")]),
         // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
         .executableTarget(name: "imgfeat-bench-cpu", dependencies: ["Model"], path: "bench/imgfeat-bench-cpu"),
+        // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.
+        .executableTarget(name: "storage-probe", dependencies: ["Storage"], path: "Sources/storage-probe"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
@@ -57,5 +59,6 @@ let package = Package(
         .testTarget(name: "VulkanTests", dependencies: ["VulkanRuntime", "Shaders", "Model", "Imaging", "TestSupport"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
     ]
 )

@@ -9,22 +9,31 @@ public enum Listing {
         return lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
     }
 
-    /// Every image of `source`, sorted by path.
+    /// Every image of `source`, sorted by path, with storage settings from the environment.
     public static func items(of source: InputSource) throws -> [InputItem] {
+        try items(of: source, config: .fromEnvironment())
+    }
+
+    /// Every file of `source` whose name passes `filter` (default: `*.jpg`/`*.jpeg`, any case), sorted
+    /// by path. S3 prefixes are listed recursively; `@FILE` lists are taken as they are.
+    public static func items(of source: InputSource, config: StorageConfig,
+                             filter: GlobFilter = .images) throws -> [InputItem] {
         switch source {
         case .localDirectory(let root):
-            return try localItems(root: root)
+            return try localItems(root: root, filter: filter)
         case .list(let file):
             return try listedItems(file: file)
         case .s3(let bucket, let prefix):
-            throw StorageError("s3://\(bucket)/\(prefix)",
-                               "S3 input is not supported by this build yet; copy the images to a local folder",
-                               fatal: true)
+            let client = try S3Client(config: config)
+            return try client.list(bucket: bucket, prefix: prefix)
+                .filter { !$0.key.hasSuffix("/") && filter.matchesPath($0.key) }
+                .map { InputItem(path: "s3://\(bucket)/\($0.key)") }
+                .sorted { $0.path < $1.path }
         }
     }
 
     /// Recursively finds `*.jpg`/`*.jpeg` files under `root`, following no symlinked folders twice.
-    static func localItems(root: String) throws -> [InputItem] {
+    static func localItems(root: String, filter: GlobFilter = .images) throws -> [InputItem] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
             throw StorageError(root, "no such file or folder", fatal: true)
@@ -39,7 +48,7 @@ public enum Listing {
             throw StorageError(root, "cannot read the folder", fatal: true)
         }
         var items: [InputItem] = []
-        for case let url as URL in walker where isImageName(url.lastPathComponent) {
+        for case let url as URL in walker where filter.matches(url.lastPathComponent) {
             let regular = (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) ?? false
             if regular { items.append(InputItem(path: url.path)) }
         }

@@ -5,11 +5,17 @@ public enum ObjectReader {
     /// Largest object read into memory; larger files are refused instead of exhausting memory.
     public static let maxObjectBytes = 256 << 20
 
-    /// The bytes of `path`: a local file for now; URLs name what is missing.
+    private static let shared = ObjectFetcher()
+
+    /// The bytes of `path`: a local file, an `s3://`/`s3a://` object or an `http(s)://` URL (remote ones
+    /// through a shared `ObjectFetcher` configured from the environment; prefer batches of `ObjectFetcher`).
     public static func read(_ path: String) throws -> [UInt8] {
-        if path.contains("://") {
-            throw StorageError(path, "remote inputs (http, s3) are not supported by this build yet")
-        }
+        if path.contains("://") { return try shared.fetch(path) }
+        return try readLocal(path)
+    }
+
+    /// The bytes of the local file `path`.
+    public static func readLocal(_ path: String) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw StorageError(path, exists ? "permission denied or unreadable" : "no such file")

@@ -1,0 +1,92 @@
+import Foundation
+
+/// How to reach object stores: region, endpoint, credentials choice, concurrency, timeouts, retries.
+public struct StorageConfig: Sendable {
+    /// Signing region; nil means AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then us-east-1.
+    public var region: String?
+    /// An S3-compatible endpoint (`--endpoint-url`, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL); path-style addressing.
+    public var endpointURL: String?
+    /// Send requests unsigned (`--no-sign-request`), for public buckets.
+    public var anonymous: Bool
+    /// Profile of ~/.aws/credentials and ~/.aws/config; nil means AWS_PROFILE, then "default".
+    public var profile: String?
+    /// Requests kept in flight by one engine.
+    public var concurrency: Int
+    /// Skip TLS certificate verification (never the default).
+    public var insecure: Bool
+    public var connectTimeout: Double
+    /// Seconds one attempt may take in all.
+    public var requestTimeout: Double
+    /// Seconds under 1 byte/s after which an attempt is cut and retried.
+    public var stallTimeout: Double
+    public var retry: RetryPolicy
+    /// Largest object read into memory.
+    public var maxObjectBytes: Int
+    /// Files at least this large are uploaded in parts.
+    public var multipartThreshold: Int
+    /// Size of each part but the last (S3's minimum is 5 MiB).
+    public var partSize: Int
+    /// The environment read for credentials, region and endpoints (the process's by default).
+    public var environment: [String: String]
+
+    public init(region: String? = nil, endpointURL: String? = nil, anonymous: Bool = false, profile: String? = nil,
+                concurrency: Int = 32, insecure: Bool = false, connectTimeout: Double = 10,
+                requestTimeout: Double = 300, stallTimeout: Double = 30, retry: RetryPolicy = RetryPolicy(),
+                maxObjectBytes: Int = 256 << 20, multipartThreshold: Int = 64 << 20, partSize: Int = 16 << 20,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.region = region
+        self.endpointURL = endpointURL
+        self.anonymous = anonymous
+        self.profile = profile
+        self.concurrency = concurrency
+        self.insecure = insecure
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.stallTimeout = stallTimeout
+        self.retry = retry
+        self.maxObjectBytes = maxObjectBytes
+        self.multipartThreshold = multipartThreshold
+        self.partSize = partSize
+        self.environment = environment
+    }
+
+    /// Defaults adjusted by the environment: the AWS variables above, plus IMGFEAT_S3_CONCURRENCY,
+    /// IMGFEAT_NO_SIGN_REQUEST=1, IMGFEAT_S3_STALL_SECONDS, IMGFEAT_S3_MAX_ATTEMPTS and
+    /// IMGFEAT_S3_INSECURE=1 (for test servers with self-signed certificates).
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> StorageConfig {
+        var config = StorageConfig(environment: environment)
+        config.endpointURL = nonEmpty(environment["AWS_ENDPOINT_URL_S3"]) ?? nonEmpty(environment["AWS_ENDPOINT_URL"])
+        if let n = environment["IMGFEAT_S3_CONCURRENCY"].flatMap({ Int($0) }), n > 0 { config.concurrency = n }
+        if let s = environment["IMGFEAT_S3_STALL_SECONDS"].flatMap({ Double($0) }), s > 0 { config.stallTimeout = s }
+        if let n = environment["IMGFEAT_S3_MAX_ATTEMPTS"].flatMap({ Int($0) }), n > 0 { config.retry.maxAttempts = n }
+        config.anonymous = isTrue(environment["IMGFEAT_NO_SIGN_REQUEST"])
+        config.insecure = isTrue(environment["IMGFEAT_S3_INSECURE"])
+        return config
+    }
+
+    /// The profile name in use.
+    public var resolvedProfile: String {
+        profile ?? Self.nonEmpty(environment["AWS_PROFILE"]) ?? "default"
+    }
+
+    /// The signing region in use.
+    public var resolvedRegion: String {
+        if let region { return region }
+        if let r = Self.nonEmpty(environment["AWS_REGION"]) ?? Self.nonEmpty(environment["AWS_DEFAULT_REGION"]) {
+            return r
+        }
+        let files = AWSConfigFiles(environment: environment)
+        return files.value("region", profile: resolvedProfile, inConfigOnly: true) ?? "us-east-1"
+    }
+
+    static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return s.trimmingCharacters(in: .whitespaces)
+    }
+
+    static func isTrue(_ s: String?) -> Bool {
+        guard let s = s?.lowercased() else { return false }
+        return s == "1" || s == "true" || s == "yes"
+    }
+}
