@@ -50,6 +50,8 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")]),
         // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
         .executableTarget(name: "imgfeat-bench-cpu", dependencies: ["Model"], path: "bench/imgfeat-bench-cpu"),
+        // CPU PCA fit time, for bench/pca_bench.py.
+        .executableTarget(name: "imgfeat-bench-pca", dependencies: ["Model"], path: "bench/imgfeat-bench-pca"),
         // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.
         .executableTarget(name: "storage-probe", dependencies: ["Storage"], path: "Sources/storage-probe"),
 
@@ -58,7 +60,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Imaging", "TestSupport"]),
         .testTarget(name: "VulkanTests", dependencies: ["VulkanRuntime", "Shaders", "Model", "Imaging", "TestSupport"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Storage", "Parquet", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
     ]
 )

@@ -67,8 +67,31 @@ public struct Benchmark {
             let worst = zip(got, reference).map { abs($0 - $1) }.max() ?? 0
             lines.append(String(format: "  %-28@ %10.1f img/s   (median of %d; max |diff| vs reference %.2e relative)",
                                 engine.name as NSString, Double(n) / median(times), times.count, Double(worst / max(scale, 1e-30))))
+            if let vulkan = engine.vulkan {
+                lines += try vulkanProfile(vulkan, items: Array(items.prefix(n)), decoder: decoder)
+            }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Pixels in, features out on the device, with the per-layer GPU times of one timed run.
+    private func vulkanProfile(_ engine: VulkanEngine, items: [InputItem], decoder: DecodeStage) throws -> [String] {
+        var pixelDecoder = decoder
+        pixelDecoder.keepPixels = true
+        let images = pixelDecoder.prepare(part: 0, items: items, endsPart: true).images
+        guard !images.isEmpty else { return [] }
+        _ = try engine.features(images: images)
+        engine.profiling = true
+        defer { engine.profiling = false }
+        let start = Date()
+        _ = try engine.features(images: images)
+        let seconds = Date().timeIntervalSince(start)
+        var lines = [String(format: "  vulkan, decoded pixels in (resize on the device): %.1f img/s wall, batch %d",
+                            Double(images.count) / seconds, images.count)]
+        if let profile = engine.lastProfile {
+            lines += profile.report.split(separator: "\n").map { "    " + $0 }
+        }
+        return lines
     }
 
     private func median(_ values: [Double]) -> Double {

@@ -118,6 +118,9 @@ struct Featurizer {
 
         var partsWritten = 0
         var rows = PartAccumulator()
+        let writer = PartWriter(output: output, layout: layout)
+        var writerFinished = false
+        defer { if !writerFinished { writer.abandon() } }
         while let batch = queue.pop() {
             let deviceStart = Date()
             if !batch.items.isEmpty {
@@ -130,12 +133,10 @@ struct Featurizer {
             progress.advance(images: batch.items.count + batch.errors.count, failed: batch.errors.count)
 
             if batch.endsPart {
-                let writeStart = Date()
-                try writeAtomically(try JSONEncoder.pretty.encode(rows.errors), to: layout.partErrors(batch.part))
-                try output.writePart(index: batch.part, rows: FeatureRows(paths: rows.paths, labels: rows.labels,
-                                                                         values: rows.values,
-                                                                         dimension: model.featureDimension))
-                times.write += Date().timeIntervalSince(writeStart)
+                try writer.submit(PartWriter.Part(index: batch.part,
+                                                  rows: FeatureRows(paths: rows.paths, labels: rows.labels, values: rows.values,
+                                                                    dimension: model.featureDimension),
+                                                  errors: rows.errors))
                 featurized += rows.paths.count
                 errors += rows.errors
                 partsWritten += 1
@@ -146,6 +147,8 @@ struct Featurizer {
                 }
             }
         }
+        writerFinished = true
+        times.write = try writer.finish()
         progress.finish()
         times.decode = decodeTime.value
         times.total = Date().timeIntervalSince(started)
