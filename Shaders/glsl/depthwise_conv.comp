@@ -1,7 +1,7 @@
 #version 450
 // Depthwise KxK convolution (stride 1 or 2) with Keras padding, fused bias and optional ReLU6.
 // One invocation per output element, channels innermost (adjacent invocations read adjacent memory).
-// bindings: 0 ACT_T input[N×inH×inW×C]  1 ACT_T weights[k][k][C]  2 float bias[C]
+// bindings: 0 ACT_T input[N×inH×inW×C]  1 float weights[k][k][C]  2 float bias[C]
 //           3 ACT_T output[N×outH×outW×C]
 // push constants (uint): n, inH, inW, outH, outW, channels, k, stride, padTop, padLeft, relu6
 // grid: flat: ceil(total / 256) workgroups of 256 laid out as (gx, gy, 1) with gx ≤ 65535;
@@ -15,7 +15,7 @@
 #endif
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer Input { ACT_T inputs[]; };
-layout(std430, binding = 1) readonly buffer Weights { ACT_T weights[]; };
+layout(std430, binding = 1) readonly buffer Weights { float weights[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) writeonly buffer Output { ACT_T outputs[]; };
 layout(push_constant) uniform Push {
@@ -39,7 +39,7 @@ void main() {
             int ix = int(ox * pc.stride + kx) - int(pc.padLeft);
             if (ix < 0 || ix >= int(pc.inW)) continue;
             acc += float(inputs[((b * pc.inH + uint(iy)) * pc.inW + uint(ix)) * pc.channels + c])
-                 * float(weights[(ky * pc.k + kx) * pc.channels + c]);
+                 * weights[(ky * pc.k + kx) * pc.channels + c];
         }
     }
     if (pc.relu6 != 0u) acc = clamp(acc, 0.0, 6.0);

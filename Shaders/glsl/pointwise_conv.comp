@@ -4,7 +4,7 @@
 // channels, N = output channels. Each workgroup computes a (WG_Y·4)×(WG_X·4) tile, staging TILE_K-deep
 // slices of both operands in shared memory; each invocation accumulates a 4×4 micro-tile.
 // specialization: constant_id 0 = WG_X, 1 = WG_Y (local size), 2 = TILE_K
-// bindings: 0 ACT_T input[M×K]  1 ACT_T weights[K×N]  2 float bias[N]  3 ACT_T residual[M×N]
+// bindings: 0 ACT_T input[M×K]  1 float weights[K×N]  2 float bias[N]  3 ACT_T residual[M×N]
 //           (bound to any buffer when hasResidual = 0)  4 ACT_T output[M×N]
 // push constants (uint): m, k, n, relu6, hasResidual
 // grid: (ceil(N / (WG_X·4)), ceil(M / (WG_Y·4)), 1)
@@ -21,7 +21,7 @@ const uint TILE_N = gl_WorkGroupSize.x * 4u;
 const uint TILE_M = gl_WorkGroupSize.y * 4u;
 const uint THREADS = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
 layout(std430, binding = 0) readonly buffer Input { ACT_T inputs[]; };
-layout(std430, binding = 1) readonly buffer Weights { ACT_T weights[]; };
+layout(std430, binding = 1) readonly buffer Weights { float weights[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) readonly buffer Residual { ACT_T residual[]; };
 layout(std430, binding = 4) writeonly buffer Output { ACT_T outputs[]; };

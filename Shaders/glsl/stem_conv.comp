@@ -1,7 +1,7 @@
 #version 450
 // Full (dense) KxK convolution with Keras padding, fused bias and optional ReLU6: MobileNetV2's stem.
 // One invocation per output element, channels innermost so neighbours read the same input pixel.
-// bindings: 0 ACT_T input[N×inH×inW×cin]  1 ACT_T weights[k][k][cin][cout]  2 float bias[cout]
+// bindings: 0 ACT_T input[N×inH×inW×cin]  1 float weights[k][k][cin][cout]  2 float bias[cout]
 //           3 ACT_T output[N×outH×outW×cout]
 // push constants (uint): n, inH, inW, outH, outW, cin, cout, k, stride, padTop, padLeft, relu6
 // grid: flat: ceil(total / 256) workgroups of 256 laid out as (gx, gy, 1) with gx ≤ 65535;
@@ -15,7 +15,7 @@
 #endif
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer Input { ACT_T inputs[]; };
-layout(std430, binding = 1) readonly buffer Weights { ACT_T weights[]; };
+layout(std430, binding = 1) readonly buffer Weights { float weights[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) writeonly buffer Output { ACT_T outputs[]; };
 layout(push_constant) uniform Push {
@@ -41,7 +41,7 @@ void main() {
             uint inBase = ((b * pc.inH + uint(iy)) * pc.inW + uint(ix)) * pc.cin;
             uint wBase = (ky * pc.k + kx) * pc.cin * pc.cout + co;
             for (uint ci = 0u; ci < pc.cin; ++ci) {
-                acc += float(inputs[inBase + ci]) * float(weights[wBase + ci * pc.cout]);
+                acc += float(inputs[inBase + ci]) * weights[wBase + ci * pc.cout];
             }
         }
     }

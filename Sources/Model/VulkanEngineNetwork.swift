@@ -64,7 +64,9 @@ final class VulkanNetwork {
         for layer in model.layers {
             weightBytes += [UInt8](repeating: 0, count: aligned(weightBytes.count) - weightBytes.count)
             weightOffsets.append(weightBytes.count)
-            weightBytes += precision.encode(layer.weights)
+            // Weights stay float32 at every precision: they are read once per tile, and rounding them
+            // too doubled the fp16 error against Keras.
+            weightBytes += VulkanPrecision.fp32.encode(layer.weights)
             biasValues += [Float](repeating: 0, count: aligned(biasValues.count * 4) / 4 - biasValues.count)
             biasOffsets.append(biasValues.count * 4)
             biasValues += layer.bias
@@ -114,7 +116,7 @@ final class VulkanNetwork {
             BufferBinding(activations[index], offset: 0, range: batch * elements * precision.elementSize)
         }
         func parameters(_ layer: ConvLayer) -> (BufferBinding, BufferBinding) {
-            let w = BufferBinding(weights, offset: weightOffsets[layerIndex], range: layer.weightCount * precision.elementSize)
+            let w = BufferBinding(weights, offset: weightOffsets[layerIndex], range: layer.weightCount * 4)
             let b = BufferBinding(biases, offset: biasOffsets[layerIndex], range: layer.bias.count * 4)
             layerIndex += 1
             return (w, b)

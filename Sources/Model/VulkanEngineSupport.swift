@@ -1,7 +1,7 @@
 import Shaders
 import VulkanRuntime
 
-/// Storage precision of activations and weights on the device; arithmetic is float32 either way.
+/// Storage precision of activations on the device; weights, biases and arithmetic are float32 either way.
 public enum VulkanPrecision: String, Sendable, CaseIterable {
     case fp32, fp16
 

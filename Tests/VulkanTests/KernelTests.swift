@@ -20,7 +20,7 @@ import VulkanRuntime
         let c = shape.channels, seed = UInt64(c * 100 + shape.stride * 10 + shape.height)
         let layer = ConvLayer(name: "dw", kind: .depthwise, kernelSize: 3, stride: shape.stride, inChannels: c,
                               outChannels: c, relu6: shape.channels != 1,
-                              weights: stored(randomFloats(9 * c, seed: seed), precision),
+                              weights: randomFloats(9 * c, seed: seed),
                               bias: randomFloats(c, seed: seed + 1))
         let batch = 2
         let x = Tensor(batch: batch, height: shape.height, width: shape.width, channels: c,
@@ -30,7 +30,7 @@ import VulkanRuntime
         let output = try h.poisonedOutput(expected.data.count)
         try DepthwiseConv.Vulkan(context: h.context, precision: precision).record(
             h.sequence, layer: layer, batch: batch, height: shape.height, width: shape.width,
-            input: h.input(x.data), weights: h.input(layer.weights), bias: h.float32(layer.bias),
+            input: h.input(x.data), weights: h.float32(layer.weights), bias: h.float32(layer.bias),
             output: BufferBinding(output))
         let (got, guardIntact) = try h.finish(output, count: expected.data.count)
         expectClose(got, expected.data, precision, "depthwise \(shape.testDescription)")
@@ -58,7 +58,7 @@ import VulkanRuntime
         let seed = UInt64(shape.pixels * 1000 + shape.cin * 10 + shape.cout)
         let layer = ConvLayer(name: "pw", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: shape.cin,
                               outChannels: shape.cout, relu6: shape.relu6,
-                              weights: stored(randomFloats(shape.cin * shape.cout, seed: seed), precision),
+                              weights: randomFloats(shape.cin * shape.cout, seed: seed),
                               bias: randomFloats(shape.cout, seed: seed + 1))
         let x = Tensor(batch: 1, height: 1, width: shape.pixels, channels: shape.cin,
                        data: stored(randomFloats(shape.pixels * shape.cin, in: -3...3, seed: seed + 2), precision))
@@ -69,7 +69,7 @@ import VulkanRuntime
         let h = try KernelHarness(precision: precision)
         let output = try h.poisonedOutput(expected.data.count)
         try PointwiseConv.Vulkan(context: h.context, precision: precision).record(
-            h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data), weights: h.input(layer.weights),
+            h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data), weights: h.float32(layer.weights),
             bias: h.float32(layer.bias), residual: residual.map { try h.input($0.data) }, output: BufferBinding(output))
         let (got, guardIntact) = try h.finish(output, count: expected.data.count)
         expectClose(got, expected.data, precision, "pointwise \(shape.testDescription)")
@@ -93,7 +93,7 @@ import VulkanRuntime
         let seed = UInt64(shape.height * 100 + shape.width * 10 + shape.cout)
         let layer = ConvLayer(name: "Conv1", kind: .full, kernelSize: 3, stride: shape.stride, inChannels: 3,
                               outChannels: shape.cout, relu6: true,
-                              weights: stored(randomFloats(27 * shape.cout, seed: seed), precision),
+                              weights: randomFloats(27 * shape.cout, seed: seed),
                               bias: randomFloats(shape.cout, seed: seed + 1))
         let batch = 3
         let x = Tensor(batch: batch, height: shape.height, width: shape.width, channels: 3,
@@ -103,7 +103,7 @@ import VulkanRuntime
         let output = try h.poisonedOutput(expected.data.count)
         try StemConv.Vulkan(context: h.context, precision: precision).record(
             h.sequence, layer: layer, batch: batch, height: shape.height, width: shape.width,
-            input: h.input(x.data), weights: h.input(layer.weights), bias: h.float32(layer.bias),
+            input: h.input(x.data), weights: h.float32(layer.weights), bias: h.float32(layer.bias),
             output: BufferBinding(output))
         let (got, guardIntact) = try h.finish(output, count: expected.data.count)
         expectClose(got, expected.data, precision, "stem \(shape.testDescription)")
