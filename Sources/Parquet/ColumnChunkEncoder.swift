@@ -140,11 +140,10 @@ struct ColumnChunkEncoder {
         while rowStart < rows {
             let rowEnd = min(rows, rowStart + rowsPerPage)
             let n = (rowEnd - rowStart) * dimension
-            var rep = [UInt32](repeating: 1, count: n)
-            for r in 0..<(rowEnd - rowStart) { rep[r * dimension] = 0 }
-            var repBytes: [UInt8] = [], defBytes: [UInt8] = []
-            RLEHybrid.encode(rep, bitWidth: 1, into: &repBytes)
-            RLEHybrid.encode([UInt32](repeating: 1, count: n), bitWidth: 1, into: &defBytes)
+            let repBytes = Self.repetitionLevels(rows: rowEnd - rowStart, dimension: dimension)
+            var defBytes: [UInt8] = []
+            RLEHybrid.varint(UInt64(n) << 1, into: &defBytes)
+            defBytes.append(1)
             let page = values[(rowStart * dimension)..<(rowEnd * dimension)].withUnsafeBytes { [UInt8]($0) }
             try appendDataPage(values: page, rep: repBytes, def: defBytes, numValues: n, rows: rowEnd - rowStart,
                                encoding: .plain, to: &chunk, &uncompressed, &compressed)
@@ -153,6 +152,25 @@ struct ColumnChunkEncoder {
         chunk.meta.totalUncompressedSize = Int64(uncompressed)
         chunk.meta.totalCompressedSize = Int64(compressed)
         return chunk
+    }
+
+    /// Levels 0, 1, 1, … for each row: with 9 or more elements a row is one bit-packed group of
+    /// eight (0 then seven 1s) and an RLE run of 1s, so the page is that row's bytes repeated.
+    static func repetitionLevels(rows: Int, dimension: Int) -> [UInt8] {
+        guard dimension >= 9 else {
+            var rep = [UInt32](repeating: 1, count: rows * dimension)
+            for r in 0..<rows { rep[r * dimension] = 0 }
+            var out: [UInt8] = []
+            RLEHybrid.encode(rep, bitWidth: 1, into: &out)
+            return out
+        }
+        var row: [UInt8] = [0x03, 0xFE]
+        RLEHybrid.varint(UInt64(dimension - 8) << 1, into: &row)
+        row.append(1)
+        var out: [UInt8] = []
+        out.reserveCapacity(row.count * rows)
+        for _ in 0..<rows { out.append(contentsOf: row) }
+        return out
     }
 
     private func floatStatistics<T: BinaryFloatingPoint>(_ values: [T]) -> Statistics {

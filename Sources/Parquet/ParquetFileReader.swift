@@ -193,8 +193,19 @@ public final class ParquetFileReader {
         var values: DecodedValues = kind == .float ? .floats([]) : .doubles([])
         let maxDef = UInt32(leaf.maxDefinition), entryDef = UInt32(leaf.definitionOfEntry)
         let fieldDef = UInt32(leaf.definitionOfField)
-        try readChunk(index: i, rowGroup: rowGroup, kind: kind, values: &values) { rep, def, _, _ in
+        try readChunk(index: i, rowGroup: rowGroup, kind: kind, values: &values) { rep, def, present, _ in
             guard let rep else { throw FormatError("list column without repetition levels") }
+            if present == rep.count {
+                // Every entry is a present element: rows start where the repetition level is 0.
+                guard !offsets.isEmpty || rep.first == 0 || rep.isEmpty else {
+                    throw FormatError("column chunk starts in the middle of a row")
+                }
+                rep.withUnsafeBufferPointer { r in
+                    for k in 0..<r.count where r[k] == 0 { offsets.append(total + k) }
+                }
+                total += rep.count
+                return
+            }
             for k in 0..<rep.count {
                 let d = def?[k] ?? maxDef
                 if rep[k] == 0 {
