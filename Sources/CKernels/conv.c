@@ -25,10 +25,16 @@ void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int 
                 int iy = iy0 + ky;
                 for (int kx = 0; kx < ksize; kx++, p += Cin) {
                     int ix = ix0 + kx;
-                    if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                    if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
                         memset(p, 0, (size_t)Cin * sizeof(float));
-                    else
+                    } else if (Cin == 3) {  // RGB: three stores beat a library call per tap
+                        const float *src = in + ((size_t)iy * W + ix) * 3;
+                        p[0] = src[0];
+                        p[1] = src[1];
+                        p[2] = src[2];
+                    } else {
                         memcpy(p, in + ((size_t)iy * W + ix) * Cin, (size_t)Cin * sizeof(float));
+                    }
                 }
             }
         }

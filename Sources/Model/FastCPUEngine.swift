@@ -4,8 +4,9 @@ import Foundation
 /// produces them, NHWC, a persistent thread pool, and buffers allocated once at creation.
 ///
 /// Threads take whole images while a batch has at least one per thread (no synchronisation between
-/// layers, each thread's activations stay in its own cache); the images left over are split by rows
-/// within each layer so that no thread idles on a small batch.
+/// layers), and run each inverted residual block fused row by row so the expanded activations stay in
+/// cache; the images left over are run layer by layer, each layer split across the threads, so that no
+/// thread idles on a small batch.
 public final class FastCPUEngine: FeatureEngine {
     public let name = "cpu"
     public let model: FoldedMobileNetV2
@@ -16,7 +17,7 @@ public final class FastCPUEngine: FeatureEngine {
 
     private let pool: ThreadPool
     private let plan: FastCPUEnginePlan
-    /// One workspace per thread: three activation buffers, each the size of the largest activation.
+    /// One workspace per thread, each buffer sized for the largest activation.
     private let workspaces: [FastCPUEngineWorkspace]
     private let lock = NSLock()
 
@@ -29,79 +30,71 @@ public final class FastCPUEngine: FeatureEngine {
         self.threads = pool.threads
         let plan = FastCPUEnginePlan(model: model)
         self.plan = plan
-        workspaces = (0..<pool.threads).map { _ in FastCPUEngineWorkspace(floats: plan.largestActivation) }
+        workspaces = (0..<pool.threads).map { _ in
+            FastCPUEngineWorkspace(floats: plan.largestActivation, scratch: plan.largestScratch)
+        }
     }
 
     public func features(_ input: Tensor) throws -> [Float] {
         try checkInput(input)
-        let dimension = model.featureDimension
-        var out = [Float](repeating: 0, count: input.batch * dimension)
-        guard input.batch > 0 else { return out }
+        var out = [Float](repeating: 0, count: input.batch * model.featureDimension)
         lock.lock()
         defer { lock.unlock() }
-        let perImage = input.elementsPerImage
-        let whole = input.batch / threads * threads
-        input.data.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                guard let src = source.baseAddress, let dst = target.baseAddress else { return }
-                if whole > 0 {
-                    pool.run(tasks: whole) { n, thread in
-                        plan.run(image: src + n * perImage, features: dst + n * dimension,
-                                 workspace: workspaces[thread], pool: nil)
-                    }
-                }
-                for n in whole..<input.batch {
-                    plan.run(image: src + n * perImage, features: dst + n * dimension,
-                             workspace: workspaces[0], pool: pool)
-                }
-            }
-        }
+        run(input, into: &out, profile: nil)
         return out
     }
 
-    /// Runs `input` like `features`, timing every layer; seconds per layer summed over threads, in order.
-    public func profileLayers(_ input: Tensor) throws -> [(layer: String, seconds: Double)] {
+    /// Runs `input` like `features`, timing every step (stem, each block, head); seconds per step summed
+    /// over threads, in order.
+    public func profileSteps(_ input: Tensor) throws -> [(step: String, seconds: Double)] {
         try checkInput(input)
+        var out = [Float](repeating: 0, count: input.batch * model.featureDimension)
         lock.lock()
         defer { lock.unlock() }
-        let names = plan.layerNames
-        let profile = FastCPUEngineProfile(layers: names.count, threads: threads)
+        let names = plan.stepNames
+        let profile = FastCPUEngineProfile(steps: names.count, threads: threads)
+        run(input, into: &out, profile: profile)
+        return zip(names, profile.totals).map { (step: $0.0, seconds: $0.1) }
+    }
+
+    private func run(_ input: Tensor, into out: inout [Float], profile: FastCPUEngineProfile?) {
         let perImage = input.elementsPerImage, dimension = model.featureDimension
         let whole = input.batch / threads * threads
-        var out = [Float](repeating: 0, count: input.batch * dimension)
         input.data.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
                 guard let src = source.baseAddress, let dst = target.baseAddress else { return }
                 pool.run(tasks: whole) { n, thread in
-                    plan.run(image: src + n * perImage, features: dst + n * dimension,
-                             workspace: workspaces[thread], pool: nil, profile: profile, thread: thread)
+                    plan.runFused(image: src + n * perImage, features: dst + n * dimension,
+                                  workspace: workspaces[thread], profile: profile, thread: thread)
                 }
                 for n in whole..<input.batch {
-                    plan.run(image: src + n * perImage, features: dst + n * dimension,
-                             workspace: workspaces[0], pool: pool, profile: profile, thread: 0)
+                    plan.runSplit(image: src + n * perImage, features: dst + n * dimension,
+                                  workspace: workspaces[0], pool: pool, profile: profile)
                 }
             }
         }
-        return Array(zip(names, profile.totals)).map { (layer: $0.0, seconds: $0.1) }
     }
 }
 
-/// Activation memory for one image in flight: `x` holds block inputs and outputs, `e` the expansion,
-/// `d` the depthwise output.
+/// Activation memory for one image in flight: `x` and `e` take turns holding block inputs and outputs;
+/// `d` and `f` hold the expansion and depthwise output on the layer-by-layer path; `scratch` is the
+/// fused block kernel's ring and band.
 final class FastCPUEngineWorkspace: @unchecked Sendable {
     let x: UnsafeMutablePointer<Float>
     let e: UnsafeMutablePointer<Float>
     let d: UnsafeMutablePointer<Float>
+    let f: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
 
-    init(floats: Int) {
+    init(floats: Int, scratch scratchFloats: Int) {
         x = FastCPUEngineLayer.allocate(floats)
         e = FastCPUEngineLayer.allocate(floats)
         d = FastCPUEngineLayer.allocate(floats)
+        f = FastCPUEngineLayer.allocate(floats)
+        scratch = FastCPUEngineLayer.allocate(max(1, scratchFloats))
     }
 
     deinit {
-        x.deallocate()
-        e.deallocate()
-        d.deallocate()
+        for buffer in [x, e, d, f, scratch] { buffer.deallocate() }
     }
 }

@@ -1,25 +1,17 @@
-import Dispatch
+import Foundation
 
 /// The network laid out for the fast CPU engine: prepared layers with their spatial sizes, and how to run
 /// one image through them.
 struct FastCPUEnginePlan: @unchecked Sendable {
-    struct Block {
-        let expand: FastCPUEngineLayer?
-        let depthwise: FastCPUEngineLayer
-        let project: FastCPUEngineLayer
-        let residual: Bool
-        /// Input side; the depthwise output side is `outSize`.
-        let inSize: Int
-        let outSize: Int
-    }
-
     let inputSize: Int
     let stem: FastCPUEngineLayer
     let stemOut: Int
-    let blocks: [Block]
+    let blocks: [FastCPUEngineFusedBlock]
     let head: FastCPUEngineLayer
     /// Floats in the largest activation of one image.
     let largestActivation: Int
+    /// Floats of scratch the largest fused block needs.
+    let largestScratch: Int
 
     init(model: FoldedMobileNetV2) {
         inputSize = model.config.inputSize
@@ -27,120 +19,130 @@ struct FastCPUEnginePlan: @unchecked Sendable {
         stemOut = model.stem.outputSize(inputSize: inputSize)
         var size = stemOut
         var largest = stemOut * stemOut * model.stem.outChannels
-        var prepared: [Block] = []
+        var prepared: [FastCPUEngineFusedBlock] = []
         for block in model.blocks {
-            let out = block.depthwise.outputSize(inputSize: size)
-            let expanded = size * size * (block.expand?.outChannels ?? block.depthwise.inChannels)
-            largest = max(largest, expanded, out * out * block.project.outChannels)
-            prepared.append(Block(expand: block.expand.map(FastCPUEngineLayer.init), depthwise: FastCPUEngineLayer(block.depthwise),
-                                  project: FastCPUEngineLayer(block.project), residual: block.residual,
-                                  inSize: size, outSize: out))
-            size = out
+            let fused = FastCPUEngineFusedBlock(block, inputHeight: size, inputWidth: size)
+            let expanded = size * size * fused.depthwise.inChannels
+            largest = max(largest, expanded, fused.outHeight * fused.outWidth * fused.outChannels)
+            prepared.append(fused)
+            size = fused.outHeight
         }
         blocks = prepared
         head = FastCPUEngineLayer(model.head)
         largestActivation = max(largest, inputSize * inputSize * 3)
+        largestScratch = prepared.map(\.scratchCount).max() ?? 1
     }
 
-    /// Runs one preprocessed image (S×S×3) to its pooled features. With a pool, every layer is split
-    /// across its threads (using `workspace` for all); without, the calling thread does all the work.
-    /// With `profile`, each layer's wall time is added to its slot for `thread`.
-    func run(image: UnsafePointer<Float>, features: UnsafeMutablePointer<Float>,
-             workspace ws: FastCPUEngineWorkspace, pool: ThreadPool?,
-             profile: FastCPUEngineProfile? = nil, thread: Int = 0) {
-        let pieces = (pool?.threads ?? 1) * 2
-        let serial = FastCPUEnginePlan.serial
-        let tasks = pool.map { FastCPUEnginePlan.Timed(pool: $0, profile: profile, thread: thread) }
-            ?? FastCPUEnginePlan.Timed(pool: serial, profile: profile, thread: thread)
+    /// Runs one preprocessed image (S×S×3) to its pooled features on the calling thread, each block fused
+    /// row by row. With `profile`, each step's time (stem, each block, head) goes to its slot for `thread`.
+    func runFused(image: UnsafePointer<Float>, features: UnsafeMutablePointer<Float>,
+                  workspace ws: FastCPUEngineWorkspace, profile: FastCPUEngineProfile? = nil, thread: Int = 0) {
+        var clock = FastCPUEngineProfile.Stopwatch(profile: profile, thread: thread)
+        StemConv.launchCPU(stem, input: image, height: inputSize, width: inputSize, output: ws.x, rows: 0..<stemOut)
+        clock.lap()
+        var current = ws.x, other = ws.e
+        for block in blocks {
+            block.run(input: current, output: other, scratch: ws.scratch)
+            swap(&current, &other)
+            clock.lap()
+        }
+        let last = blocks.last?.outHeight ?? stemOut
+        PointwiseConv.launchPooledCPU(head, input: current, pixels: last * last, output: features,
+                                      columns: 0..<head.outChannels)
+        clock.lap()
+    }
+
+    /// Runs one image layer by layer with every layer split across `pool`'s threads (all sharing
+    /// `workspace`): for batches smaller than the thread count.
+    func runSplit(image: UnsafePointer<Float>, features: UnsafeMutablePointer<Float>,
+                  workspace ws: FastCPUEngineWorkspace, pool: ThreadPool, profile: FastCPUEngineProfile? = nil) {
+        var clock = FastCPUEngineProfile.Stopwatch(profile: profile, thread: 0)
+        let pieces = pool.threads * 2
         let stemRows = ThreadPool.Chunks(rows: stemOut, pieces: pieces)
-        tasks.run(tasks: stemRows.count) { t, _ in
+        pool.run(tasks: stemRows.count) { t, _ in
             StemConv.launchCPU(stem, input: image, height: inputSize, width: inputSize, output: ws.x,
                                rows: stemRows[t])
         }
+        clock.lap()
+        var current = ws.x, other = ws.e
         for block in blocks {
-            var dwInput = UnsafePointer(ws.x)
-            let inPixels = block.inSize * block.inSize
+            var dwInput = UnsafePointer(current)
+            let inPixels = block.inHeight * block.inWidth
             if let expand = block.expand {
                 let rows = ThreadPool.Chunks(rows: inPixels, pieces: pieces, granule: PointwiseConv.cpuRowGranule)
-                tasks.run(tasks: rows.count) { t, _ in
-                    PointwiseConv.launchCPU(expand, input: ws.x, residual: nil, output: ws.e, rows: rows[t])
+                pool.run(tasks: rows.count) { t, _ in
+                    PointwiseConv.launchCPU(expand, input: current, residual: nil, output: ws.d, rows: rows[t])
                 }
-                dwInput = UnsafePointer(ws.e)
+                dwInput = UnsafePointer(ws.d)
             }
-            let dwRows = ThreadPool.Chunks(rows: block.outSize, pieces: pieces)
-            tasks.run(tasks: dwRows.count) { t, _ in
-                DepthwiseConv.launchCPU(block.depthwise, input: dwInput, height: block.inSize, width: block.inSize,
-                                        output: ws.d, rows: dwRows[t])
+            let dwOut = block.expand == nil ? ws.d : ws.f
+            let dwRows = ThreadPool.Chunks(rows: block.outHeight, pieces: pieces)
+            pool.run(tasks: dwRows.count) { t, _ in
+                DepthwiseConv.launchCPU(block.depthwise, input: dwInput, height: block.inHeight,
+                                        width: block.inWidth, output: dwOut, rows: dwRows[t])
             }
-            // The projection overwrites the block input in place: each tile reads its residual before storing.
-            let outPixels = block.outSize * block.outSize
-            let rows = ThreadPool.Chunks(rows: outPixels, pieces: pieces, granule: PointwiseConv.cpuRowGranule)
-            tasks.run(tasks: rows.count) { t, _ in
-                PointwiseConv.launchCPU(block.project, input: ws.d, residual: block.residual ? UnsafePointer(ws.x) : nil,
-                                        output: ws.x, rows: rows[t])
+            let rows = ThreadPool.Chunks(rows: block.outHeight * block.outWidth, pieces: pieces,
+                                         granule: PointwiseConv.cpuRowGranule)
+            pool.run(tasks: rows.count) { t, _ in
+                PointwiseConv.launchCPU(block.project, input: dwOut, residual: block.residual ? UnsafePointer(current) : nil,
+                                        output: other, rows: rows[t])
             }
+            swap(&current, &other)
+            clock.lap()
         }
-        let last = blocks.last?.outSize ?? stemOut
-        let columns = ThreadPool.Chunks(rows: head.outChannels, pieces: pool?.threads ?? 1,
+        let last = blocks.last?.outHeight ?? stemOut
+        let columns = ThreadPool.Chunks(rows: head.outChannels, pieces: pool.threads,
                                         granule: PointwiseConv.cpuColumnGranule)
-        tasks.run(tasks: columns.count) { t, _ in
-            PointwiseConv.launchPooledCPU(head, input: ws.x, pixels: last * last, output: features, columns: columns[t])
+        pool.run(tasks: columns.count) { t, _ in
+            PointwiseConv.launchPooledCPU(head, input: current, pixels: last * last, output: features,
+                                          columns: columns[t])
         }
+        clock.lap()
     }
 
-    /// A pool of one: runs tasks inline on the caller.
-    static let serial = ThreadPool(threads: 1)
-
-    /// Layer names in the order `run` executes them (the profile's slots).
-    var layerNames: [String] {
-        var names = [stem.name]
-        for block in blocks {
-            if let expand = block.expand { names.append(expand.name) }
-            names += [block.depthwise.name, block.project.name]
-        }
-        return names + [head.name]
-    }
-
-    /// A pool whose every run is one layer, timed into the next profile slot when profiling.
-    final class Timed {
-        let pool: ThreadPool
-        let profile: FastCPUEngineProfile?
-        let thread: Int
-        private var layer = 0
-
-        init(pool: ThreadPool, profile: FastCPUEngineProfile?, thread: Int) {
-            self.pool = pool
-            self.profile = profile
-            self.thread = thread
-        }
-
-        func run(tasks: Int, _ body: (Int, Int) -> Void) {
-            guard let profile else { return pool.run(tasks: tasks, body) }
-            let start = DispatchTime.now().uptimeNanoseconds
-            pool.run(tasks: tasks, body)
-            profile.add(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, layer: layer, thread: thread)
-            layer += 1
-        }
+    /// Step names in the order the runs time them (the profile's slots).
+    var stepNames: [String] {
+        [stem.name] + blocks.map { $0.depthwise.name.replacingOccurrences(of: "_depthwise", with: "") } + [head.name + " + pool"]
     }
 }
 
-/// Seconds spent per layer, one row per thread so threads never write the same slot.
+/// Seconds spent per step, one row per thread so threads never write the same slot.
 final class FastCPUEngineProfile: @unchecked Sendable {
-    let layers: Int
+    let steps: Int
     let threads: Int
     private let seconds: UnsafeMutablePointer<Double>
 
-    init(layers: Int, threads: Int) {
-        self.layers = layers
+    init(steps: Int, threads: Int) {
+        self.steps = steps
         self.threads = threads
-        seconds = .allocate(capacity: max(1, layers * threads))
-        seconds.initialize(repeating: 0, count: max(1, layers * threads))
+        seconds = .allocate(capacity: max(1, steps * threads))
+        seconds.initialize(repeating: 0, count: max(1, steps * threads))
     }
 
     deinit { seconds.deallocate() }
 
-    func add(_ s: Double, layer: Int, thread: Int) { seconds[thread * layers + layer] += s }
+    /// Per step, summed over threads.
+    var totals: [Double] { (0..<steps).map { s in (0..<threads).reduce(0) { $0 + seconds[$1 * steps + s] } } }
 
-    /// Per layer, summed over threads.
-    var totals: [Double] { (0..<layers).map { l in (0..<threads).reduce(0) { $0 + seconds[$1 * layers + l] } } }
+    /// Adds the time since the previous lap to the next step's slot; does nothing without a profile.
+    struct Stopwatch {
+        let profile: FastCPUEngineProfile?
+        let thread: Int
+        private var step = 0
+        private var last: UInt64
+
+        init(profile: FastCPUEngineProfile?, thread: Int) {
+            self.profile = profile
+            self.thread = thread
+            last = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        }
+
+        mutating func lap() {
+            guard let profile else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            profile.seconds[thread * profile.steps + step] += Double(now - last) * 1e-9
+            last = now
+            step += 1
+        }
+    }
 }

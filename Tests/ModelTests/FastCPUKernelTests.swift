@@ -105,6 +105,31 @@ import TestSupport
         }
     }
 
+    @Test(arguments: [1, 3, 13, 127], [1, 2])
+    func fusedBlockMatchesReferenceLayers(channels: Int, stride: Int) {
+        for (h, w, expansion) in [(1, 1, 6), (7, 13, 1), (8, 6, 3), (13, 9, 6), (29, 3, 2)] {
+            for (outChannels, expand) in [(channels, true), (13, true), (channels, false)] {
+                let seed = UInt64(channels * 1000 + stride * 100 + h * 10 + w + outChannels)
+                let hidden = expand ? channels * expansion : channels
+                let block = InvertedResidualBlock(
+                    index: 1,
+                    expand: expand ? Self.layer(.pointwise, k: 1, stride: 1, cin: channels, cout: hidden, relu6: true, seed: seed) : nil,
+                    depthwise: Self.layer(.depthwise, k: 3, stride: stride, cin: hidden, cout: hidden, relu6: true, seed: seed + 1),
+                    project: Self.layer(.pointwise, k: 1, stride: 1, cin: hidden, cout: outChannels, relu6: false, seed: seed + 2),
+                    residual: stride == 1 && outChannels == channels)
+                let x = Self.randomTensor(2, h, w, channels, seed: seed + 3)
+                var expected = x
+                if let e = block.expand { expected = PointwiseConv.reference(x, e, residual: nil) }
+                expected = DepthwiseConv.reference(expected, block.depthwise)
+                expected = PointwiseConv.reference(expected, block.project, residual: block.residual ? x : nil)
+                let what = "block \(channels)→\(hidden)→\(outChannels) s=\(stride) \(h)×\(w) residual=\(block.residual)"
+                Self.expectMatch(block.cpu(x, pool: Self.pool).data, expected.data, what)
+                let scalar = FastCPUEngineKernels.withScalarKernels { block.cpu(x) }
+                Self.expectMatch(scalar.data, expected.data, what + " scalar")
+            }
+        }
+    }
+
     @Test func threadPoolRunsEveryTaskOnce() {
         for tasks in [1, 3, 13, 127] {
             let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: tasks)

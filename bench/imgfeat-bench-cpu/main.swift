@@ -51,10 +51,10 @@ func main() throws {
     }
     let median = rates.sorted()[rates.count / 2]
     if options["profile"] != nil {
-        let layers = try engine.profileLayers(input)
-        let total = layers.reduce(0) { $0 + $1.seconds }
-        for (layer, seconds) in layers {
-            print(String(format: "  %-28@ %7.1f ms %5.1f%%", layer as NSString, seconds * 1e3, 100 * seconds / total))
+        let steps = try engine.profileSteps(input)
+        let total = steps.reduce(0) { $0 + $1.seconds }
+        for (step, seconds) in steps {
+            print(String(format: "  %-28@ %7.1f ms %5.1f%%", step as NSString, seconds * 1e3, 100 * seconds / total))
         }
     }
     print("{\"engine\": \"imgfeat-cpu\", \"what\": \"network\", \"alpha\": \(alpha), \"size\": \(size), \"batch\": \(batch), "

@@ -28,6 +28,30 @@ void ck_depthwise(const float *in, int H, int W, int C, int ksize, int stride, i
                   const float *w, const float *bias, int relu6, float *out, int OH, int OW,
                   int oy0, int oy1);
 
+/// Largest kernel side the depthwise and block kernels accept.
+#define CK_MAX_KERNEL 7
+
+/// One output row of a depthwise convolution: rows[ky] (ky < ksize) points at the input row under
+/// window row ky, or is NULL where the window is above or below the image; out is OW×C.
+void ck_depthwise_row(const float *const *rows, int W, int C, int ksize, int stride, int pad_left,
+                      const float *w, const float *bias, int relu6, float *out, int OW);
+
+/// Floats of scratch ck_block needs for a block with W input columns, Cexp expanded channels and
+/// OW output columns.
+size_t ck_block_scratch_count(int W, int Cexp, int OW, int OH, int ksize);
+/// One inverted residual block of one NHWC image, fused row by row so the expanded tensor never
+/// exists in full: 1×1 expand (+bias, ReLU6) into a ring of ksize+1 rows, depthwise (+bias, ReLU6)
+/// into a band of output rows, 1×1 project (+bias, + x if residual) of each band into y (OH×OW×Cout,
+/// must not overlap x). expand_packed NULL means no expansion (Cexp == Cin). relu6_flags: which
+/// layers end in ReLU6 (CK_RELU6_* bits). scratch holds ck_block_scratch_count floats.
+void ck_block(const float *x, int H, int W, int Cin, const float *expand_packed, const float *expand_bias,
+              int Cexp, const float *dw_w, const float *dw_bias, int ksize, int stride, int pad_top,
+              int pad_left, const float *project_packed, const float *project_bias, int Cout, int residual,
+              float *y, int OH, int OW, float *scratch, int relu6_flags);
+#define CK_RELU6_EXPAND 1
+#define CK_RELU6_DEPTHWISE 2
+#define CK_RELU6_PROJECT 4
+
 /// Full k×k convolution of one NHWC image for output rows [oy0, oy1), weights [k][k][Cin][Cout]
 /// packed by ck_pointwise_pack as a (k·k·Cin)×Cout matrix;
 /// zero padding of pad_top rows and pad_left columns before, bias, ReLU6 if relu6; out is OH×OW×Cout.
