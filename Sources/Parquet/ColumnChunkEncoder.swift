@@ -16,16 +16,16 @@ public struct ParquetWriterOptions: Sendable {
     public init() {}
 }
 
-/// A buffered column chunk: the pages, ready to write, and the metadata minus file offsets.
+/// A column chunk being written: its metadata, completed as pages go out.
 struct EncodedChunk {
-    var dictionaryPage: [UInt8]?
-    var dataPages: [UInt8] = []
     var meta: ColumnMetaData
 }
 
+/// Encodes column chunks page by page, handing each page to `sink` as soon as it is ready.
 struct ColumnChunkEncoder {
     let codec: ParquetCompression
     let options: ParquetWriterOptions
+    let sink: FileSink
 
     // MARK: strings
 
@@ -67,7 +67,9 @@ struct ColumnChunkEncoder {
                                          compressedPageSize: Int32(body.count),
                                          dictionaryPage: DictionaryPageHeader(numValues: Int32(dictionary.count),
                                                                               encoding: Encoding.plain.rawValue)))
-            chunk.dictionaryPage = header.bytes + body
+            chunk.meta.dictionaryPageOffset = sink.offset
+            try sink.write(header.bytes)
+            try sink.write(body)
             uncompressed += header.bytes.count + plain.count
             compressed += header.bytes.count + body.count
             let rowsPerPage = max(1, options.pageBytes * 8 / max(width, 1))
@@ -76,8 +78,10 @@ struct ColumnChunkEncoder {
                 let end = min(values.count, start + rowsPerPage)
                 var page: [UInt8] = [UInt8(width)]
                 RLEHybrid.encode(Array(indices[start..<end]), bitWidth: width, into: &page)
-                try appendDataPage(values: page, rep: nil, def: nil, numValues: end - start, rows: end - start,
-                                   encoding: .rleDictionary, to: &chunk, &uncompressed, &compressed)
+                try page.withUnsafeBytes { page in
+                    try writeDataPage(values: page, rep: nil, def: nil, numValues: end - start, rows: end - start,
+                                      encoding: .rleDictionary, to: &chunk, &uncompressed, &compressed)
+                }
                 start = end
             } while start < values.count
             chunk.meta.encodings = [Encoding.plain.rawValue, Encoding.rle.rawValue, Encoding.rleDictionary.rawValue]
@@ -90,8 +94,10 @@ struct ColumnChunkEncoder {
                     appendPlain(values[end], to: &page)
                     end += 1
                 }
-                try appendDataPage(values: page, rep: nil, def: nil, numValues: end - start, rows: end - start,
-                                   encoding: .plain, to: &chunk, &uncompressed, &compressed)
+                try page.withUnsafeBytes { page in
+                    try writeDataPage(values: page, rep: nil, def: nil, numValues: end - start, rows: end - start,
+                                      encoding: .plain, to: &chunk, &uncompressed, &compressed)
+                }
                 start = end
             } while start < values.count
             chunk.meta.encodings = [Encoding.plain.rawValue, Encoding.rle.rawValue]
@@ -144,9 +150,10 @@ struct ColumnChunkEncoder {
             var defBytes: [UInt8] = []
             RLEHybrid.varint(UInt64(n) << 1, into: &defBytes)
             defBytes.append(1)
-            let page = values[(rowStart * dimension)..<(rowEnd * dimension)].withUnsafeBytes { [UInt8]($0) }
-            try appendDataPage(values: page, rep: repBytes, def: defBytes, numValues: n, rows: rowEnd - rowStart,
-                               encoding: .plain, to: &chunk, &uncompressed, &compressed)
+            try values[(rowStart * dimension)..<(rowEnd * dimension)].withUnsafeBytes { page in
+                try writeDataPage(values: page, rep: repBytes, def: defBytes, numValues: n, rows: rowEnd - rowStart,
+                                  encoding: .plain, to: &chunk, &uncompressed, &compressed)
+            }
             rowStart = rowEnd
         }
         chunk.meta.totalUncompressedSize = Int64(uncompressed)
@@ -192,17 +199,33 @@ struct ColumnChunkEncoder {
 
     // MARK: pages
 
-    private func appendDataPage(values: [UInt8], rep: [UInt8]?, def: [UInt8]?, numValues: Int, rows: Int,
-                                encoding: Encoding, to chunk: inout EncodedChunk,
-                                _ uncompressed: inout Int, _ compressed: inout Int) throws {
+    /// Builds one data page (v1: levels and values compressed together; v2: levels stored plain,
+    /// values compressed) and writes its header and body to the sink.
+    private func writeDataPage(values: UnsafeRawBufferPointer, rep: [UInt8]?, def: [UInt8]?, numValues: Int,
+                               rows: Int, encoding: Encoding, to chunk: inout EncodedChunk,
+                               _ uncompressed: inout Int, _ compressed: inout Int) throws {
+        if chunk.meta.dataPageOffset == 0 { chunk.meta.dataPageOffset = sink.offset }
         var header = PageHeader()
+        var raw: [UInt8] = []
+        let levelBytes = (rep.map { $0.count + 4 } ?? 0) + (def.map { $0.count + 4 } ?? 0)
+        raw.reserveCapacity(values.count + levelBytes)
+        let v2 = options.dataPageVersion == 2
+        for levels in [rep, def] {
+            guard let levels else { continue }
+            if !v2 {
+                let n = UInt32(levels.count)
+                raw.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)])
+            }
+            raw.append(contentsOf: levels)
+        }
+        let levelsEnd = raw.count
+        raw.append(contentsOf: values)
+        let rawSize = raw.count
         let body: [UInt8]
-        let rawSize: Int
-        if options.dataPageVersion == 2 {
-            let levels = (rep ?? []) + (def ?? [])
-            let packed = try codec.compress(values)
-            body = levels + packed
-            rawSize = levels.count + values.count
+        var prefix: [UInt8] = []
+        if v2 {
+            prefix = Array(raw[0..<levelsEnd])
+            body = try codec.compress(Array(raw[levelsEnd...]))
             header.type = PageType.dataPageV2.rawValue
             header.dataPageV2 = DataPageHeaderV2(numValues: Int32(numValues), numNulls: 0, numRows: Int32(rows),
                                                  encoding: encoding.rawValue,
@@ -210,32 +233,24 @@ struct ColumnChunkEncoder {
                                                  repetitionLevelsByteLength: Int32(rep?.count ?? 0),
                                                  isCompressed: codec != .uncompressed)
         } else {
-            var raw: [UInt8] = []
-            raw.reserveCapacity(values.count + (rep?.count ?? 0) + (def?.count ?? 0) + 8)
-            for levels in [rep, def] {
-                guard let levels else { continue }
-                let n = UInt32(levels.count)
-                raw.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)])
-                raw.append(contentsOf: levels)
-            }
-            raw.append(contentsOf: values)
             body = try codec.compress(raw)
-            rawSize = raw.count
             header.type = PageType.dataPage.rawValue
             header.dataPage = DataPageHeader(numValues: Int32(numValues), encoding: encoding.rawValue,
                                              definitionLevelEncoding: Encoding.rle.rawValue,
                                              repetitionLevelEncoding: Encoding.rle.rawValue)
         }
-        guard rawSize <= Int32.max, body.count <= Int32.max else {
+        let stored = prefix.count + body.count
+        guard rawSize <= Int32.max, stored <= Int32.max else {
             throw FormatError("page of \(rawSize) bytes exceeds Parquet's 2 GiB page limit")
         }
         header.uncompressedPageSize = Int32(rawSize)
-        header.compressedPageSize = Int32(body.count)
+        header.compressedPageSize = Int32(stored)
         var w = CompactWriter()
         w.pageHeader(header)
-        chunk.dataPages.append(contentsOf: w.bytes)
-        chunk.dataPages.append(contentsOf: body)
+        try sink.write(w.bytes)
+        if !prefix.isEmpty { try sink.write(prefix) }
+        try sink.write(body)
         uncompressed += w.bytes.count + rawSize
-        compressed += w.bytes.count + body.count
+        compressed += w.bytes.count + stored
     }
 }

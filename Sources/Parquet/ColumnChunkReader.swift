@@ -60,7 +60,7 @@ struct ColumnChunkReader {
             case PageType.dataPage.rawValue:
                 guard let d = header.dataPage else { throw FormatError("data page without its header") }
                 let n = try checkCount(d.numValues, seen: seen)
-                let raw = try codec.decompress(body, size: size)
+                let raw = try inflate(body, size: size)
                 try raw.withUnsafeBufferPointer { buf in
                     var p = 0
                     let rep = try leaf.maxRepetition > 0
@@ -82,7 +82,7 @@ struct ColumnChunkReader {
                 }
                 let levels = Array(body.prefix(repLength + defLength))
                 let rest = body.dropFirst(repLength + defLength)
-                let raw = d.isCompressed ? try codec.decompress(rest, size: size - repLength - defLength) : Array(rest)
+                let raw = d.isCompressed ? try inflate(rest, size: size - repLength - defLength) : rest
                 var rep: [UInt32]?, def: [UInt32]?
                 try levels.withUnsafeBufferPointer { buf in
                     if leaf.maxRepetition > 0 {
@@ -104,6 +104,17 @@ struct ColumnChunkReader {
                 throw FormatError("unknown page type \(header.type)")
             }
         }
+    }
+
+    /// The page body decompressed; uncompressed bodies are used in place.
+    private func inflate(_ body: ArraySlice<UInt8>, size: Int) throws -> ArraySlice<UInt8> {
+        if codec == .uncompressed {
+            guard body.count == size else {
+                throw FormatError("uncompressed page holds \(body.count) bytes, header says \(size)")
+            }
+            return body
+        }
+        return ArraySlice(try codec.decompress(body, size: size))
     }
 
     private func checkCount(_ n: Int32, seen: Int) throws -> Int {
@@ -146,6 +157,16 @@ struct ColumnChunkReader {
     private func decodeValues(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, count: Int, encoding: Int32,
                               dictionary: DecodedValues?, into values: inout DecodedValues) throws {
         switch encoding {
+        case Encoding.plain.rawValue where kind == .float:
+            guard case .floats(var a) = values else { throw FormatError("value kinds disagree") }
+            values = .floats([])
+            try Self.appendRaw(buf, start, count, to: &a)
+            values = .floats(a)
+        case Encoding.plain.rawValue where kind == .double:
+            guard case .doubles(var a) = values else { throw FormatError("value kinds disagree") }
+            values = .doubles([])
+            try Self.appendRaw(buf, start, count, to: &a)
+            values = .doubles(a)
         case Encoding.plain.rawValue:
             let decoded = try decodePlain(buf, start, count)
             switch (values, decoded) {
@@ -199,6 +220,20 @@ struct ColumnChunkReader {
             values = .strings(a)
         default:
             throw FormatError("unsupported value encoding \(Self.encodingName(encoding))")
+        }
+    }
+
+    /// Appends `count` little-endian values stored at `start` (maybe unaligned) with one copy.
+    static func appendRaw<T: BinaryFloatingPoint>(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int,
+                                                  to a: inout [T]) throws {
+        let size = MemoryLayout<T>.size
+        guard start <= buf.count, count <= (buf.count - start) / size else {
+            throw FormatError("page holds fewer than \(count) values")
+        }
+        let old = a.count
+        a.append(contentsOf: repeatElement(0, count: count))
+        a.withUnsafeMutableBytes { out in
+            (out.baseAddress! + old * size).copyMemory(from: buf.baseAddress! + start, byteCount: count * size)
         }
     }
 

@@ -190,7 +190,18 @@ public final class ParquetFileReader {
         offsets.reserveCapacity(min(rowCount(rowGroup: rowGroup), 1 << 20) + 1)
         var nullRows = Set<Int>()
         var total = 0
-        var values: DecodedValues = kind == .float ? .floats([]) : .doubles([])
+        var values: DecodedValues
+        // Room for the chunk's values up front (capped: the count comes from the file).
+        let expected = try min(Int(clamping: valueCount(index: i, rowGroup: rowGroup)), 1 << 26)
+        if kind == .float {
+            var v: [Float] = []
+            v.reserveCapacity(expected)
+            values = .floats(v)
+        } else {
+            var v: [Double] = []
+            v.reserveCapacity(expected)
+            values = .doubles(v)
+        }
         let maxDef = UInt32(leaf.maxDefinition), entryDef = UInt32(leaf.definitionOfEntry)
         let fieldDef = UInt32(leaf.definitionOfField)
         try readChunk(index: i, rowGroup: rowGroup, kind: kind, values: &values) { rep, def, present, _ in
@@ -231,6 +242,13 @@ public final class ParquetFileReader {
         let result = VectorColumn(values: stored, offsets: offsets, nullRows: nullRows)
         try checkRows(result.count, column: column, rowGroup: rowGroup)
         return result
+    }
+
+    private func valueCount(index: Int, rowGroup: Int) throws -> Int64 {
+        guard rowGroup >= 0 && rowGroup < rowGroupCount else {
+            throw ParquetError(file: url.path, "no row group \(rowGroup) (the file has \(rowGroupCount))")
+        }
+        return max(0, meta.rowGroups[rowGroup].columns[index].numValues)
     }
 
     private func checkRows(_ n: Int, column: String, rowGroup: Int) throws {

@@ -45,6 +45,7 @@ public final class ParquetWriter {
     /// Appends one batch: one entry per schema column, in schema order, all with the same row count.
     public func append(_ columns: [ParquetColumnData]) throws {
         guard !closed else { throw ParquetError(file: url.path, "append after close") }
+        guard !failed else { throw ParquetError(file: url.path, "append after a failed write") }
         guard columns.count == schema.columns.count else {
             throw ParquetError(file: url.path, "batch has \(columns.count) columns, schema has \(schema.columns.count)")
         }
@@ -89,6 +90,7 @@ public final class ParquetWriter {
     /// Writes any buffered rows as a last row group, then the footer; the file is complete after this.
     public func close() throws {
         guard !closed else { return }
+        guard !failed else { throw ParquetError(file: url.path, "close after a failed write") }
         closed = true
         if bufferedRows > 0 { try flushRowGroup() }
         var meta = FileMetaData(version: 2, schema: schema.elements, numRows: Int64(rowsWritten), rowGroups: rowGroups)
@@ -103,10 +105,12 @@ public final class ParquetWriter {
     }
 
     private func flushRowGroup() throws {
-        let encoder = ColumnChunkEncoder(codec: compression, options: options)
+        // A failure part-way leaves a broken file: refuse to go on writing it.
+        failed = true
+        let encoder = ColumnChunkEncoder(codec: compression, options: options, sink: sink)
         var group = RowGroupMeta(numRows: Int64(bufferedRows))
         for (i, column) in schema.columns.enumerated() {
-            var chunk: EncodedChunk
+            let chunk: EncodedChunk
             do {
                 switch buffers[i] {
                 case .strings(let s):
@@ -119,12 +123,6 @@ public final class ParquetWriter {
             } catch let e as FormatError {
                 throw ParquetError(file: url.path, "column \(column.name): \(e.reason)")
             }
-            if let dict = chunk.dictionaryPage {
-                chunk.meta.dictionaryPageOffset = sink.offset
-                try sink.write(dict)
-            }
-            chunk.meta.dataPageOffset = sink.offset
-            try sink.write(chunk.dataPages)
             group.totalByteSize += chunk.meta.totalUncompressedSize
             group.columns.append(chunk.meta)
             buffers[i].removeAll()
@@ -133,6 +131,7 @@ public final class ParquetWriter {
         rowsWritten += bufferedRows
         rowGroupsWritten += 1
         bufferedRows = 0
+        failed = false
     }
 }
 

@@ -115,8 +115,8 @@ import TestSupport
     @Test func notAParquetFolder() throws {
         let folder = try TestData.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("_SUCCESS").path, contents: Data())
-        FileManager.default.createFile(atPath: folder.appendingPathComponent(".hidden").path, contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("_SUCCESS").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(".hidden").path, contents: Data([1]))
         #expect(throws: ParquetError.self) { try ParquetDataset(url: folder) }
         #expect(throws: ParquetError.self) { try ParquetDataset(url: folder.appendingPathComponent("absent")) }
     }
