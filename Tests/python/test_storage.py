@@ -1,0 +1,543 @@
+"""Storage against a real S3 implementation: moto's standalone server on loopback with SigV4
+verification on (every request after the IAM setup is checked), driven through storage-probe.
+Also: a fake IMDSv2 endpoint, a fault-injecting proxy (500, 503 SlowDown, resets, stalls), uploads
+with `_SUCCESS` last, downloads into a cache, and a check that no secret ever reaches the output."""
+import collections
+import concurrent.futures
+import datetime
+import hashlib
+import http.client
+import http.server
+import json
+import math
+import os
+import pathlib
+import random
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import urllib.parse
+
+import boto3
+import botocore.exceptions
+import pytest
+
+from conftest import ROOT, make_bucket
+
+BUCKET = "imgfeat-storage"
+PREFIX = "Test"
+IMAGES = 2000
+OUTPUTS = []  # every probe run's stdout+stderr, checked for secrets at the end
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc=None, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def probe_binary():
+    override = os.environ.get("STORAGE_PROBE")
+    if override:
+        return pathlib.Path(override)
+    for config in ("release", "debug"):
+        path = ROOT / ".build" / config / "storage-probe"
+        if path.exists():
+            return path
+    pytest.fail("storage-probe is not built: run `swift build -c release` (scripts/test.sh does)")
+
+
+class Server(threading.Thread):
+    """A ThreadingHTTPServer on a free loopback port, stopped by close()."""
+
+    def __init__(self, handler):
+        super().__init__(daemon=True)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda request, address: None  # resets we cause are not errors
+        self.httpd.owner = self
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.start()
+
+    def run(self):
+        self.httpd.serve_forever(poll_interval=0.1)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """moto with signature checks on, an IAM user with full access, and a bucket of JPEGs."""
+    root = tmp_path_factory.mktemp("bucket")
+    made = make_bucket(root, IMAGES, seed=61)
+    objects = {f"{PREFIX}/{p.relative_to(root).as_posix()}": p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    # moto skips authentication for its first INITIAL_NO_AUTH_ACTION_COUNT actions: the bucket and its
+    # objects go in that way (plain PUTs, much faster than boto3), then the 3 IAM calls; from there on
+    # every request's signature is verified, which the fixture checks before any test runs.
+    unauthenticated = 1 + len(objects) + 3
+    port = free_port()
+    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT=str(unauthenticated),
+               AWS_ACCESS_KEY_ID="setup", AWS_SECRET_ACCESS_KEY="setup")
+    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc)
+        url = f"http://127.0.0.1:{port}"
+        local = threading.local()
+
+        def raw_put(path, body=b""):
+            conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            local.conn = conn
+            conn.request("PUT", urllib.parse.quote(path), body=body)
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200, (path, response.status)
+
+        raw_put(f"/{BUCKET}")
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda kv: raw_put(f"/{BUCKET}/{kv[0]}", kv[1]), objects.items()))
+        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
+                           aws_access_key_id="setup", aws_secret_access_key="setup")
+        iam.create_user(UserName="imgfeat")
+        iam.put_user_policy(UserName="imgfeat", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="imgfeat")["AccessKey"]
+        client = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        forged = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id=key["AccessKeyId"], aws_secret_access_key="not-the-secret")
+        with pytest.raises(botocore.exceptions.ClientError, match="SignatureDoesNotMatch"):
+            forged.list_objects_v2(Bucket=BUCKET, MaxKeys=1)
+        assert client.list_objects_v2(Bucket=BUCKET, MaxKeys=1)["KeyCount"] == 1
+        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
+                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        yield {"url": url, "key": key["AccessKeyId"], "secret": key["SecretAccessKey"], "client": client,
+               "iam": iam, "objects": objects, "made": made}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def secrets_of(s3):
+    return [s3["secret"]] + s3.get("extra_secrets", [])
+
+
+def probe(s3, *args, env=None, creds=True, timeout=180, expect_ok=True):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base["AWS_EC2_METADATA_DISABLED"] = "true"
+    if creds:
+        base.update(AWS_ACCESS_KEY_ID=s3["key"], AWS_SECRET_ACCESS_KEY=s3["secret"])
+    base.update(env or {})
+    start = time.time()
+    proc = subprocess.run([str(probe_binary()), *map(str, args)], capture_output=True, text=True, env=base,
+                          timeout=timeout)
+    text = proc.stdout + proc.stderr
+    OUTPUTS.append(text)
+    for secret in secrets_of(s3):
+        assert secret not in text, "a secret appeared in storage-probe output"
+    if expect_ok and proc.returncode != 0:
+        raise AssertionError(f"storage-probe {' '.join(map(str, args))} exited {proc.returncode}:\n{text[-3000:]}")
+    out = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    out["_returncode"] = proc.returncode
+    out["_seconds"] = time.time() - start
+    return out
+
+
+def is_image(key):
+    name = key.rsplit("/", 1)[-1].lower()
+    return name.endswith(".jpg") or name.endswith(".jpeg")
+
+
+def expected_images(s3):
+    return sorted(f"s3://{BUCKET}/{k}" for k in s3["objects"] if is_image(k))
+
+
+# ---------------------------------------------------------------------------------------------
+# Fault-injecting proxy in front of moto: forwards requests byte for byte (Host header included,
+# so signatures still verify) and, by plan, answers 500, 503 SlowDown, resets or stalls instead.
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _handle(self):
+        owner = self.server.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with owner.lock:
+            owner.attempts[(self.command, self.path)] += 1
+            attempt = owner.attempts[(self.command, self.path)]
+        fault = owner.plan(self.command, self.path, attempt) if owner.plan else None
+        with owner.lock:
+            owner.log.append((self.command, self.path, fault))
+            owner.signed.append("Authorization" in self.headers or "X-Amz-Security-Token" in self.headers)
+        if fault == "500":
+            return self._reply(500, b"<Error><Code>InternalError</Code><Message>injected</Message></Error>")
+        if fault == "503":
+            return self._reply(503, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>")
+        if fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        status, headers, payload = owner.forward(self.command, self.path, dict(self.headers.items()), body)
+        if fault == "stall":
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            time.sleep(owner.stall_seconds)
+            self.close_connection = True
+            return
+        self._reply(status, payload, headers)
+
+    def _reply(self, status, payload, headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
+
+
+class FaultProxy(Server):
+    def __init__(self, upstream_port, plan=None, stall_seconds=3.0):
+        self.upstream_port = upstream_port
+        self.plan = plan
+        self.stall_seconds = stall_seconds
+        self.lock = threading.Lock()
+        self.attempts = collections.Counter()
+        self.log = []
+        self.signed = []
+        self.local = threading.local()
+        super().__init__(Proxy)
+
+    def forward(self, method, path, headers, body):
+        for retry in range(2):
+            conn = getattr(self.local, "conn", None)
+            if conn is None:
+                conn = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=30)
+            try:
+                headers = {k: v for k, v in headers.items() if k.lower() not in ("connection", "expect")}
+                conn.request(method, path, body=body or None, headers=headers)
+                response = conn.getresponse()
+                return response.status, response.getheaders(), response.read()
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                self.local.conn = None
+                if retry:
+                    raise
+
+
+@pytest.fixture
+def proxy(s3):
+    made = []
+
+    def make(plan=None, stall_seconds=3.0):
+        p = FaultProxy(int(s3["url"].rsplit(":", 1)[1]), plan, stall_seconds)
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.close()
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_listing_finds_every_image_and_follows_pagination(s3, proxy):
+    p = proxy()
+    got = probe(s3, "list", f"s3a://{BUCKET}/{PREFIX}", "--endpoint-url", p.url, "--max-keys", "100")
+    paths = [item["path"] for item in got["items"]]
+    want = expected_images(s3)
+    assert len(want) >= IMAGES
+    assert sorted(paths) == want
+    labels = {item["label"] for item in got["items"]}
+    assert {"Fruit 0", "Fruit 6", "Broken"} <= labels
+    listing_requests = [path for method, path, _ in p.log if method == "GET" and "list-type=2" in path]
+    assert len(listing_requests) == math.ceil(len(s3["objects"]) / 100)
+    assert sum("continuation-token=" in path for path in listing_requests) == len(listing_requests) - 1
+
+
+def test_listing_with_default_page_size_and_glob(s3):
+    got = probe(s3, "list", f"s3://{BUCKET}/{PREFIX}/group1", "--endpoint-url", s3["url"], "--glob", "img_0000?.jpg")
+    want = sorted(f"s3://{BUCKET}/{k}" for k in s3["objects"]
+                  if k.startswith(f"{PREFIX}/group1") and k.rsplit("/", 1)[-1].startswith("img_0000"))
+    assert want and [item["path"] for item in got["items"]] == want
+
+
+def test_fetch_returns_identical_bytes(s3, tmp_path):
+    # Every third image (moto verifying signatures serves ~40 GETs/s on 2 cores; the fault test
+    # below fetches others), spread over every folder.
+    paths = expected_images(s3)[::3]
+    listing = tmp_path / "paths.txt"
+    listing.write_text("\n".join(paths) + "\n")
+    got = probe(s3, "get", f"@{listing}", "--endpoint-url", s3["url"], "--batch", "256", "--concurrency", "16")
+    assert got["failures"] == 0 and got["count"] == len(paths)
+    by_path = {item["path"]: item for item in got["items"]}
+    for path in paths:
+        data = s3["objects"][path.split("/", 3)[3]]
+        assert by_path[path]["size"] == len(data), path
+        assert by_path[path]["sha256"] == hashlib.sha256(data).hexdigest(), path
+
+
+def test_missing_object_is_an_error_not_a_crash(s3):
+    good = expected_images(s3)[0]
+    got = probe(s3, "get", good, f"s3://{BUCKET}/{PREFIX}/nope.jpg", "--endpoint-url", s3["url"], expect_ok=False)
+    assert got["_returncode"] == 1 and got["failures"] == 1 and not got["fatal"]
+    errors = [item for item in got["items"] if "error" in item]
+    assert "nope.jpg" in errors[0]["error"] and "NoSuchKey" in errors[0]["error"]
+
+
+@pytest.mark.parametrize("which,code", [("secret", "SignatureDoesNotMatch"), ("key", "InvalidAccessKeyId")])
+def test_wrong_credentials_fail_fast_and_clearly(s3, which, code):
+    env = {"AWS_ACCESS_KEY_ID": s3["key"], "AWS_SECRET_ACCESS_KEY": s3["secret"]}
+    if which == "secret":
+        env["AWS_SECRET_ACCESS_KEY"] = "wrong" + s3["secret"][5:]
+        s3.setdefault("extra_secrets", []).append(env["AWS_SECRET_ACCESS_KEY"])
+    else:
+        env["AWS_ACCESS_KEY_ID"] = "AKIAWRONGWRONGWRONG1"
+    paths = expected_images(s3)[:300]
+    got = probe(s3, "get", *paths, "--endpoint-url", s3["url"], env=env, creds=False, expect_ok=False)
+    assert got["_returncode"] == 1 and got["fatal"]
+    assert got["_seconds"] < 10
+    first = got["items"][0]["error"]
+    assert code in first and "403" in first
+    listing = probe(s3, "list", f"s3://{BUCKET}/{PREFIX}", "--endpoint-url", s3["url"], env=env, creds=False,
+                    expect_ok=False)
+    assert listing["_returncode"] == 1 and listing["fatal"] and code in listing["error"]
+
+
+def test_no_sign_request_sends_unsigned_requests(s3, proxy):
+    p = proxy()
+    got = probe(s3, "list", f"s3://{BUCKET}/{PREFIX}", "--endpoint-url", p.url, "--no-sign-request", "--max-attempts", "1",
+                expect_ok=False)
+    # moto, verifying signatures, refuses unsigned requests (with a 500 where S3 says 403).
+    assert got["_returncode"] == 1 and "error" in got
+    assert p.log and all(not signed for signed in p.signed)
+
+
+def test_credentials_from_profile_files(s3, tmp_path):
+    (tmp_path / "creds").write_text(f"[other]\naws_access_key_id = {s3['key']}\naws_secret_access_key = {s3['secret']}\n")
+    env = {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "creds"), "AWS_PROFILE": "other", "HOME": str(tmp_path)}
+    got = probe(s3, "list", f"s3://{BUCKET}/{PREFIX}/group2", "--endpoint-url", s3["url"], env=env, creds=False)
+    assert got["count"] == len([k for k in s3["objects"] if k.startswith(f"{PREFIX}/group2/") and is_image(k)])
+
+
+class FakeIMDS(http.server.BaseHTTPRequestHandler):
+    """IMDSv2: a token by PUT, then role and credentials by GET with that token (401 without)."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self):
+        owner = self.server.owner
+        owner.calls.append(("PUT", self.path, self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")))
+        if self.path != "/latest/api/token" or not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+            return self._send(400, b"")
+        self._send(200, owner.token.encode())
+
+    def do_GET(self):
+        owner = self.server.owner
+        token = self.headers.get("X-aws-ec2-metadata-token")
+        owner.calls.append(("GET", self.path, token))
+        if token != owner.token:
+            return self._send(401, b"")
+        base = "/latest/meta-data/iam/security-credentials/"
+        if self.path == base:
+            return self._send(200, b"imgfeat-role\n")
+        if self.path == base + "imgfeat-role":
+            return self._send(200, json.dumps(owner.document).encode())
+        self._send(404, b"")
+
+
+def test_instance_metadata_v2_credentials(s3, tmp_path):
+    iam, url = s3["iam"], s3["url"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="imgfeat-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    iam.put_role_policy(RoleName="imgfeat-role", PolicyName="s3", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1",
+                       aws_access_key_id=s3["key"], aws_secret_access_key=s3["secret"])
+    temp = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="imds")["Credentials"]
+    s3.setdefault("extra_secrets", []).extend([temp["SecretAccessKey"], temp["SessionToken"]])
+    imds = Server(FakeIMDS)
+    imds.token = "imds-session-" + os.urandom(8).hex()
+    expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    imds.document = {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": temp["AccessKeyId"],
+                     "SecretAccessKey": temp["SecretAccessKey"], "Token": temp["SessionToken"],
+                     "Expiration": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    imds.calls = []
+    try:
+        env = {"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url,
+               "HOME": str(tmp_path)}
+        who = probe(s3, "credentials", env=env, creds=False)
+        assert who["source"] == "instance metadata (role imgfeat-role)" and who["has_session_token"]
+        assert who["access_key_id"] == temp["AccessKeyId"]
+        paths = expected_images(s3)[:50]
+        got = probe(s3, "get", *paths, "--endpoint-url", url, env=env, creds=False)
+        assert got["failures"] == 0
+        for item in got["items"]:
+            data = s3["objects"][item["path"].split("/", 3)[3]]
+            assert item["sha256"] == hashlib.sha256(data).hexdigest()
+        # Each process opens a session by PUT (with a TTL) and sends its token with every GET.
+        puts = [call for call in imds.calls if call[0] == "PUT"]
+        gets = [call for call in imds.calls if call[0] == "GET"]
+        assert imds.calls[0][0] == "PUT" and len(puts) == 2 and all(call[2] for call in puts)
+        assert len(gets) == 4 and all(call[2] == imds.token for call in gets)
+    finally:
+        imds.close()
+
+
+def fault_plan(method, path, attempt):
+    """First attempt of most objects fails one way or another, some fail twice; the listing's first
+    page is answered SlowDown once."""
+    if method == "GET" and "list-type=2" in path:
+        return "503" if attempt == 1 and "continuation-token" not in path else None
+    if method != "GET":
+        return None
+    h = int(hashlib.md5(path.encode()).hexdigest(), 16)
+    kinds = ["500", "503", "reset", None, "500", "reset", "503", None]
+    if attempt == 1:
+        return "stall" if h % 40 == 7 else kinds[h % len(kinds)]
+    if attempt == 2 and h % 5 == 0:
+        return kinds[(h // 7) % 3]
+    return None
+
+
+def test_faults_are_retried_to_identical_bytes(s3, proxy):
+    p = proxy(fault_plan, stall_seconds=4.0)
+    env = {"IMGFEAT_S3_STALL_SECONDS": "1"}
+    listing = probe(s3, "list", f"s3://{BUCKET}/{PREFIX}/group0", "--endpoint-url", p.url, env=env)
+    want = sorted(f"s3://{BUCKET}/{k}" for k in s3["objects"] if k.startswith(f"{PREFIX}/group0/") and is_image(k))
+    assert [item["path"] for item in listing["items"]] == want
+    paths = want[:400]
+    got = probe(s3, "get", *paths, "--endpoint-url", p.url, "--concurrency", "16", env=env, timeout=240)
+    assert got["failures"] == 0, [i for i in got["items"] if "error" in i][:3]
+    for item in got["items"]:
+        data = s3["objects"][item["path"].split("/", 3)[3]]
+        assert item["size"] == len(data) and item["sha256"] == hashlib.sha256(data).hexdigest(), item["path"]
+    kinds = collections.Counter(fault for _, _, fault in p.log if fault)
+    assert kinds["500"] > 10 and kinds["503"] > 10 and kinds["reset"] > 10 and kinds["stall"] >= 3, kinds
+
+
+def test_retries_are_bounded(s3, proxy):
+    p = proxy(lambda method, path, attempt: "503" if method == "GET" else None)
+    got = probe(s3, "get", expected_images(s3)[0], "--endpoint-url", p.url, "--max-attempts", "3",
+                expect_ok=False)
+    assert got["failures"] == 1 and not got["fatal"]
+    assert "gave up after 3 attempts" in got["items"][0]["error"] and "SlowDown" in got["items"][0]["error"]
+    assert len(p.log) == 3
+
+
+def test_upload_folder_multipart_and_success_last(s3, proxy, tmp_path):
+    out = tmp_path / "out"
+    (out / "features").mkdir(parents=True)
+    rng = random.Random(5)
+    files = {f"features/part-{i:05d}.parquet": rng.randbytes(rng.randrange(1, 200_000)) for i in range(12)}
+    files["pca-model.json"] = b'{"k": 50}'
+    files["features/big.bin"] = rng.randbytes(11 * 1024 * 1024 + 17)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    (out / "_SUCCESS").write_bytes(b"")
+    p = proxy()
+    probe(s3, "upload", out, f"s3://{BUCKET}/results/run1", "--endpoint-url", p.url,
+          "--multipart-threshold", str(5 << 20), "--part-size", str(5 << 20))
+    writes = [(m, path) for m, path, _ in p.log if m in ("PUT", "POST")]
+    assert writes[-1] == ("PUT", "/" + BUCKET + "/results/run1/_SUCCESS")
+    parts = [path for m, path in writes if "partNumber=" in path]
+    assert len(parts) == 3 and any("uploads" in path for m, path in writes if m == "POST")
+    for name, data in files.items():
+        body = s3["client"].get_object(Bucket=BUCKET, Key=f"results/run1/{name}")["Body"].read()
+        assert body == data, name
+    assert s3["client"].get_object(Bucket=BUCKET, Key="results/run1/_SUCCESS")["Body"].read() == b""
+
+
+class StaticFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_download_into_cache(s3, tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    payload = random.Random(9).randbytes(3_000_001)
+    (served / "weights.h5").write_bytes(payload)
+    handler = lambda *a, **k: StaticFiles(*a, directory=str(served), **k)  # noqa: E731
+    web = Server(handler)
+    try:
+        cache = tmp_path / "cache" / "models"
+        dest = cache / "mobilenet.h5"
+        probe(s3, "download", f"{web.url}/weights.h5", dest, "--size", str(len(payload)))
+        assert dest.read_bytes() == payload
+        assert sorted(p.name for p in cache.iterdir()) == ["mobilenet.h5"]
+        bad = probe(s3, "download", f"{web.url}/weights.h5", cache / "wrong.h5", "--size", "12", expect_ok=False)
+        assert bad["_returncode"] == 1 and "expected 12" in bad["error"]
+        missing = probe(s3, "download", f"{web.url}/nothing.h5", cache / "nothing.h5", expect_ok=False)
+        assert missing["_returncode"] == 1 and "404" in missing["error"]
+        assert sorted(p.name for p in cache.iterdir()) == ["mobilenet.h5"]
+    finally:
+        web.close()
+
+
+def test_http_urls_in_a_list(s3, tmp_path):
+    served = tmp_path / "web"
+    (served / "cats").mkdir(parents=True)
+    blobs = {f"cats/c{i}.jpg": random.Random(i).randbytes(1000 + i) for i in range(20)}
+    for name, data in blobs.items():
+        (served / name).write_bytes(data)
+    web = Server(lambda *a, **k: StaticFiles(*a, directory=str(served), **k))
+    try:
+        listing = tmp_path / "urls.txt"
+        listing.write_text("".join(f"{web.url}/{name}\n" for name in blobs))
+        got = probe(s3, "get", f"@{listing}")
+        assert got["failures"] == 0
+        for item in got["items"]:
+            assert item["sha256"] == hashlib.sha256(blobs[item["path"].split("/", 3)[3]]).hexdigest()
+    finally:
+        web.close()
+
+
+def test_no_secret_in_any_output(s3):
+    assert len(OUTPUTS) >= 10
+    for text in OUTPUTS:
+        for secret in secrets_of(s3):
+            assert secret not in text
