@@ -9,17 +9,23 @@ extension PointwiseConv {
         static let wideShape = (x: 16, y: 16)
         static let narrowShape = (x: 4, y: 32)
 
-        public init(context: VulkanContext, precision: VulkanPrecision = .fp32) throws {
+        /// Whether the GEMM stages tiles in shared memory (GPUs) or reads buffers directly (CPU drivers).
+        public let sharedTiles: Bool
+
+        /// `sharedTiles` nil picks by device: off for CPU drivers such as lavapipe, on otherwise.
+        public init(context: VulkanContext, precision: VulkanPrecision = .fp32, sharedTiles: Bool? = nil) throws {
+            let shared = sharedTiles ?? (context.info.kind != .cpu)
+            self.sharedTiles = shared
             // TILE_K bounded so both shared tiles fit the device's shared memory.
-            let shared = Int(context.info.maxSharedMemoryBytes)
+            let sharedBytes = Int(context.info.maxSharedMemoryBytes)
             func tileK(_ shape: (x: Int, y: Int)) -> UInt32 {
                 let perK = (shape.x + shape.y) * 4 * 4
-                return UInt32(max(4, min(16, shared / perK)))
+                return UInt32(max(4, min(16, sharedBytes / perK)))
             }
             wide = try makePipeline(context, "pointwise_conv", precision: precision, bindings: 5, pushWords: 5,
-                                    specialization: [UInt32(Self.wideShape.x), UInt32(Self.wideShape.y), tileK(Self.wideShape)])
+                                    specialization: [UInt32(Self.wideShape.x), UInt32(Self.wideShape.y), tileK(Self.wideShape), shared ? 1 : 0])
             narrow = try makePipeline(context, "pointwise_conv", precision: precision, bindings: 5, pushWords: 5,
-                                      specialization: [UInt32(Self.narrowShape.x), UInt32(Self.narrowShape.y), tileK(Self.narrowShape)])
+                                      specialization: [UInt32(Self.narrowShape.x), UInt32(Self.narrowShape.y), tileK(Self.narrowShape), shared ? 1 : 0])
         }
 
         /// Records `layer` over `pixels` input rows; `residual` (same shape as the output) is added before ReLU6.

@@ -53,8 +53,12 @@ import VulkanRuntime
         PointwiseCase(pixels: 98, cin: 320, cout: 1280, residual: false, relu6: true),
     ]
 
-    @Test(arguments: pointwiseCases, VulkanPrecision.allCases)
-    func pointwise(_ shape: PointwiseCase, precision: VulkanPrecision) throws {
+    // Both GEMM variants on every device: shared-memory tiles and direct reads.
+    static let pointwiseVariants: [(precision: VulkanPrecision, sharedTiles: Bool)] = [(.fp32, true), (.fp32, false), (.fp16, true), (.fp16, false)]
+
+    @Test(arguments: pointwiseCases, pointwiseVariants)
+    func pointwise(_ shape: PointwiseCase, variant: (precision: VulkanPrecision, sharedTiles: Bool)) throws {
+        let precision = variant.precision
         let seed = UInt64(shape.pixels * 1000 + shape.cin * 10 + shape.cout)
         let layer = ConvLayer(name: "pw", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: shape.cin,
                               outChannels: shape.cout, relu6: shape.relu6,
@@ -68,11 +72,11 @@ import VulkanRuntime
         let expected = PointwiseConv.reference(x, layer, residual: residual)
         let h = try KernelHarness(precision: precision)
         let output = try h.poisonedOutput(expected.data.count)
-        try PointwiseConv.Vulkan(context: h.context, precision: precision).record(
+        try PointwiseConv.Vulkan(context: h.context, precision: precision, sharedTiles: variant.sharedTiles).record(
             h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data), weights: h.float32(layer.weights),
             bias: h.float32(layer.bias), residual: residual.map { try h.input($0.data) }, output: BufferBinding(output))
         let (got, guardIntact) = try h.finish(output, count: expected.data.count)
-        expectClose(got, expected.data, precision, "pointwise \(shape.testDescription)")
+        expectClose(got, expected.data, precision, "pointwise \(shape.testDescription) shared tiles \(variant.sharedTiles)")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }
