@@ -11,6 +11,7 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
     case invalidK(k: Int, dimension: Int, count: Int)
     case eigenSolverFailed(info: Int)
     case badFile(path: String, reason: String)
+    case nonFiniteOnDevice(count: Int)
 
     public var description: String {
         switch self {
@@ -32,6 +33,8 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
             return "PCA: LAPACK dsyevr failed to converge (info = \(info))"
         case let .badFile(path, reason):
             return "PCA: \(path): \(reason)"
+        case let .nonFiniteOnDevice(count):
+            return "PCA: the \(count) rows accumulated on the GPU hold a NaN or infinite value (rows are not checked one by one there)"
         }
     }
 }
