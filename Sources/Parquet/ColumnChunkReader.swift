@@ -27,7 +27,7 @@ struct ColumnChunkReader {
     /// Calls `page` for each data page with its repetition and definition levels (nil when the
     /// column has none) and the number of non-null values it appended to `values`.
     func read(_ chunk: [UInt8], values: inout DecodedValues,
-              page: ([UInt32]?, [UInt32]?, Int, DecodedValues) throws -> Void) throws {
+              page: (Levels?, Levels?, Int, DecodedValues) throws -> Void) throws {
         var dictionary: DecodedValues?
         var position = 0
         var seen = 0
@@ -67,7 +67,7 @@ struct ColumnChunkReader {
                         ? prefixedLevels(buf, &p, encoding: d.repetitionLevelEncoding, max: leaf.maxRepetition, count: n) : nil
                     let def = try leaf.maxDefinition > 0
                         ? prefixedLevels(buf, &p, encoding: d.definitionLevelEncoding, max: leaf.maxDefinition, count: n) : nil
-                    let present = def.map { countPresent($0) } ?? n
+                    let present = try def.map { try $0.count(of: leaf.maxDefinition) } ?? n
                     try decodeValues(buf, p, count: present, encoding: d.encoding, dictionary: dictionary, into: &values)
                     try page(rep, def, present, values)
                 }
@@ -83,16 +83,11 @@ struct ColumnChunkReader {
                 let levels = Array(body.prefix(repLength + defLength))
                 let rest = body.dropFirst(repLength + defLength)
                 let raw = d.isCompressed ? try inflate(rest, size: size - repLength - defLength) : rest
-                var rep: [UInt32]?, def: [UInt32]?
-                try levels.withUnsafeBufferPointer { buf in
-                    if leaf.maxRepetition > 0 {
-                        rep = try decodeLevels(buf, 0, repLength, max: leaf.maxRepetition, count: n)
-                    }
-                    if leaf.maxDefinition > 0 {
-                        def = try decodeLevels(buf, repLength, repLength + defLength, max: leaf.maxDefinition, count: n)
-                    }
-                }
-                let present = def.map { countPresent($0) } ?? n
+                let rep = leaf.maxRepetition > 0
+                    ? Levels(bytes: Array(levels[0..<repLength]), maxLevel: leaf.maxRepetition, count: n) : nil
+                let def = leaf.maxDefinition > 0
+                    ? Levels(bytes: Array(levels[repLength...]), maxLevel: leaf.maxDefinition, count: n) : nil
+                let present = try def.map { try $0.count(of: leaf.maxDefinition) } ?? n
                 try raw.withUnsafeBufferPointer { buf in
                     try decodeValues(buf, 0, count: present, encoding: d.encoding, dictionary: dictionary, into: &values)
                 }
@@ -125,33 +120,18 @@ struct ColumnChunkReader {
         return Int(n)
     }
 
-    private func countPresent(_ def: [UInt32]) -> Int {
-        let target = UInt32(leaf.maxDefinition)
-        var n = 0
-        for d in def where d == target { n += 1 }
-        return n
-    }
-
     /// Data page v1 levels: a 4-byte little-endian length, then RLE/bit-packed data.
     private func prefixedLevels(_ buf: UnsafeBufferPointer<UInt8>, _ p: inout Int, encoding: Int32, max: Int,
-                                count: Int) throws -> [UInt32] {
+                                count: Int) throws -> Levels {
         guard encoding == Encoding.rle.rawValue else {
-            throw FormatError("unsupported level encoding \(encoding) (only RLE)")
+            throw FormatError("unsupported level encoding \(Self.encodingName(encoding)) (only RLE)")
         }
         guard buf.count - p >= 4 else { throw FormatError("page too short for its levels") }
         let length = Int(UInt32(buf[p]) | UInt32(buf[p + 1]) << 8 | UInt32(buf[p + 2]) << 16 | UInt32(buf[p + 3]) << 24)
         p += 4
         guard length <= buf.count - p else { throw FormatError("level data of \(length) bytes overruns the page") }
         defer { p += length }
-        return try decodeLevels(buf, p, p + length, max: max, count: count)
-    }
-
-    private func decodeLevels(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, max: Int,
-                              count: Int) throws -> [UInt32] {
-        var out: [UInt32] = []
-        try RLEHybrid.decode(buf, start: start, end: end, bitWidth: RLEHybrid.bitWidth(max), count: count,
-                             maxValue: UInt32(max), into: &out)
-        return out
+        return Levels(bytes: Array(buf[p..<(p + length)]), maxLevel: max, count: count)
     }
 
     private func decodeValues(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, count: Int, encoding: Int32,

@@ -160,7 +160,7 @@ public final class ParquetFileReader {
             if let def {
                 let maxDef = UInt32(leaf.maxDefinition)
                 var k = consumed
-                for d in def {
+                for d in try def.decoded() {
                     if d == maxDef { out.append(all[k]); k += 1 } else { out.append(nil) }
                 }
             } else {
@@ -208,18 +208,21 @@ public final class ParquetFileReader {
             guard let rep else { throw FormatError("list column without repetition levels") }
             if present == rep.count {
                 // Every entry is a present element: rows start where the repetition level is 0.
-                guard !offsets.isEmpty || rep.first == 0 || rep.isEmpty else {
-                    throw FormatError("column chunk starts in the middle of a row")
-                }
-                rep.withUnsafeBufferPointer { r in
-                    for k in 0..<r.count where r[k] == 0 { offsets.append(total + k) }
+                try rep.forEachRun { v, first, length in
+                    guard v == 0 else {
+                        if first == 0 && offsets.isEmpty { throw FormatError("column chunk starts in the middle of a row") }
+                        return
+                    }
+                    for k in first..<(first + length) { offsets.append(total + k) }
                 }
                 total += rep.count
                 return
             }
-            for k in 0..<rep.count {
-                let d = def?[k] ?? maxDef
-                if rep[k] == 0 {
+            let repLevels = try rep.decoded()
+            let defLevels = try def?.decoded()
+            for k in 0..<repLevels.count {
+                let d = defLevels?[k] ?? maxDef
+                if repLevels[k] == 0 {
                     offsets.append(total)
                     if d < fieldDef { nullRows.insert(offsets.count - 1) }
                 } else if offsets.isEmpty {
@@ -269,7 +272,7 @@ public final class ParquetFileReader {
     }
 
     private func readChunk(index: Int, rowGroup: Int, kind: LeafKind, values: inout DecodedValues,
-                           page: ([UInt32]?, [UInt32]?, Int, DecodedValues) throws -> Void) throws {
+                           page: (Levels?, Levels?, Int, DecodedValues) throws -> Void) throws {
         let column = leaves[index].path.joined(separator: ".")
         guard rowGroup >= 0 && rowGroup < rowGroupCount else {
             throw ParquetError(file: url.path, "no row group \(rowGroup) (the file has \(rowGroupCount))")

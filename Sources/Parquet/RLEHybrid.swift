@@ -56,21 +56,22 @@ enum RLEHybrid {
         out.append(UInt8(v))
     }
 
-    /// Decodes exactly `count` values from `bytes[start..<end]`; throws when the data runs out
-    /// or a value exceeds `maxValue`.
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, bitWidth: Int,
-                       count: Int, maxValue: UInt32, into out: inout [UInt32]) throws {
+    /// Walks exactly `count` values in `bytes[start..<end]` as runs: `run(value, firstIndex, length)`
+    /// once per RLE run and once per bit-packed value; throws when the data runs out or a value
+    /// exceeds `maxValue`.
+    @inline(__always)
+    static func forEachRun(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, bitWidth: Int, count: Int,
+                           maxValue: UInt32, _ run: (UInt32, Int, Int) throws -> Void) throws {
         guard bitWidth <= 32 else { throw FormatError("RLE bit width \(bitWidth) exceeds 32") }
         guard start <= end, end <= bytes.count else { throw FormatError("RLE data out of bounds") }
-        out.reserveCapacity(out.count + count)
-        let target = out.count + count
         var p = start
+        var done = 0
         let valueBytes = (bitWidth + 7) / 8
         let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (UInt64(1) << UInt64(bitWidth)) - 1
-        while out.count < target {
+        while done < count {
             var header: UInt64 = 0, shift: UInt64 = 0
             while true {
-                guard p < end else { throw FormatError("RLE data ends after \(out.count) of \(target) values") }
+                guard p < end else { throw FormatError("RLE data ends after \(done) of \(count) values") }
                 let b = bytes[p]; p += 1
                 header |= UInt64(b & 0x7F) << shift
                 if b & 0x80 == 0 { break }
@@ -78,22 +79,22 @@ enum RLEHybrid {
                 guard shift < 64 else { throw FormatError("RLE run header too long") }
             }
             if header & 1 == 0 {
-                let run = header >> 1
-                guard run > 0 else { throw FormatError("RLE run of length 0") }
+                let length = header >> 1
+                guard length > 0 else { throw FormatError("RLE run of length 0") }
                 guard end - p >= valueBytes else { throw FormatError("RLE run value truncated") }
                 var v: UInt32 = 0
                 for k in 0..<valueBytes { v |= UInt32(bytes[p + k]) << UInt32(8 * k) }
                 p += valueBytes
                 guard v <= maxValue else { throw FormatError("RLE value \(v) exceeds \(maxValue)") }
-                let take = Int(min(run, UInt64(target - out.count)))
-                out.append(contentsOf: repeatElement(v, count: take))
+                let take = Int(min(length, UInt64(count - done)))
+                try run(v, done, take)
+                done += take
             } else {
                 let groups = header >> 1
                 guard groups <= UInt64(end - p + 1) else { throw FormatError("bit-packed run longer than its data") }
-                let total = Int(groups) * 8
                 let byteCount = Int(groups) * bitWidth
                 guard byteCount <= end - p else { throw FormatError("bit-packed run truncated") }
-                let take = min(total, target - out.count)
+                let take = min(Int(groups) * 8, count - done)
                 var buffer: UInt64 = 0, bits = 0, q = p
                 for _ in 0..<take {
                     while bits < bitWidth {
@@ -105,10 +106,51 @@ enum RLEHybrid {
                     buffer >>= UInt64(bitWidth)
                     bits -= bitWidth
                     guard v <= maxValue else { throw FormatError("bit-packed value \(v) exceeds \(maxValue)") }
-                    out.append(v)
+                    try run(v, done, 1)
+                    done += 1
                 }
                 p += byteCount
             }
         }
+    }
+
+    /// Decodes exactly `count` values from `bytes[start..<end]` and appends them to `out`.
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, bitWidth: Int,
+                       count: Int, maxValue: UInt32, into out: inout [UInt32]) throws {
+        out.reserveCapacity(out.count + count)
+        try forEachRun(bytes, start: start, end: end, bitWidth: bitWidth, count: count, maxValue: maxValue) { v, _, n in
+            if n == 1 { out.append(v) } else { out.append(contentsOf: repeatElement(v, count: n)) }
+        }
+    }
+}
+
+/// The level data of one page, kept encoded (it is small) and decoded on demand.
+struct Levels {
+    let bytes: [UInt8]
+    let maxLevel: Int
+    let count: Int
+
+    func forEachRun(_ body: (UInt32, Int, Int) throws -> Void) throws {
+        try bytes.withUnsafeBufferPointer { b in
+            try RLEHybrid.forEachRun(b, start: 0, end: b.count, bitWidth: RLEHybrid.bitWidth(maxLevel), count: count,
+                                     maxValue: UInt32(maxLevel), body)
+        }
+    }
+
+    func decoded() throws -> [UInt32] {
+        var out: [UInt32] = []
+        try bytes.withUnsafeBufferPointer { b in
+            try RLEHybrid.decode(b, start: 0, end: b.count, bitWidth: RLEHybrid.bitWidth(maxLevel), count: count,
+                                 maxValue: UInt32(maxLevel), into: &out)
+        }
+        return out
+    }
+
+    /// How many levels equal `level`.
+    func count(of level: Int) throws -> Int {
+        var n = 0
+        let target = UInt32(level)
+        try forEachRun { v, _, length in if v == target { n += length } }
+        return n
     }
 }
