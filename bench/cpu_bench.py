@@ -176,13 +176,15 @@ def preprocessed_batch(out):
 
 
 def timed_runs(fn, batch_images):
+    """Images per wall-clock second and per CPU-second (all threads of the process) of each run."""
     fn()  # warm-up: graph building, allocation, thread start
-    rates = []
+    rates, cpu_rates = [], []
     for _ in range(RUNS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         rates.append(batch_images / (time.perf_counter() - start))
-    return rates
+        cpu_rates.append(batch_images / (time.process_time() - start_cpu))
+    return rates, cpu_rates
 
 
 def run_tf(out):
@@ -199,8 +201,8 @@ def run_tf(out):
     model.load_weights(weights_path(out))
     features = keras.Model(model.input, model.layers[-2].output)
     x = preprocessed_batch(out)
-    rates = timed_runs(lambda: features.predict(x, batch_size=BATCH, verbose=0), len(x))
-    record(out, engine="tensorflow", what="network", version=tf.__version__, runs=rates)
+    rates, cpu_rates = timed_runs(lambda: features.predict(x, batch_size=BATCH, verbose=0), len(x))
+    record(out, engine="tensorflow", what="network", version=tf.__version__, runs=rates, cpu_runs=cpu_rates)
     np.save(os.path.join(out, "tf_features.npy"), features.predict(x, batch_size=BATCH, verbose=0))
 
     # The notebook's path: open each JPEG with Pillow, resize, preprocess_input, predict per batch.
@@ -213,10 +215,10 @@ def run_tf(out):
                       for n in names[i:i + BATCH]]
             features.predict(preprocess(np.stack(arrays)), batch_size=BATCH, verbose=0)
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     end_to_end()
     record(out, engine="tensorflow", what="end-to-end", version=tf.__version__,
-           runs=[len(names) / (time.perf_counter() - start)])
+           runs=[len(names) / (time.perf_counter() - start)], cpu_runs=[len(names) / (time.process_time() - start_cpu)])
 
 
 def run_ort(out):
@@ -230,8 +232,8 @@ def run_ort(out):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(onnx_path(out), options, providers=["CPUExecutionProvider"])
     x = preprocessed_batch(out)
-    rates = timed_runs(lambda: session.run(["features"], {"input": x}), len(x))
-    record(out, engine="onnxruntime", what="network", version=ort.__version__, runs=rates)
+    rates, cpu_rates = timed_runs(lambda: session.run(["features"], {"input": x}), len(x))
+    record(out, engine="onnxruntime", what="network", version=ort.__version__, runs=rates, cpu_runs=cpu_rates)
     got = session.run(["features"], {"input": x})[0]
     tf_path = os.path.join(out, "tf_features.npy")
     if os.path.exists(tf_path):
@@ -249,12 +251,15 @@ def median(values):
 
 def report(out, doc):
     rows = [json.loads(line) for line in open(os.path.join(out, "results.jsonl"))]
-    groups = {}
+    groups, cpu_groups = {}, {}
     for r in rows:
         if (r["alpha"], r["size"], r["batch"], r["threads"]) != (ALPHA, SIZE, BATCH, THREADS):
             continue
         groups.setdefault((r["engine"], r["what"]), []).extend(r["runs"])
+        cpu_groups.setdefault((r["engine"], r["what"]), []).extend(r.get("cpu_runs", []))
     ours = median(groups.get(("imgfeat-cpu", "network"), [float("nan")]))
+    ours_cpu = median(cpu_groups.get(("imgfeat-cpu", "network")) or [float("nan")])
+    load = open("/proc/loadavg").read().split()[0]
     cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
     flags = open("/proc/cpuinfo").read()
     isa = "AVX-512" if "avx512f" in flags else ("AVX2+FMA" if "avx2" in flags else "SSE")
@@ -263,24 +268,29 @@ def report(out, doc):
         f"MobileNetV2 alpha {ALPHA}, {SIZE}×{SIZE}, batch {BATCH}, {THREADS} threads for every engine, the same "
         f"seeded random weights (Keras `.h5` / ONNX graph / imgfeat), {IMAGES} generated 100×100 JPEGs.",
         "",
-        f"Command: `bash bench/cpu_bench.sh` (BENCH_RUNS={RUNS} timed runs per engine and round after a warm-up; "
-        "medians over all runs).",
+        f"Command: `bash bench/cpu_bench.sh` (BENCH_RUNS={RUNS} timed runs per engine and round after a warm-up, "
+        f"engines interleaved round by round; medians over all runs). Load average when the report was written: {load} "
+        "(the machine is shared; CPU-seconds count the time all of a process's threads ran, so they are less "
+        "sensitive to other load, but they also count any spin-waiting).",
         "",
-        "| engine | measures | images/s (median) | runs | imgfeat fast CPU ÷ this |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| engine | measures | images/s (median) | ratio | images per CPU-second | ratio | runs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     order = [("imgfeat-cpu", "network"), ("onnxruntime", "network"), ("tensorflow", "network"), ("tensorflow", "end-to-end")]
     for key in order + sorted(k for k in groups if k not in order):
         if key not in groups:
             continue
         m = median(groups[key])
-        lines.append(f"| {key[0]} | {key[1]} | {m:.1f} | {len(groups[key])} | {ours / m:.2f}× |")
+        c = median(cpu_groups[key]) if cpu_groups.get(key) else float("nan")
+        lines.append(f"| {key[0]} | {key[1]} | {m:.1f} | {ours / m:.2f}× | {c:.1f} | {ours_cpu / c:.2f}× | {len(groups[key])} |")
+    lines.append("")
+    lines.append("ratio = imgfeat fast CPU ÷ that engine (above 1: imgfeat is faster).")
     table = "\n".join(lines)
     print(table)
     profile_path = os.path.join(out, "profile.txt")
     extra = ""
     if os.path.exists(profile_path):
-        extra = "\n\nWhere imgfeat's time goes (one profiled batch, seconds summed over threads, by layer kind):\n\n" + \
+        extra = "\n\nWhere imgfeat's time goes (one profiled batch; each block is expand + depthwise + project fused):\n\n" + \
             open(profile_path).read().strip()
     write_section(doc, table + extra)
 

@@ -29,7 +29,8 @@ fi
 
 swift build -c release --scratch-path "$SCRATCH" --product imgfeat-bench-cpu
 BENCH="$SCRATCH/release/imgfeat-bench-cpu"
-ARGS=(--alpha "$BENCH_ALPHA" --size "$BENCH_SIZE" --batch "$BENCH_BATCH" --threads "$BENCH_THREADS")
+WEIGHTS="$OUT/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${BENCH_ALPHA}_${BENCH_SIZE}.h5"
+ARGS=(--alpha "$BENCH_ALPHA" --size "$BENCH_SIZE" --batch "$BENCH_BATCH" --threads "$BENCH_THREADS" --weights "$WEIGHTS")
 
 mkdir -p "$OUT"
 rm -f "$OUT/results.jsonl" "$OUT/profile.txt"
@@ -42,12 +43,11 @@ for round in $(seq "$ROUNDS"); do
   "$VENV/bin/python" bench/cpu_bench.py ort "$OUT"
 done
 
-# Where imgfeat's time goes: one profiled batch, summed by layer kind.
-"$BENCH" "${ARGS[@]}" --runs 1 --profile | awk '
-  / ms / { k = $1; sub(/^block_[0-9]+_/, "", k); sub(/^expanded_conv_/, "", k)
-           if (k == "Conv1") k = "stem (Conv1)"; if (k == "Conv_1") k = "head (Conv_1 + pool)"
-           t[k] += $2; total += $2 }
-  END { printf "| layer kind | ms | share |\n| --- | ---: | ---: |\n"
-        for (k in t) printf "| %s | %.0f | %.0f%% |\n", k, t[k], 100 * t[k] / total }' > "$OUT/profile.txt"
+# Where imgfeat's time goes: one profiled batch, per step (stem, each fused block, head + pool).
+{
+  echo "| step | ms (summed over threads) | share |"
+  echo "| --- | ---: | ---: |"
+  "$BENCH" "${ARGS[@]}" --runs 1 --profile | sed -nE 's/^ +(.*[^ ]) +([0-9.]+) ms +([0-9.]+)%$/| \1 | \2 | \3% |/p'
+} > "$OUT/profile.txt"
 
 "$VENV/bin/python" bench/cpu_bench.py report "$OUT" docs/PERFORMANCE.md

@@ -25,6 +25,14 @@ func number<T: LosslessStringConvertible>(_ options: [String: String], _ key: St
     return value
 }
 
+/// User plus system CPU time of the whole process (all threads), in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 func main() throws {
     let options = try parseArguments()
     let alpha: Double = try number(options, "alpha", 1.0)
@@ -33,7 +41,9 @@ func main() throws {
     let threads: Int = try number(options, "threads", ProcessInfo.processInfo.activeProcessorCount)
     let runs: Int = try number(options, "runs", 5)
     let seed: UInt64 = try number(options, "seed", 1)
-    let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: alpha, inputSize: size), seed: seed)
+    // The same Keras .h5 the other engines load, or seeded random weights (same speed, no file needed).
+    let model = try loadModel(try WeightsSource(parsing: options["weights"] ?? "random:\(seed)"),
+                              alpha: alpha, inputSize: size)
     let engine = FastCPUEngine(model: model, threads: threads, maxBatch: batch)
     var generator = SystemRandomNumberGenerator()
     let input = Tensor(batch: batch, height: size, width: size, channels: 3,
@@ -41,13 +51,15 @@ func main() throws {
     print("imgfeat fast CPU engine: alpha \(alpha), size \(size), batch \(batch), threads \(engine.threads), "
           + "kernels \(FastCPUEngineKernels.instructionSet), weights \(model.weightsIdentity)")
     _ = try engine.features(input)  // warm-up: page in buffers, spin up threads
-    var rates: [Double] = []
+    var rates: [Double] = [], cpuRates: [Double] = []
     for run in 1...max(1, runs) {
-        let start = Date()
+        let start = Date(), startCPU = processCPUSeconds()
         _ = try engine.features(input)
-        let seconds = Date().timeIntervalSince(start)
+        let seconds = Date().timeIntervalSince(start), cpu = processCPUSeconds() - startCPU
         rates.append(Double(batch) / seconds)
-        print(String(format: "run %d: %.3f s, %.1f images/s", run, seconds, Double(batch) / seconds))
+        cpuRates.append(Double(batch) / cpu)
+        print(String(format: "run %d: %.3f s, %.1f images/s, %.1f images per CPU-second", run, seconds,
+                     Double(batch) / seconds, Double(batch) / cpu))
     }
     let median = rates.sorted()[rates.count / 2]
     if options["profile"] != nil {
@@ -59,7 +71,8 @@ func main() throws {
     }
     print("{\"engine\": \"imgfeat-cpu\", \"what\": \"network\", \"alpha\": \(alpha), \"size\": \(size), \"batch\": \(batch), "
           + "\"threads\": \(engine.threads), \"median\": \(String(format: "%.2f", median)), "
-          + "\"runs\": [\(rates.map { String(format: "%.2f", $0) }.joined(separator: ", "))]}")
+          + "\"runs\": [\(rates.map { String(format: "%.2f", $0) }.joined(separator: ", "))], "
+          + "\"cpu_runs\": [\(cpuRates.map { String(format: "%.2f", $0) }.joined(separator: ", "))]}")
 }
 
 do {
