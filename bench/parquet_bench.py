@@ -50,18 +50,20 @@ def main():
     results = {}
     for codec in ["snappy", "zstd", "none"]:
         file = os.path.join(out, f"pyarrow_{codec}.parquet")
-        w, r = [], []
+        w, r, wc, rc = [], [], [], []
         for _ in range(args.runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             # Same row-group size as imgfeat's default (8192 rows); pyarrow's other defaults.
             pq.write_table(table, file, compression=codec, row_group_size=8192)
             w.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            wc.append(time.process_time() - c)
+            t, c = time.perf_counter(), time.process_time()
             got = pq.read_table(file)
             r.append(time.perf_counter() - t)
+            rc.append(time.process_time() - c)
             assert got.num_rows == args.rows
-        results[f"pyarrow write {codec}"] = w
-        results[f"pyarrow read {codec}"] = r
+        results[f"pyarrow write {codec}"] = (w, wc)
+        results[f"pyarrow read {codec}"] = (r, rc)
 
     env = dict(os.environ, IMGFEAT_BENCH="1", IMGFEAT_BENCH_DIR=out, IMGFEAT_BENCH_RUNS=str(args.runs))
     scratch = ["--scratch-path", args.scratch_path] if args.scratch_path else []
@@ -76,14 +78,14 @@ def main():
                       ("write_uncompressed_s", "imgfeat write none"), ("read_uncompressed_s", "imgfeat read none"),
                       ("read_pyarrow_file_snappy_s", "imgfeat read pyarrow's snappy file")]:
         if key in swift:
-            results[name] = swift[key]
+            results[name] = (swift[key], swift[key[:-2] + "_cpu"])
 
     sizes = {f: os.path.getsize(os.path.join(out, f)) for f in sorted(os.listdir(out)) if f.endswith(".parquet")}
     print(f"\n{args.rows} rows × {args.dim} float32 = {mb:.1f} MB of features, median of {args.runs} runs")
-    print(f"{'':40} {'median s':>9} {'MB/s':>8}")
-    for name, times in results.items():
-        m = statistics.median(times)
-        print(f"{name:40} {m:9.3f} {mb / m:8.0f}")
+    print(f"{'':40} {'wall s':>8} {'MB/s':>7} {'CPU s':>8} {'MB/CPU-s':>9}")
+    for name, (wall, cpu) in results.items():
+        w, c = statistics.median(wall), statistics.median(cpu)
+        print(f"{name:40} {w:8.3f} {mb / w:7.0f} {c:8.3f} {mb / c:9.0f}")
     print("file sizes:", ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sizes.items()))
 
 
