@@ -17,15 +17,16 @@ public struct Benchmark {
     }
 
     public func run() throws -> String {
-        let items = Array(try Listing.items(of: try InputSource(parsing: options.input)).prefix(max(1, limit)))
+        let items = Array(try Listing.items(of: try InputSource(parsing: options.input), config: options.storage).prefix(max(1, limit)))
         guard !items.isEmpty else { throw PipelineError("\(options.input): no *.jpg or *.jpeg images found") }
-        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize)
+        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
+                                           storage: options.storage)
         let size = model.config.inputSize
         var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads"]
 
         // Decode + resize, all cores.
-        let decoder = DecodeStage(inputSize: size, keepPixels: false, maxPixels: JPEGDecoder.defaultMaxPixels,
-                                  threads: options.resolvedThreads)
+        let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: size, keepPixels: false,
+                                  maxPixels: JPEGDecoder.defaultMaxPixels)
         let decodeTimes = (0..<max(1, repeats)).map { _ in decoder.prepare(part: 0, items: items, endsPart: true).decodeSeconds }
         let batch = decoder.prepare(part: 0, items: items, endsPart: true)
         guard !batch.items.isEmpty else { throw PipelineError("\(options.input): none of the images decoded") }

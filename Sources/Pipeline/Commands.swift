@@ -9,8 +9,12 @@ public enum Commands {
     /// `imgfeat run`: featurize INPUT, fit the PCA from the statistics gathered on the way, project,
     /// write everything under OUT, `_SUCCESS` last.
     public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
-        let layout = OutputLayout.forRun(URL(fileURLWithPath: options.output))
-        if let done = try completedSummary(layout) { return done }
+        let target = OutputTarget(options.output)
+        let layout = OutputLayout.forRun(target.local)
+        if let done = try completedSummary(layout) {
+            try target.publish(options.storage)
+            return done
+        }
         let outcome = try Featurizer(options: options, layout: layout).run()
         let featuresOutput = try featureOutput(outcome)
         try featuresOutput.commit()
@@ -29,20 +33,26 @@ public enum Commands {
         summary.pcaK = model.k
         summary.pcaExplainedVarianceTotal = model.explainedVariance.reduce(0, +)
         try finish(summary, layout)
+        try target.publish(options.storage)
         return summary
     }
 
     /// `imgfeat featurize`: the feature parts only, plus the errors and the PCA statistics of this
     /// shard behind `_` names (for `imgfeat pca fit` to merge), `_SUCCESS` last.
     public static func featurize(_ options: RunOptions) throws -> RunSummary {
-        let layout = OutputLayout.forFeaturize(URL(fileURLWithPath: options.output))
-        if let done = try completedSummary(layout) { return done }
+        let target = OutputTarget(options.output)
+        let layout = OutputLayout.forFeaturize(target.local)
+        if let done = try completedSummary(layout) {
+            try target.publish(options.storage)
+            return done
+        }
         let outcome = try Featurizer(options: options, layout: layout).run()
         _ = try featureOutput(outcome)
         try writeErrors(outcome.errors, to: layout.errors)
         try outcome.statistics.save(to: layout.statistics)
         let summary = makeSummary("featurize", options, outcome)
         try finish(summary, layout)
+        try target.publish(options.storage)
         return summary
     }
 
@@ -81,7 +91,7 @@ public enum Commands {
         try createDirectory(directory)
         var written: [String] = []
         for path in images {
-            let bytes = try Storage.ObjectReader.read(path)
+            let bytes = try ObjectFetcher().fetch(path)
             let image = try JPEGDecoder.decode(bytes, name: path)
             let resized = PillowResize.resize(image, width: size, height: size)
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".ppm"

@@ -11,6 +11,8 @@ struct PreparedBatch: @unchecked Sendable {
     /// Decoded pixels for engines that resize on the device.
     var images: [RGBImage]
     var errors: [ErrorRow]
+    /// A failure that must stop the run (refused credentials, say), not just skip an input.
+    var fatal: StorageError?
     /// Whether this batch closes its part, so the part can be committed after it.
     var endsPart: Bool
     var decodeSeconds: Double
@@ -19,15 +21,17 @@ struct PreparedBatch: @unchecked Sendable {
 /// Reads and decodes the inputs of each pending part on a thread pool, one batch at a time, and feeds
 /// the device stage through a bounded queue so that decoding overlaps inference.
 struct DecodeStage {
+    var fetcher: ObjectFetcher
     var inputSize: Int
     var keepPixels: Bool
     var maxPixels: Int
-    var threads: Int
 
-    /// Reads, decodes and preprocesses `items`, all cores at once.
+    /// Fetches `items` (many requests in flight for remote ones), then decodes and preprocesses them
+    /// on all cores at once.
     func prepare(part: Int, items: [InputItem], endsPart: Bool) -> PreparedBatch {
         let start = Date()
         let pixelsPerImage = inputSize * inputSize * 3
+        let fetched = fetcher.fetch(items.map(\.path))
         var outcomes = [DecodeOutcome?](repeating: nil, count: items.count)
         var inputs = [[Float]?](repeating: nil, count: items.count)
         let size = inputSize, keep = keepPixels, limit = maxPixels
@@ -36,14 +40,17 @@ struct DecodeStage {
                 let results = UnsafeSendable(results), floats = UnsafeSendable(floats)
                 DispatchQueue.concurrentPerform(iterations: items.count) { i in
                     let item = items[i]
+                    let bytes: [UInt8]
+                    switch fetched[i] {
+                    case .success(let data):
+                        bytes = data
+                    case .failure(let error):
+                        let stage = item.path.contains("://") ? "fetch" : "read"
+                        results.value[i] = .failed(ErrorRow(path: item.path, stage: stage, message: "\(error)"),
+                                                   fatal: error.isFatal ? error : nil)
+                        return
+                    }
                     do {
-                        let bytes: [UInt8]
-                        do {
-                            bytes = try ObjectReader.read(item.path)
-                        } catch {
-                            results.value[i] = .failed(ErrorRow(path: item.path, stage: "read", message: "\(error)"))
-                            return
-                        }
                         let image = try JPEGDecoder.decode(bytes, name: item.path, maxPixels: limit)
                         if keep {
                             results.value[i] = .decoded(image)
@@ -52,7 +59,7 @@ struct DecodeStage {
                             results.value[i] = .decoded(nil)
                         }
                     } catch {
-                        results.value[i] = .failed(ErrorRow(path: item.path, stage: "decode", message: "\(error)"))
+                        results.value[i] = .failed(ErrorRow(path: item.path, stage: "decode", message: "\(error)"), fatal: nil)
                     }
                 }
             }
@@ -65,8 +72,9 @@ struct DecodeStage {
             case .decoded(let image)?:
                 batch.items.append(items[i])
                 if keepPixels, let image { batch.images.append(image) } else { batch.tensorData += inputs[i] ?? [] }
-            case .failed(let row)?:
+            case .failed(let row, let fatal)?:
                 batch.errors.append(row)
+                if batch.fatal == nil { batch.fatal = fatal }
             case nil:
                 batch.errors.append(ErrorRow(path: items[i].path, stage: "decode", message: "not processed"))
             }
@@ -79,7 +87,7 @@ struct DecodeStage {
 /// What became of one input: its pixels (nil once turned into model input), or why it failed.
 enum DecodeOutcome {
     case decoded(RGBImage?)
-    case failed(ErrorRow)
+    case failed(ErrorRow, fatal: StorageError?)
 }
 
 /// Lets a buffer pointer cross into `concurrentPerform`, whose iterations write disjoint elements.

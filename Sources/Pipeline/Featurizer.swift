@@ -44,14 +44,15 @@ struct Featurizer {
         let started = Date()
         var times = StageTimes()
         let source = try InputSource(parsing: options.input)
-        let items = try Listing.items(of: source).filter { options.shard.owns($0.path) }
+        let items = try Listing.items(of: source, config: options.storage).filter { options.shard.owns($0.path) }
         times.listing = Date().timeIntervalSince(started)
         guard !items.isEmpty else {
             throw PipelineError("\(options.input): no *.jpg or *.jpeg images found"
                                 + (options.shard.count > 1 ? " for shard \(options.shard)" : ""))
         }
 
-        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize)
+        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
+                                           storage: options.storage)
         let engine = try EngineFactory.make(options: options, model: model)
         if let note = engine.choiceNote, !options.quiet { FileHandle.standardError.write(Data("device: \(note)\n".utf8)) }
         let metadata = OutputMetadata.features(model: model, engine: engine.name)
@@ -89,9 +90,9 @@ struct Featurizer {
 
         let progress = ProgressReporter(total: items.count, quiet: options.quiet,
                                         alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
-        let decoder = DecodeStage(inputSize: model.config.inputSize, keepPixels: engine.takesPixels,
-                                  maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels,
-                                  threads: options.resolvedThreads)
+        let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: model.config.inputSize,
+                                  keepPixels: engine.takesPixels,
+                                  maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels)
         let queue = BoundedQueue<PreparedBatch>(capacity: 3)
         let producerDone = DispatchSemaphore(value: 0)
         let decodeTime = LockedValue(0.0)
@@ -122,6 +123,7 @@ struct Featurizer {
         var writerFinished = false
         defer { if !writerFinished { writer.abandon() } }
         while let batch = queue.pop() {
+            if let fatal = batch.fatal { throw PipelineError("\(fatal)") }
             let deviceStart = Date()
             if !batch.items.isEmpty {
                 let features = try engine.features(of: batch)

@@ -43,6 +43,8 @@ public struct RunOptions: Sendable {
     public var quiet: Bool = false
     /// Largest decoded image, in pixels, before an input is refused.
     public var maxPixels: Int?
+    /// Object-store settings: endpoint, region, credentials profile, anonymous access, concurrency.
+    public var storage: StorageConfig = .fromEnvironment()
 
     public init(input: String, output: String) {
         self.input = input

@@ -1,0 +1,34 @@
+import Foundation
+import Storage
+
+/// Where a command's output goes: a local folder, or an `s3://` prefix, for which the run writes a
+/// local staging folder (kept across restarts on this machine, so resume works the same way) and
+/// uploads it when complete, `_SUCCESS` last.
+struct OutputTarget {
+    let local: URL
+    let remote: String?
+
+    init(_ output: String) {
+        if S3Location.isS3(output) {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in output.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            local = FileManager.default.temporaryDirectory
+                .appendingPathComponent("imgfeat-staging")
+                .appendingPathComponent(String(format: "%016llx", hash))
+            remote = output
+        } else {
+            local = URL(fileURLWithPath: output)
+            remote = nil
+        }
+    }
+
+    /// Uploads the finished local folder to the remote prefix, if there is one.
+    func publish(_ storage: StorageConfig) throws {
+        guard let remote else { return }
+        do {
+            try ObjectStore(config: storage).upload(localFolder: local.path, to: remote)
+        } catch {
+            throw PipelineError("uploading \(local.path) to \(remote) failed (the local copy is complete; rerun to retry): \(error)")
+        }
+    }
+}
