@@ -57,46 +57,95 @@ import VulkanRuntime
         #expect(throws: PCAError.nonFiniteOnDevice(count: 5)) { try gpu.statistics() }
     }
 
-    /// The small oracle case (600×64, k = 10) accumulated on the GPU and fitted: Spark's explained
-    /// variance within 1e-6, its components within 1e-4 relative up to sign.
+    /// The small oracle case of scripts/fixtures/pca.py: 600×64 features, k = 10, and Spark's results.
+    struct SmallCase {
+        let n = 600, d = 64, k = 10
+        let features: [Float]
+        let sparkExplainedVariance: [Double]
+        let sparkComponents: [Double]  // d×k
+
+        init() throws {
+            let folder = generatedFixturesDirectory.appendingPathComponent("pca/small")
+            func load(_ name: String) throws -> Data {
+                guard let data = try? Data(contentsOf: folder.appendingPathComponent(name)) else {
+                    throw PCAError.badFile(path: folder.appendingPathComponent(name).path,
+                                           reason: "missing: run scripts/fixtures/generate.sh")
+                }
+                return data
+            }
+            func doubles(_ name: String) throws -> [Double] {
+                let raw = try load(name)
+                return raw.withUnsafeBytes { b in
+                    (0..<(raw.count / 8)).map { Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+                }
+            }
+            let raw = try load("features.f32")
+            features = raw.withUnsafeBytes { b in
+                (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
+            sparkExplainedVariance = try doubles("spark_explained_variance.f64")
+            sparkComponents = try doubles("spark_components.f64")
+        }
+
+        /// Spark's explained variance within 1e-6, its components within 1e-4 relative up to sign.
+        func expectMatchesSpark(_ model: PCAModel, _ what: String) {
+            for j in 0..<k {
+                #expect(abs(model.explainedVariance[j] - sparkExplainedVariance[j]) <= 1e-6,
+                        "\(what) explained variance \(j): expected \(sparkExplainedVariance[j]), got \(model.explainedVariance[j])")
+                let ours = model.component(j)
+                let theirs = (0..<d).map { sparkComponents[$0 * k + j] }
+                let sign: Double = zip(ours, theirs).reduce(0) { $0 + $1.0 * $1.1 } < 0 ? -1 : 1
+                let bad = PCAVulkanTests.firstMismatch(ours, theirs.map { $0 * sign }, tolerance: 1e-4)
+                #expect(bad == nil, "\(what) component \(j): first mismatch (index, expected, got) \(String(describing: bad))")
+            }
+        }
+    }
+
+    /// The small case accumulated on the GPU in batches and fitted on the CPU.
     @Test func gpuStatisticsFitMatchesSpark() throws {
-        let folder = generatedFixturesDirectory.appendingPathComponent("pca/small")
-        func load(_ name: String) throws -> Data {
-            guard let data = try? Data(contentsOf: folder.appendingPathComponent(name)) else {
-                throw PCAError.badFile(path: folder.appendingPathComponent(name).path,
-                                       reason: "missing: run scripts/fixtures/generate.sh")
-            }
-            return data
+        let c = try SmallCase()
+        #expect(c.features.count == c.n * c.d)
+        let gpu = try PCAStatistics.Vulkan(context: try vulkanContext(), dimension: c.d)
+        for start in stride(from: 0, to: c.n, by: 256) {
+            let end = min(start + 256, c.n)
+            try gpu.add(rows: Array(c.features[(start * c.d)..<(end * c.d)]), count: end - start)
         }
-        func doubles(_ name: String) throws -> [Double] {
-            let raw = try load(name)
-            return raw.withUnsafeBytes { b in
-                (0..<(raw.count / 8)).map { Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
-            }
-        }
-        let raw = try load("features.f32")
-        let features: [Float] = raw.withUnsafeBytes { b in
-            (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
-        let (n, d, k) = (600, 64, 10)
-        #expect(features.count == n * d)
-        let gpu = try PCAStatistics.Vulkan(context: try vulkanContext(), dimension: d)
-        for start in stride(from: 0, to: n, by: 256) {
-            let end = min(start + 256, n)
-            try gpu.add(rows: Array(features[(start * d)..<(end * d)]), count: end - start)
-        }
-        let model = try PCAModel.fit(try gpu.statistics(), k: k)
-        let ev = try doubles("spark_explained_variance.f64")
-        for j in 0..<k {
-            #expect(abs(model.explainedVariance[j] - ev[j]) <= 1e-6, "explained variance \(j): expected \(ev[j]), got \(model.explainedVariance[j])")
-        }
-        let components = try doubles("spark_components.f64")
-        for j in 0..<k {
-            let ours = model.component(j)
-            let theirs = (0..<d).map { components[$0 * k + j] }
-            let sign: Double = zip(ours, theirs).reduce(0) { $0 + $1.0 * $1.1 } < 0 ? -1 : 1
-            let bad = Self.firstMismatch(ours, theirs.map { $0 * sign }, tolerance: 1e-4)
-            #expect(bad == nil, "component \(j): first mismatch (index, expected, got) \(String(describing: bad))")
-        }
+        c.expectMatchesSpark(try PCAModel.fit(try gpu.statistics(), k: c.k), "GPU statistics")
+    }
+
+    /// The GPU subspace solver on the small case: Spark's values, and LAPACK's (the CPU fit) with the
+    /// same signs, since both apply the one sign rule.
+    @Test func gpuSolverMatchesSparkAndLAPACK() throws {
+        let c = try SmallCase()
+        var statistics = try PCAStatistics(dimension: c.d)
+        try statistics.add(rows: c.features, count: c.n)
+        let gpu = try PCAModel.fit(statistics, k: c.k, context: try vulkanContext())
+        c.expectMatchesSpark(gpu, "GPU solver")
+        let cpu = try PCAModel.fit(statistics, k: c.k)
+        let badValues = Self.firstMismatch(gpu.eigenvalues, Array(cpu.eigenvalues.prefix(c.k)), tolerance: 1e-9)
+        #expect(badValues == nil, "eigenvalues vs LAPACK: first mismatch \(String(describing: badValues))")
+        let badComponents = Self.firstMismatch(gpu.components, cpu.components, tolerance: 1e-6)
+        #expect(badComponents == nil, "components vs LAPACK (same sign rule): first mismatch \(String(describing: badComponents))")
+        let badEV = Self.firstMismatch(gpu.explainedVariance, cpu.explainedVariance, tolerance: 1e-9)
+        #expect(badEV == nil, "explained variance vs LAPACK: first mismatch \(String(describing: badEV))")
+    }
+
+    /// Awkward sizes for the solver (d = 1, blocks narrower than a tile, d not a multiple of 16).
+    @Test(arguments: [(d: 1, k: 1), (d: 3, k: 2), (d: 13, k: 3), (d: 37, k: 5)])
+    func gpuSolverMatchesLAPACKOnRandomData(d: Int, k: Int) throws {
+        var g = SeededGenerator(seed: UInt64(d * 100 + k))
+        // Decaying column scales give well-separated eigenvalues, so the components are well defined.
+        let n = 60
+        let rows = (0..<(n * d)).map { i in Float.random(in: -1...1, using: &g) * Float(pow(0.6, Double(i % d))) + 2 }
+        var statistics = try PCAStatistics(dimension: d)
+        try statistics.add(rows: rows, count: n)
+        let cpu = try PCAModel.fit(statistics, k: k)
+        let gpu = try PCAModel.fit(statistics, k: k, context: try vulkanContext())
+        let bad = Self.firstMismatch(gpu.components, cpu.components, tolerance: 1e-6)
+        #expect(bad == nil, "d \(d) k \(k) components: first mismatch (index, expected, got) \(String(describing: bad))")
+        let badEV = Self.firstMismatch(gpu.explainedVariance, cpu.explainedVariance, tolerance: 1e-9)
+        #expect(badEV == nil, "d \(d) k \(k) explained variance: first mismatch \(String(describing: badEV))")
+        let messages = try validationMessages()
+        #expect(messages.isEmpty, "validation: \(messages)")
     }
 }

@@ -12,6 +12,7 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
     case eigenSolverFailed(info: Int)
     case badFile(path: String, reason: String)
     case nonFiniteOnDevice(count: Int)
+    case notConverged(iterations: Int, residual: Double)
 
     public var description: String {
         switch self {
@@ -33,6 +34,8 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
             return "PCA: LAPACK dsyevr failed to converge (info = \(info))"
         case let .badFile(path, reason):
             return "PCA: \(path): \(reason)"
+        case let .notConverged(iterations, residual):
+            return "PCA: the GPU subspace iteration did not converge in \(iterations) iterations (relative residual \(residual))"
         case let .nonFiniteOnDevice(count):
             return "PCA: the \(count) rows accumulated on the GPU hold a NaN or infinite value (rows are not checked one by one there)"
         }

@@ -18,6 +18,7 @@ extension PCAModel {
         var signRule: String
         var mean: [Double]
         var eigenvalues: [Double]
+        var totalVariance: Double?
         var explainedVariance: [Double]
         var components: [[Double]]
 
@@ -25,6 +26,7 @@ extension PCAModel {
             case format, version, k, n, dimension, center, mean, eigenvalues, components
             case signRule = "sign_rule"
             case explainedVariance = "explained_variance"
+            case totalVariance = "total_variance"
         }
     }
 
@@ -32,7 +34,7 @@ extension PCAModel {
     public func jsonData() throws -> Data {
         let doc = Document(format: Self.jsonFormat, version: Self.jsonVersion, k: k, n: count,
                            dimension: dimension, center: center, signRule: PCASignRule.name, mean: mean,
-                           eigenvalues: eigenvalues, explainedVariance: explainedVariance,
+                           eigenvalues: eigenvalues, totalVariance: totalVariance, explainedVariance: explainedVariance,
                            components: (0..<k).map { component($0) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -70,7 +72,7 @@ extension PCAModel {
         }
         do {
             return try PCAModel(k: doc.k, count: doc.n, mean: doc.mean, eigenvalues: doc.eigenvalues,
-                                components: matrix, center: doc.center)
+                                components: matrix, center: doc.center, totalVariance: doc.totalVariance)
         } catch {
             throw PCAError.badFile(path: source, reason: "\(error)")
         }

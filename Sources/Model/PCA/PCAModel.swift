@@ -11,8 +11,11 @@ public struct PCAModel: Sendable, Equatable {
     public let dimension: Int
     /// Mean of the fitted rows (used only when `center` is true).
     public let mean: [Double]
-    /// All `dimension` eigenvalues of the covariance, largest first.
+    /// Eigenvalues of the covariance, largest first: all `dimension` of them from the CPU solver, the
+    /// leading block (at least k) from the GPU subspace solver.
     public let eigenvalues: [Double]
+    /// Sum of all eigenvalues (the covariance's trace): the denominator of the explained variance.
+    public let totalVariance: Double
     /// eigenvalue / sum of all eigenvalues, for the first k (Spark's explainedVariance).
     public let explainedVariance: [Double]
     /// Principal components as the columns of a d×k row-major matrix, signs per `PCASignRule`.
@@ -20,14 +23,15 @@ public struct PCAModel: Sendable, Equatable {
     /// true: project x − mean (scikit-learn); false: project x as is (Spark's PCAModel.transform).
     public var center: Bool
 
-    /// A model from its parts; checks shapes and recomputes the explained variance.
+    /// A model from its parts; checks shapes and recomputes the explained variance. `totalVariance`
+    /// may be omitted only when all d eigenvalues are given (it is then their sum).
     public init(k: Int, count: Int, mean: [Double], eigenvalues: [Double], components: [Double],
-                center: Bool) throws {
+                center: Bool, totalVariance: Double? = nil) throws {
         let d = mean.count
         guard d > 0 else { throw PCAError.emptyDimension }
         guard count >= 2 else { throw PCAError.tooFewRows(count: count) }
         guard k >= 1, k <= d, k <= count - 1 else { throw PCAError.invalidK(k: k, dimension: d, count: count) }
-        guard eigenvalues.count == d else {
+        guard eigenvalues.count <= d, eigenvalues.count >= k, totalVariance != nil || eigenvalues.count == d else {
             throw PCAError.dimensionMismatch(expected: d, got: eigenvalues.count, what: "eigenvalues")
         }
         guard components.count == d * k else {
@@ -40,7 +44,8 @@ public struct PCAModel: Sendable, Equatable {
         self.eigenvalues = eigenvalues
         self.components = components
         self.center = center
-        let total = eigenvalues.reduce(0, +)
+        let total = totalVariance ?? eigenvalues.reduce(0, +)
+        self.totalVariance = total
         explainedVariance = eigenvalues.prefix(k).map { total > 0 ? $0 / total : 0 }
     }
 
