@@ -1,12 +1,15 @@
+import Foundation
 import VulkanRuntime
 
 extension DepthwiseConv {
     /// Launcher of `depthwise_conv.comp`: KxK depthwise, stride 1 or 2, Keras padding, fused bias and ReLU6.
     public final class Vulkan: @unchecked Sendable {
-        let pipeline: ComputePipeline
+        private let pipelines: SpecializedPipelines
 
         public init(context: VulkanContext, precision: VulkanPrecision = .fp32) throws {
-            pipeline = try makePipeline(context, "depthwise_conv", precision: precision, bindings: 4, pushWords: 11)
+            try precision.check(context)
+            pipelines = SpecializedPipelines(context: context, shader: "depthwise_conv", precision: precision,
+                                             bindings: 4, pushWords: 9)
         }
 
         /// Records `layer` over a batch of `height × width` inputs.
@@ -14,11 +17,13 @@ extension DepthwiseConv {
                            input: BufferBinding, weights: BufferBinding, bias: BufferBinding,
                            output: BufferBinding) throws {
             let outH = layer.outputSize(inputSize: height), outW = layer.outputSize(inputSize: width)
-            let push = [batch, height, width, outH, outW, layer.inChannels, layer.kernelSize, layer.stride,
+            let localX = channelGroup(layer.inChannels)
+            let pipeline = try pipelines.get([UInt32(localX), UInt32(layer.kernelSize)])
+            let push = [height, width, outH, outW, layer.inChannels, layer.stride,
                         layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
                         layer.relu6 ? 1 : 0].map { UInt32($0) }
             try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
-                                  groups: flatGrid(total: batch * outH * outW * layer.inChannels, groupSize: 256))
+                                  groups: (ceilDiv(layer.inChannels, localX), outW, batch * outH))
         }
     }
 }

@@ -1,12 +1,15 @@
+import Foundation
 import VulkanRuntime
 
 extension StemConv {
     /// Launcher of `stem_conv.comp`: a dense KxK convolution with fused bias and ReLU6.
     public final class Vulkan: @unchecked Sendable {
-        let pipeline: ComputePipeline
+        private let pipelines: SpecializedPipelines
 
         public init(context: VulkanContext, precision: VulkanPrecision = .fp32) throws {
-            pipeline = try makePipeline(context, "stem_conv", precision: precision, bindings: 4, pushWords: 12)
+            try precision.check(context)
+            pipelines = SpecializedPipelines(context: context, shader: "stem_conv", precision: precision,
+                                             bindings: 4, pushWords: 9)
         }
 
         /// Records `layer` over a batch of `height × width` inputs (shape only; weights come from the bindings).
@@ -14,11 +17,13 @@ extension StemConv {
                            input: BufferBinding, weights: BufferBinding, bias: BufferBinding,
                            output: BufferBinding) throws {
             let outH = layer.outputSize(inputSize: height), outW = layer.outputSize(inputSize: width)
-            let push = [batch, height, width, outH, outW, layer.inChannels, layer.outChannels, layer.kernelSize,
-                        layer.stride, layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
+            let localX = channelGroup(layer.outChannels)
+            let pipeline = try pipelines.get([UInt32(localX), UInt32(layer.kernelSize), UInt32(layer.inChannels)])
+            let push = [height, width, outH, outW, layer.outChannels, layer.stride,
+                        layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
                         layer.relu6 ? 1 : 0].map { UInt32($0) }
             try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
-                                  groups: flatGrid(total: batch * outH * outW * layer.outChannels, groupSize: 256))
+                                  groups: (ceilDiv(layer.outChannels, localX), outW, batch * outH))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Shaders
 import VulkanRuntime
 
@@ -60,4 +61,39 @@ func makePipeline(_ context: VulkanContext, _ name: String, precision: VulkanPre
     return try ComputePipeline(context: context, name: "\(name) (\(precision.rawValue))", source: source,
                                defines: precision.defines, bindingCount: bindings,
                                pushConstantBytes: pushWords * 4, specialization: specialization)
+}
+
+/// Work-group width for kernels with one invocation per channel: the smallest of 8, 16, 32, 64 that
+/// covers `channels` (64 beyond), so narrow layers do not leave most of a work group idle.
+func channelGroup(_ channels: Int) -> Int {
+    [8, 16, 32].first { channels <= $0 } ?? 64
+}
+
+/// One shader's pipelines, built on first use for each set of specialization constants.
+final class SpecializedPipelines: @unchecked Sendable {
+    private let context: VulkanContext
+    private let shader: String
+    private let precision: VulkanPrecision
+    private let bindings: Int
+    private let pushWords: Int
+    private let lock = NSLock()
+    private var built: [[UInt32]: ComputePipeline] = [:]
+
+    init(context: VulkanContext, shader: String, precision: VulkanPrecision, bindings: Int, pushWords: Int) {
+        self.context = context
+        self.shader = shader
+        self.precision = precision
+        self.bindings = bindings
+        self.pushWords = pushWords
+    }
+
+    func get(_ specialization: [UInt32]) throws -> ComputePipeline {
+        try lock.withLock {
+            if let pipeline = built[specialization] { return pipeline }
+            let pipeline = try makePipeline(context, shader, precision: precision, bindings: bindings,
+                                            pushWords: pushWords, specialization: specialization)
+            built[specialization] = pipeline
+            return pipeline
+        }
+    }
 }
