@@ -7,7 +7,8 @@ public enum DepthwiseConv {
         let k = layer.kernelSize, stride = layer.stride, c = x.channels
         let outH = layer.outputSize(inputSize: x.height), outW = layer.outputSize(inputSize: x.width)
         let padTop = layer.padBefore(inputSize: x.height), padLeft = layer.padBefore(inputSize: x.width)
-        var out = Tensor(batch: x.batch, height: outH, width: outW, channels: c, repeating: 0)
+        // NaN until written, so a skipped element can never pass for a correct zero.
+        var out = Tensor(batch: x.batch, height: outH, width: outW, channels: c, repeating: .nan)
         let acc = UnsafeMutableBufferPointer<Float>.allocate(capacity: c)
         defer { acc.deallocate() }
         x.data.withUnsafeBufferPointer { input in

@@ -9,7 +9,8 @@ public enum PointwiseConv {
         if let residual {
             precondition(residual.data.count == pixels * cout, "\(layer.name): residual shape differs from output")
         }
-        var out = Tensor(batch: x.batch, height: x.height, width: x.width, channels: cout, repeating: 0)
+        // NaN until written, so a skipped element can never pass for a correct zero.
+        var out = Tensor(batch: x.batch, height: x.height, width: x.width, channels: cout, repeating: .nan)
         let acc = UnsafeMutableBufferPointer<Float>.allocate(capacity: cout)
         defer { acc.deallocate() }
         x.data.withUnsafeBufferPointer { input in

@@ -8,7 +8,8 @@ public enum StemConv {
         let cin = layer.inChannels, cout = layer.outChannels
         let outH = layer.outputSize(inputSize: x.height), outW = layer.outputSize(inputSize: x.width)
         let padTop = layer.padBefore(inputSize: x.height), padLeft = layer.padBefore(inputSize: x.width)
-        var out = Tensor(batch: x.batch, height: outH, width: outW, channels: cout, repeating: 0)
+        // NaN until written, so a skipped element can never pass for a correct zero.
+        var out = Tensor(batch: x.batch, height: outH, width: outW, channels: cout, repeating: .nan)
         let acc = UnsafeMutableBufferPointer<Float>.allocate(capacity: cout)
         defer { acc.deallocate() }
         x.data.withUnsafeBufferPointer { input in
