@@ -30,6 +30,11 @@ public final class CredentialProvider: @unchecked Sendable {
     private let config: StorageConfig
     private let lock = NSLock()
     private var cached: AWSCredentials?
+    private var fetchedAt = Date.distantPast
+    private var failure: (error: Error, at: Date)?
+    /// A failed lookup is not repeated for this long: every request of a batch would otherwise wait
+    /// for the metadata endpoint in turn.
+    public static let failureMemory: Double = 30
     /// Temporary credentials are renewed this long before their expiry.
     public static let refreshMargin: Double = 300
 
@@ -42,11 +47,24 @@ public final class CredentialProvider: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         if !forceRefresh, let cached {
             guard let expiry = cached.expiration else { return cached }
-            if expiry.timeIntervalSinceNow > Self.refreshMargin { return cached }
+            let left = expiry.timeIntervalSinceNow
+            // Renew inside the margin, but at most once a minute unless expiry is seconds away: a
+            // source that hands out short-lived credentials must not be asked on every request.
+            if left > Self.refreshMargin || (left > 10 && Date().timeIntervalSince(fetchedAt) < 60) { return cached }
         }
-        let fresh = try resolve()
-        cached = fresh
-        return fresh
+        if !forceRefresh, let failure, Date().timeIntervalSince(failure.at) < Self.failureMemory {
+            throw failure.error
+        }
+        do {
+            let fresh = try resolve()
+            cached = fresh
+            fetchedAt = Date()
+            failure = nil
+            return fresh
+        } catch {
+            failure = (error, Date())
+            throw error
+        }
     }
 
     private func resolve() throws -> AWSCredentials {

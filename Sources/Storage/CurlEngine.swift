@@ -74,7 +74,7 @@ public final class CurlEngine: @unchecked Sendable {
             let now = Self.now()
             // Start what is due, oldest first, up to the concurrency limit.
             var i = pending.count - 1
-            while active.count < concurrency, i >= 0 {
+            while active.count < concurrency, i >= 0, fatal == nil {
                 let t = pending[i]
                 if t.notBefore <= now {
                     pending.remove(at: i)

@@ -25,7 +25,7 @@ public enum Listing {
             return try listedItems(file: file)
         case .s3(let bucket, let prefix):
             let client = try S3Client(config: config)
-            return try client.list(bucket: bucket, prefix: prefix)
+            return try client.listFolder(bucket: bucket, path: prefix)
                 .filter { !$0.key.hasSuffix("/") && filter.matchesPath($0.key) }
                 .map { InputItem(path: "s3://\(bucket)/\($0.key)") }
                 .sorted { $0.path < $1.path }

@@ -2,15 +2,25 @@ import Foundation
 
 /// Fetches batches of inputs — local paths, `s3://`/`s3a://` objects, `http(s)://` URLs — keeping
 /// up to `concurrency` requests in flight and reusing connections from one batch to the next.
+/// Safe to call from several threads: each concurrent call gets its own engine (and connections).
 public final class ObjectFetcher: @unchecked Sendable {
     public let config: StorageConfig
-    private let engine: CurlEngine
     private let lock = NSLock()
+    private var idleEngines: [CurlEngine] = []
     private var s3: Result<S3Client, StorageError>?
 
     public init(_ config: StorageConfig = .fromEnvironment()) {
         self.config = config
-        engine = CurlEngine(config)
+    }
+
+    private func takeEngine() -> CurlEngine {
+        lock.lock(); defer { lock.unlock() }
+        return idleEngines.popLast() ?? CurlEngine(config)
+    }
+
+    private func giveBack(_ engine: CurlEngine) {
+        lock.lock(); defer { lock.unlock() }
+        idleEngines.append(engine)
     }
 
     /// The bytes of each path, in order; a failure is that path's error (fatal ones, such as refused
@@ -38,10 +48,15 @@ public final class ObjectFetcher: @unchecked Sendable {
                 }
             }
         }
+        guard !s3Locations.isEmpty || !httpJobs.isEmpty else {
+            return results.enumerated().map { i, r in r ?? .failure(StorageError(paths[i], "not fetched")) }
+        }
+        let engine = takeEngine()
+        defer { giveBack(engine) }
         if !s3Locations.isEmpty {
             switch client() {
             case .success(let client):
-                for (i, r) in zip(s3Indices, client.get(s3Locations)) { results[i] = r }
+                for (i, r) in zip(s3Indices, client.get(s3Locations, using: engine)) { results[i] = r }
             case .failure(let error):
                 for i in s3Indices { results[i] = .failure(error) }
             }
@@ -67,7 +82,7 @@ public final class ObjectFetcher: @unchecked Sendable {
     private func client() -> Result<S3Client, StorageError> {
         lock.lock(); defer { lock.unlock() }
         if let s3 { return s3 }
-        let made = Result { try S3Client(config: config, engine: engine) }.mapError {
+        let made = Result { try S3Client(config: config) }.mapError {
             $0 as? StorageError ?? StorageError("S3", "\($0)", fatal: true)
         }
         s3 = made

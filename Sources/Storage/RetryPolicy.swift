@@ -67,6 +67,12 @@ enum RetryClassifier {
             }
             return .fail(StorageError(name, "HTTP \(status) \(detail) (\(hint))", fatal: true))
         }
+        if s3?.code == "PermanentRedirect" || s3?.code == "AuthorizationHeaderMalformed"
+            || s3?.code == "IllegalLocationConstraintException" {
+            let region = response.headers["x-amz-bucket-region"].map { " (\($0))" } ?? ""
+            return .fail(StorageError(name, "\(detail): the bucket is in another region\(region); set AWS_REGION "
+                                          + "or --region to it", fatal: true))
+        }
         if status == 404 {
             return .fail(StorageError(name, s3.map { "not found (\($0.code))" } ?? "not found (HTTP 404)"))
         }

@@ -48,12 +48,22 @@ public final class S3Client: @unchecked Sendable {
         return objects
     }
 
+    /// The objects under `path` taken as a folder, as Spark reads `s3a://bucket/Test`: keys below
+    /// `path/` (so `Test` does not pick up `Testing/`); when there are none, the object `path` itself.
+    public func listFolder(bucket: String, path: String, maxKeys: Int = 1000) throws -> [S3ObjectInfo] {
+        guard !path.isEmpty, !path.hasSuffix("/") else { return try list(bucket: bucket, prefix: path, maxKeys: maxKeys) }
+        let below = try list(bucket: bucket, prefix: path + "/", maxKeys: maxKeys)
+        if !below.isEmpty { return below }
+        return try list(bucket: bucket, prefix: path, maxKeys: maxKeys).filter { $0.key == path }
+    }
+
     // MARK: reading
 
     /// The bytes of each object, `concurrency` requests in flight; one result per location, in order.
-    public func get(_ locations: [S3Location]) -> [Result<[UInt8], StorageError>] {
+    /// `using` runs them on another engine than the client's own (one per concurrent caller).
+    public func get(_ locations: [S3Location], using other: CurlEngine? = nil) -> [Result<[UInt8], StorageError>] {
         let jobs = locations.map { job(method: "GET", bucket: $0.bucket, key: $0.key, name: $0.description) }
-        return engine.perform(jobs).map { $0.map(\.body) }
+        return (other ?? engine).perform(jobs).map { $0.map(\.body) }
     }
 
     // MARK: writing

@@ -78,7 +78,7 @@ do {
         let filter = options["--glob"].map { GlobFilter($0, caseInsensitive: true) } ?? .images
         let items: [InputItem]
         if case .s3(let bucket, let prefix) = source, let maxKeys = intOption("--max-keys") {
-            items = try S3Client(config: config).list(bucket: bucket, prefix: prefix, maxKeys: maxKeys)
+            items = try S3Client(config: config).listFolder(bucket: bucket, path: prefix, maxKeys: maxKeys)
                 .filter { filter.matchesPath($0.key) }
                 .map { InputItem(path: "s3://\(bucket)/\($0.key)") }
         } else {

@@ -93,7 +93,7 @@ def s3(tmp_path_factory):
     # moto skips authentication for its first INITIAL_NO_AUTH_ACTION_COUNT actions: the bucket and its
     # objects go in that way (plain PUTs, much faster than boto3), then the 3 IAM calls; from there on
     # every request's signature is verified, which the fixture checks before any test runs.
-    unauthenticated = 1 + len(objects) + 3
+    unauthenticated = 1 + len(objects) + 1 + 3
     port = free_port()
     env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT=str(unauthenticated),
                AWS_ACCESS_KEY_ID="setup", AWS_SECRET_ACCESS_KEY="setup")
@@ -114,6 +114,7 @@ def s3(tmp_path_factory):
             assert response.status == 200, (path, response.status)
 
         raw_put(f"/{BUCKET}")
+        raw_put(f"/{BUCKET}/{PREFIX}imony/decoy.jpg", b"not under Test/")  # s3://bucket/Test must not list it
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda kv: raw_put(f"/{BUCKET}/{kv[0]}", kv[1]), objects.items()))
         iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
@@ -186,6 +187,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        with self.server.owner.lock:
+            self.server.owner.connections += 1
+
     def _handle(self):
         owner = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
@@ -197,6 +203,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         with owner.lock:
             owner.log.append((self.command, self.path, fault))
             owner.signed.append("Authorization" in self.headers or "X-Amz-Security-Token" in self.headers)
+        if fault == "slow":
+            time.sleep(0.1)
         if fault == "500":
             return self._reply(500, b"<Error><Code>InternalError</Code><Message>injected</Message></Error>")
         if fault == "503":
@@ -240,6 +248,7 @@ class FaultProxy(Server):
         self.attempts = collections.Counter()
         self.log = []
         self.signed = []
+        self.connections = 0
         self.local = threading.local()
         super().__init__(Proxy)
 
@@ -288,6 +297,23 @@ def test_listing_finds_every_image_and_follows_pagination(s3, proxy):
     listing_requests = [path for method, path, _ in p.log if method == "GET" and "list-type=2" in path]
     assert len(listing_requests) == math.ceil(len(s3["objects"]) / 100)
     assert sum("continuation-token=" in path for path in listing_requests) == len(listing_requests) - 1
+    assert p.connections == 1  # every page on one kept-alive connection
+    print(f"\nstorage: moto listing {len(s3['objects'])} keys in {len(listing_requests)} pages: {got['seconds']:.2f}s, "
+          f"{len(s3['objects']) / got['seconds']:.0f} keys/s (through the proxy)")
+
+
+def test_connections_are_reused_across_batches(s3, proxy):
+    p = proxy()
+    paths = expected_images(s3)[1::9][:160]
+    got = probe(s3, "get", *paths, "--endpoint-url", p.url, "--batch", "40", "--concurrency", "8")
+    assert got["failures"] == 0 and len(p.log) == len(paths)
+    assert 1 <= p.connections <= 8, p.connections
+
+
+def test_listing_a_single_key(s3):
+    key = sorted(k for k in s3["objects"] if is_image(k))[5]
+    got = probe(s3, "list", f"s3://{BUCKET}/{key}", "--endpoint-url", s3["url"])
+    assert [item["path"] for item in got["items"]] == [f"s3://{BUCKET}/{key}"]
 
 
 def test_listing_with_default_page_size_and_glob(s3):
@@ -305,6 +331,8 @@ def test_fetch_returns_identical_bytes(s3, tmp_path):
     listing.write_text("\n".join(paths) + "\n")
     got = probe(s3, "get", f"@{listing}", "--endpoint-url", s3["url"], "--batch", "256", "--concurrency", "16")
     assert got["failures"] == 0 and got["count"] == len(paths)
+    print(f"\nstorage: moto GET {got['count']} objects, {got['bytes']} bytes in {got['seconds']:.2f}s: "
+          f"{got['objects_per_second']:.0f} objects/s, {got['mb_per_second']:.2f} MB/s")
     by_path = {item["path"]: item for item in got["items"]}
     for path in paths:
         data = s3["objects"][path.split("/", 3)[3]]
@@ -385,35 +413,48 @@ class FakeIMDS(http.server.BaseHTTPRequestHandler):
         if self.path == base:
             return self._send(200, b"imgfeat-role\n")
         if self.path == base + "imgfeat-role":
-            return self._send(200, json.dumps(owner.document).encode())
+            expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=owner.lifetime)
+            return self._send(200, json.dumps({
+                "Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": owner.temp["AccessKeyId"],
+                "SecretAccessKey": owner.temp["SecretAccessKey"], "Token": owner.temp["SessionToken"],
+                "Expiration": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}).encode())
         self._send(404, b"")
 
 
-def test_instance_metadata_v2_credentials(s3, tmp_path):
-    iam, url = s3["iam"], s3["url"]
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
-    role = iam.create_role(RoleName="imgfeat-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    iam.put_role_policy(RoleName="imgfeat-role", PolicyName="s3", PolicyDocument=json.dumps(
+@pytest.fixture(scope="module")
+def role_credentials(s3):
+    """Temporary credentials of an IAM role (AssumeRole through moto's STS), as IMDS would serve them."""
+    trust = {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+    role = s3["iam"].create_role(RoleName="imgfeat-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    s3["iam"].put_role_policy(RoleName="imgfeat-role", PolicyName="s3", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
-    sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1",
+    sts = boto3.client("sts", endpoint_url=s3["url"], region_name="us-east-1",
                        aws_access_key_id=s3["key"], aws_secret_access_key=s3["secret"])
     temp = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="imds")["Credentials"]
     s3.setdefault("extra_secrets", []).extend([temp["SecretAccessKey"], temp["SessionToken"]])
+    return temp
+
+
+def fake_imds(temp, lifetime):
     imds = Server(FakeIMDS)
     imds.token = "imds-session-" + os.urandom(8).hex()
-    expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
-    imds.document = {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": temp["AccessKeyId"],
-                     "SecretAccessKey": temp["SecretAccessKey"], "Token": temp["SessionToken"],
-                     "Expiration": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    imds.temp = temp
+    imds.lifetime = lifetime
     imds.calls = []
+    return imds
+
+
+def test_instance_metadata_v2_credentials(s3, role_credentials, tmp_path):
+    imds = fake_imds(role_credentials, lifetime=3600)
     try:
         env = {"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url,
                "HOME": str(tmp_path)}
         who = probe(s3, "credentials", env=env, creds=False)
         assert who["source"] == "instance metadata (role imgfeat-role)" and who["has_session_token"]
-        assert who["access_key_id"] == temp["AccessKeyId"]
+        assert who["access_key_id"] == role_credentials["AccessKeyId"]
         paths = expected_images(s3)[:50]
-        got = probe(s3, "get", *paths, "--endpoint-url", url, env=env, creds=False)
+        got = probe(s3, "get", *paths, "--endpoint-url", s3["url"], env=env, creds=False)
         assert got["failures"] == 0
         for item in got["items"]:
             data = s3["objects"][item["path"].split("/", 3)[3]]
@@ -423,6 +464,23 @@ def test_instance_metadata_v2_credentials(s3, tmp_path):
         gets = [call for call in imds.calls if call[0] == "GET"]
         assert imds.calls[0][0] == "PUT" and len(puts) == 2 and all(call[2] for call in puts)
         assert len(gets) == 4 and all(call[2] == imds.token for call in gets)
+    finally:
+        imds.close()
+
+
+def test_instance_credentials_are_renewed_before_expiry(s3, role_credentials, proxy, tmp_path):
+    # Credentials said to expire 12 s after each answer are renewed inside the last 10 s, so a run of
+    # several seconds asks again; every request still carries valid credentials.
+    imds = fake_imds(role_credentials, lifetime=12)
+    p = proxy(lambda method, path, attempt: "slow" if method == "GET" else None)
+    try:
+        env = {"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url,
+               "HOME": str(tmp_path)}
+        paths = expected_images(s3)[2::20][:80]
+        got = probe(s3, "get", *paths, "--endpoint-url", p.url, "--concurrency", "2", env=env, creds=False)
+        assert got["failures"] == 0 and got["_seconds"] > 3
+        documents = [call for call in imds.calls if call[0] == "GET" and call[1].endswith("/imgfeat-role")]
+        assert len(documents) >= 2, imds.calls
     finally:
         imds.close()
 
@@ -534,6 +592,66 @@ def test_http_urls_in_a_list(s3, tmp_path):
             assert item["sha256"] == hashlib.sha256(blobs[item["path"].split("/", 3)[3]]).hexdigest()
     finally:
         web.close()
+
+
+class MemoryServer(threading.Thread):
+    """The fastest loopback server Python offers (asyncio, keep-alive, bodies from memory), to see
+    what the client side sustains when the server is not the bottleneck."""
+
+    def __init__(self, blobs):
+        super().__init__(daemon=True)
+        import asyncio
+        self.asyncio = asyncio
+        self.blobs = blobs
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.start()
+        self.ready.wait(10)
+
+    async def serve(self, reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = urllib.parse.unquote(head.split(b" ", 2)[1].decode())
+                body = self.blobs.get(path)
+                status = b"200 OK" if body is not None else b"404 Not Found"
+                body = body or b""
+                writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                await writer.drain()
+        except (self.asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def run(self):
+        self.asyncio.set_event_loop(self.loop)
+        self.server = self.loop.run_until_complete(self.asyncio.start_server(self.serve, "127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        self.ready.set()
+        self.loop.run_forever()
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.join(5)
+
+
+def test_fetch_throughput_against_a_fast_server(s3, tmp_path):
+    images = {"/" + k: v for k, v in s3["objects"].items() if is_image(k)}
+    big = {f"/big/{i}.bin": random.Random(i).randbytes(4 << 20) for i in range(8)}
+    server = MemoryServer({**images, **big})
+    try:
+        for name, blobs in (("small JPEGs", images), ("4 MiB objects", big)):
+            listing = tmp_path / "urls.txt"
+            listing.write_text("".join(f"{server.url}{urllib.parse.quote(path)}\n" for path in blobs))
+            got = probe(s3, "get", f"@{listing}", "--batch", "256", "--concurrency", "16")
+            assert got["failures"] == 0 and got["count"] == len(blobs)
+            for item in got["items"]:
+                key = urllib.parse.unquote(item["path"][len(server.url):])
+                assert item["sha256"] == hashlib.sha256(blobs[key]).hexdigest(), key
+            print(f"\nstorage: loopback asyncio GET {got['count']} {name}, {got['bytes']} bytes in "
+                  f"{got['seconds']:.2f}s: {got['objects_per_second']:.0f} objects/s, {got['mb_per_second']:.1f} MB/s")
+    finally:
+        server.close()
 
 
 def test_no_secret_in_any_output(s3):
