@@ -1,6 +1,7 @@
 """The Spark job (integrations/spark/imgfeat_spark.py) run with spark-submit in local mode, checked
 against a single-machine `imgfeat run` on the same images, with numpy as the PCA oracle; and a task
 killed mid-way on its first attempt, retried by Spark, leaving no partial or duplicate rows."""
+import importlib.util
 import json
 import os
 import pathlib
@@ -146,20 +147,78 @@ def test_pca_matches_the_single_machine_run_and_numpy(single_run, spark_run):
     assert worst <= 1e-4, f"projections differ by {worst} (relative to each component's scale)"
 
 
-def test_merged_statistics_file_counts_every_image(spark_run, single_run):
+def read_statistics(path):
+    with open(path, "rb") as handle:
+        header = json.loads(handle.readline())
+        body = np.frombuffer(handle.read(), dtype="<f8")
+    d = header["dimension"]
+    assert body.size == d * (d + 1), f"{path}: body of {body.size} values for dimension {d}"
+    return header, body[:d], body[d:].reshape(d, d)
+
+
+def test_merged_statistics_equal_the_single_pass_ones(spark_run, single_run):
     out, _ = spark_run
-    headers = []
-    for path in (out / "pca-statistics.bin", single_run / "pca-statistics.bin"):
-        with open(path, "rb") as handle:
-            header = json.loads(handle.readline())
-            body = np.frombuffer(handle.read(), dtype="<f8")
-        headers.append(header)
-        assert body.size == header["dimension"] * (header["dimension"] + 1)
-        if len(headers) == 1:
-            mean = body[:header["dimension"]]
-        else:
-            np.testing.assert_allclose(mean, body[:header["dimension"]], rtol=1e-9, atol=1e-12)
-    assert headers[0]["count"] == headers[1]["count"] == 500
+    header, mean, comoment = read_statistics(out / "pca-statistics.bin")
+    reference, ref_mean, ref_comoment = read_statistics(single_run / "pca-statistics.bin")
+    assert header == reference and header["count"] == 500
+    np.testing.assert_allclose(mean, ref_mean, rtol=0, atol=1e-12 * np.max(np.abs(ref_mean)))
+    np.testing.assert_allclose(comoment, ref_comoment, rtol=0, atol=1e-10 * np.max(np.abs(ref_comoment)))
+
+
+def load_job_module():
+    spec = importlib.util.spec_from_file_location("imgfeat_spark", JOB)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_listing_is_imgfeats_and_partitions_are_contiguous_slices(bucket, single_run):
+    root, _ = bucket
+    job = load_job_module()
+    listed = job.list_local(str(root))
+    used = pq.read_table(single_run / "features")["path"].to_pylist()
+    used += pq.read_table(single_run / "errors.parquet")["path"].to_pylist()
+    assert listed == sorted(used), "the job lists other files than imgfeat run"
+    for total in (1, 3, 13, 127):
+        paths = [f"/p/{i:04d}.jpg" for i in range(total)]
+        for count in sorted({1, 2, 3, 7, total}):
+            chunks = job.split_evenly(paths, count)
+            assert len(chunks) == count and sum(chunks, []) == paths, (total, count)
+            sizes = [len(c) for c in chunks]
+            assert max(sizes) - min(sizes) <= 1, (total, count, sizes)
+            assert job.split_evenly(list(paths), count) == chunks
+
+
+def test_foreign_output_folder_is_refused_before_spark_starts(bucket, tmp_path):
+    root, _ = bucket
+    out = tmp_path / "someone-elses"
+    out.mkdir()
+    (out / "keep.txt").write_text("not ours")
+    proc = subprocess.run([sys.executable, str(JOB), str(root), "--output", str(out)], capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, IMGFEAT_BIN=str(imgfeat_binary())))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("imgfeat_spark: error:") and str(out) in proc.stderr, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_partition_failing_every_attempt_fails_the_job_and_a_rerun_recovers(tmp_path):
+    root = tmp_path / "in"
+    made = make_bucket(root, 30, seed=9, bad=False)
+    out = tmp_path / "out"
+    # local[2]: a task is tried once, so the injected failure is final.
+    proc = spark_submit("local[2]", root, "--output", out, "--partitions", 2, "--part-rows", 4, "--k", 3,
+                        "--inject-failure", 0, *SMALL)
+    assert proc.returncode == 1, f"expected a failed job:\n{proc.stdout}\n{proc.stderr[-4000:]}"
+    # spark-submit's Python runner sends the driver's stderr to stdout.
+    reason = [line for line in proc.stdout.splitlines() if line.startswith("imgfeat_spark: error:")]
+    assert len(reason) == 1 and "partition 0 attempt 0: injected failure" in reason[0], proc.stdout[-4000:]
+    assert not (out / "_SUCCESS").exists() and not list(out.glob("features/*.parquet"))
+
+    proc = spark_submit("local[2]", root, "--output", out, "--partitions", 2, "--part-rows", 4, "--k", 3, *SMALL)
+    assert proc.returncode == 0, f"rerun exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr[-4000:]}"
+    rows = features_by_path(out / "features")
+    assert set(rows) == set(made["good"])
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("_")) == ["_SUCCESS"]
 
 
 def test_task_killed_mid_way_is_retried_without_partial_or_duplicate_rows(bucket, single_run, tmp_path):

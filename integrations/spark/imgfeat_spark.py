@@ -264,20 +264,30 @@ def _task_failure(error):
     return _last_line(text.splitlines()[0] if text else "")
 
 
-def prepare_output(out, staging):
-    """Refuse a folder that is not ours; clear the leftovers of an earlier unfinished job of ours."""
+def output_is_complete(out):
+    """True for a finished OUT; raises for a non-empty folder that an unfinished job of ours did not leave."""
     if os.path.exists(os.path.join(out, "_SUCCESS")):
-        return False
-    if os.path.isdir(out) and os.listdir(out):
-        if not os.path.exists(os.path.join(out, MARKER)):
-            raise JobError(f"{out}: output folder exists, is not empty and was not written by imgfeat_spark.py")
+        return True
+    if os.path.isdir(out) and os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
+        raise JobError(f"{out}: output folder exists, is not empty and was not written by imgfeat_spark.py")
+    return False
+
+
+def prepare_output(out, staging):
+    """Clears the leftovers of an earlier unfinished job of ours and marks OUT as in progress."""
+    marker = os.path.join(out, MARKER)
+    if os.path.exists(marker):
+        try:
+            earlier = json.load(open(marker, encoding="utf-8")).get("staging")
+        except (OSError, ValueError):
+            earlier = None
+        if earlier:
+            shutil.rmtree(earlier, ignore_errors=True)
         for name in ("features", "pca"):
             shutil.rmtree(os.path.join(out, name), ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging, exist_ok=True)
-    with open(os.path.join(out, MARKER), "w", encoding="utf-8") as handle:
-        json.dump({"staging": staging, "started": time.time()}, handle)
-    return True
+    write_atomically(marker, json.dumps({"staging": staging, "started": time.time()}).encode())
 
 
 def commit_parts(results, features_dir):
@@ -376,10 +386,11 @@ def run_job(spark, args):
     staging = os.path.abspath(args.staging or os.path.join(out, "_staging"))
     binary = args.imgfeat_bin
     started = time.time()
-    os.makedirs(out, exist_ok=True)
-    if not prepare_output(out, staging):
+    if output_is_complete(out):
         print(f"{out} is already complete; nothing to do")
         return json.loads(open(os.path.join(out, "summary.json"), encoding="utf-8").read())
+    os.makedirs(out, exist_ok=True)
+    prepare_output(out, staging)
 
     sc = spark.sparkContext
     paths = list_input(spark, args.input)
@@ -452,6 +463,14 @@ def run_job(spark, args):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        # Before starting Spark, so that a wrong OUT costs no cluster time.
+        if output_is_complete(os.path.abspath(args.output)):
+            print(f"{os.path.abspath(args.output)} is already complete; nothing to do")
+            return 0
+    except JobError as error:
+        print(f"imgfeat_spark: error: {error}", file=sys.stderr)
+        return 1
     from pyspark.sql import SparkSession
     spark = SparkSession.builder.appName("imgfeat").getOrCreate()
     try:
