@@ -118,11 +118,14 @@ enum KerasWeightsLoader {
     /// The first layer whose array shapes differ from what `architecture` needs, described; nil when all fit.
     static func mismatch(_ units: [ConvWeights], _ architecture: MobileNetV2Architecture) -> String? {
         for (unit, spec) in zip(units, architecture.convolutions) {
+            // Keras 3 files number layers per class; name the Keras layer too ("layers/conv2d (Conv1)").
+            let conv = unit.convName == spec.name ? spec.name : "\(unit.convName) (\(spec.name))"
+            let norm = unit.batchNormName == spec.batchNormName ? spec.batchNormName : "\(unit.batchNormName) (\(spec.batchNormName))"
             if unit.kernel.shape != spec.kerasKernelShape {
-                return "layer \(unit.convName): kernel shape \(unit.kernel.shape), MobileNetV2 needs \(spec.kerasKernelShape)"
+                return "layer \(conv): kernel shape \(unit.kernel.shape), MobileNetV2 needs \(spec.kerasKernelShape)"
             }
             for array in unit.batchNorm where array.shape != [spec.outChannels] {
-                return "layer \(unit.batchNormName): shape \(array.shape), MobileNetV2 needs [\(spec.outChannels)]"
+                return "layer \(norm): shape \(array.shape), MobileNetV2 needs [\(spec.outChannels)]"
             }
         }
         return nil
