@@ -1,0 +1,101 @@
+"""`imgfeat pca fit` / `pca transform` on the PCA oracle features (scripts/fixtures/pca.py) against the
+numpy, scikit-learn and Spark ML results stored there, through the files users see: Parquet in,
+MODEL.json and Parquet out, and the notebook's printout."""
+import ast
+import json
+import pathlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, run_imgfeat
+
+FIXTURE = ROOT / ".fixtures" / "pca" / "small"
+
+
+def load(name, dtype="<f8"):
+    path = FIXTURE / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run scripts/fixtures/generate.sh")
+    return np.fromfile(path, dtype=dtype)
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory):
+    meta = json.loads((FIXTURE / "meta.json").read_text()) if (FIXTURE / "meta.json").exists() else None
+    if meta is None:
+        pytest.fail(f"{FIXTURE}/meta.json is missing: run scripts/fixtures/generate.sh")
+    n, d, k = meta["n"], meta["d"], meta["k"]
+    x = load("features.f32", "<f4").reshape(n, d)
+    folder = tmp_path_factory.mktemp("pca") / "features"
+    folder.mkdir()
+    paths = [f"img_{i:05d}.jpg" for i in range(n)]
+    for part, rows in enumerate(np.array_split(np.arange(n), 3)):  # three parts, as featurize writes
+        table = pa.table({
+            "path": pa.array([paths[i] for i in rows]),
+            "label": pa.array([f"class{i % 4}" for i in rows]),
+            "features": pa.array([x[i] for i in rows], type=pa.list_(pa.float32())),
+        })
+        pq.write_table(table, folder / f"part-{part:05d}.parquet")
+    return {"n": n, "d": d, "k": k, "x": x, "folder": folder, "root": folder.parent}
+
+
+def fit(case, *extra):
+    model_path = case["root"] / ("MODEL-center.json" if "--center" in extra else "MODEL.json")
+    proc = run_imgfeat("pca", "fit", case["folder"], "--k", case["k"], "--model", model_path, *extra)
+    return json.loads(model_path.read_text()), proc.stdout
+
+
+def aligned(ours, theirs):
+    """theirs with each column's sign flipped to match ours (the oracles have no sign rule)."""
+    signs = np.where(np.sum(ours * theirs, axis=0) < 0, -1.0, 1.0)
+    return theirs * signs
+
+
+def test_fit_matches_spark_numpy_and_prints_like_the_notebook(case):
+    model, stdout = fit(case)
+    d, k = case["d"], case["k"]
+    spark_ev = load("spark_explained_variance.f64")
+    assert model["k"] == k and model["n"] == case["n"] and len(model["mean"]) == d
+    np.testing.assert_allclose(model["explained_variance"], spark_ev, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(model["eigenvalues"], load("numpy_eigenvalues.f64"), rtol=1e-9, atol=1e-12)
+    components = np.array(model["components"]).T  # d×k
+    spark = load("spark_components.f64").reshape(d, k)
+    scale = np.abs(spark).max(axis=0)
+    assert np.all(np.abs(components - aligned(components, spark)).max(axis=0) <= 1e-4 * scale)
+    # The documented sign rule: the largest-magnitude entry of each component is positive.
+    assert model["sign_rule"] == "largest-abs-entry-positive"
+    assert np.all(components[np.argmax(np.abs(components), axis=0), np.arange(k)] > 0)
+    lines = {line.split(":", 1)[0]: line.split(":", 1)[1] for line in stdout.splitlines() if ":" in line}
+    printed = ast.literal_eval(lines["Explained variance (first 10)"].strip())
+    np.testing.assert_allclose(printed, spark_ev[:10], rtol=0, atol=1e-6)
+    assert abs(float(lines["Cumulative explained variance"]) - spark_ev.sum()) <= 1e-6
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_transform_matches_spark_or_sklearn(case, center):
+    model, _ = fit(case, *(["--center"] if center else []))
+    n, d, k = case["n"], case["d"], case["k"]
+    out = case["root"] / f"projected-{center}"
+    model_path = case["root"] / ("MODEL-center.json" if center else "MODEL.json")
+    run_imgfeat("pca", "transform", case["folder"], "--model", model_path, "--output", out)
+    table = pq.read_table(sorted(out.glob("*.parquet")))
+    order = np.argsort(np.array(table.column("path").to_pylist()))
+    got = np.array(table.column("pca_features").to_pylist())[order]
+    assert got.shape == (n, k)
+    oracle = "sklearn" if center else "spark"
+    expected = load(f"{oracle}_projection.f64").reshape(n, k)
+    components = np.array(model["components"]).T
+    signs = np.where(np.sum(components * load(f"{oracle}_components.f64").reshape(d, k), axis=0) < 0, -1.0, 1.0)
+    expected = expected * signs
+    assert np.all(np.abs(got - expected).max(axis=0) <= 1e-4 * np.abs(expected).max(axis=0))
+
+
+def test_impossible_k_is_refused_with_the_cause(case):
+    proc = run_imgfeat("pca", "fit", case["folder"], "--k", case["d"] + 1, "--model",
+                       case["root"] / "never.json", check=False)
+    assert proc.returncode != 0
+    assert f"k = {case['d'] + 1}" in proc.stdout + proc.stderr
+    assert not (case["root"] / "never.json").exists()
