@@ -40,15 +40,16 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if command -v apt-get >/dev/null 2>&1; then
   packages=(libvulkan1 vulkan-tools libturbojpeg0 libcurl4 libopenblas0 liblapacke libhdf5-103-1
             libsnappy1v5 libzstd1 zlib1g ca-certificates)
-  if [ "$MODE" = gpu ]; then
-    # The ICD must match the installed kernel driver's version; Debian ships it in non-free.
-    packages+=(nvidia-vulkan-icd)
-  else
-    packages+=(mesa-vulkan-drivers)
-  fi
+  [ "$MODE" = cpu ] && packages+=(mesa-vulkan-drivers)
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+  if [ "$MODE" = gpu ]; then
+    # Debian ships the ICD in non-free, matching its own driver package; NVIDIA's .run installer and
+    # cloud GPU images install nvidia_icd.json themselves, so a missing package is only a warning.
+    $SUDO apt-get install -y -qq --no-install-recommends nvidia-vulkan-icd ||
+      echo "emr-bootstrap: nvidia-vulkan-icd not installable here (non-free not enabled?)" >&2
+  fi
 elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then
   PM=$(command -v dnf || command -v yum)
   packages=(vulkan-loader vulkan-tools libjpeg-turbo libcurl openblas hdf5 snappy libzstd zlib)
