@@ -39,22 +39,4 @@ import Testing
         let image = RGBImage(width: 13, height: 127, pixels: pixels)
         #expect(PillowResize.resize(image, width: 13, height: 127) == image)
     }
-
-    @Test func resize640x480To224IsFast() throws {
-        var generator = SeededGenerator(seed: 11)
-        let pixels = (0..<(640 * 480 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let image = RGBImage(width: 640, height: 480, pixels: pixels)
-        var best = Double.infinity
-        var checksum = 0
-        for _ in 0..<10 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let out = PillowResize.resize(image, width: 224, height: 224)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            checksum &+= Int(out.pixels[out.pixels.count / 2])
-        }
-        print("PillowResize 640x480 -> 224x224: best of 10 = \(best) ms (checksum \(checksum))")
-        // Generous bound: other builds share the 2 cores. Unloaded it takes about 3 ms; a
-        // per-pixel allocation or a debug-speed loop would still blow through this.
-        #expect(best < 100, "640x480 -> 224x224 took \(best) ms")
-    }
 }
