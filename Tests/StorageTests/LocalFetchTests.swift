@@ -15,7 +15,7 @@ struct LocalFetchTests {
         for i in 0 ..< count {
             let bytes = (0 ..< Int.random(in: 0 ... 5000, using: &rng)).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
             let path = "\(folder)/Apple/\(i).jpg"
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             expected.append(bytes)
             paths.append(path)
         }
@@ -37,7 +37,7 @@ struct LocalFetchTests {
         let folder = NSTemporaryDirectory() + "imgfeat-list-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/a/b", withIntermediateDirectories: true)
         for name in ["a/x.JPG", "a/b/y.jpeg", "a/b/z.png", "a/w.jpg.txt", "top.jpg"] {
-            FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: Data([1]))
         }
         let images = try Listing.items(of: .localDirectory(folder), config: StorageConfig(environment: [:]))
         #expect(images.map { String($0.path.dropFirst(folder.count)) }.sorted() == ["/a/b/y.jpeg", "/a/x.JPG", "/top.jpg"].sorted())
