@@ -133,8 +133,7 @@ public enum Commands {
                                        metadata: ["imgfeat.version": OutputMetadata.version])
         try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
         try writer.close()
-        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-        try FileManager.default.moveItem(at: temporary, to: url)
+        try renameIntoPlace(temporary, url)
     }
 
     private static func makeSummary(_ command: String, _ options: RunOptions, _ outcome: FeaturizeOutcome) -> RunSummary {

@@ -54,13 +54,20 @@ func writeAtomically(_ data: Data, to url: URL) throws {
         .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     do {
         try data.write(to: temporary)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: url)
-        }
+        try renameIntoPlace(temporary, url)
+    } catch let error as PipelineError {
+        try? FileManager.default.removeItem(at: temporary)
+        throw error
     } catch {
         try? FileManager.default.removeItem(at: temporary)
         throw PipelineError("\(url.path): cannot write (\(error.localizedDescription))")
+    }
+}
+
+/// Moves a finished temporary file to its final name; rename(2) replaces an existing file atomically
+/// (Foundation's replaceItemAt does not, on Linux).
+func renameIntoPlace(_ temporary: URL, _ url: URL) throws {
+    guard rename(temporary.path, url.path) == 0 else {
+        throw PipelineError("\(url.path): cannot rename into place (\(String(cString: strerror(errno))))")
     }
 }

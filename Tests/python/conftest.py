@@ -14,6 +14,8 @@ FIXTURES = ROOT / ".fixtures"
 
 
 def imgfeat_binary() -> pathlib.Path:
+    if os.environ.get("IMGFEAT_BIN"):
+        return pathlib.Path(os.environ["IMGFEAT_BIN"])
     for config in ("release", "debug"):
         path = ROOT / ".build" / config / "imgfeat"
         if path.exists():

@@ -26,7 +26,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from conftest import ROOT, make_bucket
+from conftest import imgfeat_binary, ROOT, make_bucket
 
 BUCKET = "imgfeat-storage"
 PREFIX = "Test"
@@ -652,6 +652,66 @@ def test_fetch_throughput_against_a_fast_server(s3, tmp_path):
                   f"{got['seconds']:.2f}s: {got['objects_per_second']:.0f} objects/s, {got['mb_per_second']:.1f} MB/s")
     finally:
         server.close()
+
+
+def imgfeat(s3, *args):
+    """Runs the imgfeat tool with the test user's credentials; its output is checked for secrets too."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base.update(AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID=s3["key"], AWS_SECRET_ACCESS_KEY=s3["secret"])
+    proc = subprocess.run([str(imgfeat_binary()), *map(str, args)], capture_output=True, text=True, env=base,
+                          timeout=600)
+    OUTPUTS.append(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"imgfeat {' '.join(map(str, args))}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    return proc
+
+
+def feature_rows(table, strip):
+    rows = {}
+    for path, label, features in zip(table["path"].to_pylist(), table["label"].to_pylist(),
+                                     table["features"].to_pylist()):
+        assert path.startswith(strip), path
+        key = path[len(strip):]
+        assert key not in rows, f"duplicate row {path}"
+        rows[key] = (label, features)
+    return rows
+
+
+def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
+    """`imgfeat featurize s3://...` and `imgfeat run s3://... --output s3://...` give the rows and
+    features of the same images read from a local folder."""
+    import pyarrow.parquet as pq
+
+    small = ["--device", "cpu", "--weights", "random:0", "--alpha", "0.35", "--size", "32", "--quiet"]
+    local_root = pathlib.Path(next(iter(s3["made"]["good"]))).parents[2]
+    imgfeat(s3, "run", local_root, "--output", tmp_path / "local", "--k", "4", *small)
+    local = feature_rows(pq.read_table(tmp_path / "local" / "features"), str(local_root) + "/")
+    local_errors = pq.read_table(tmp_path / "local" / "errors.parquet")["path"].to_pylist()
+
+    uri = f"s3://{BUCKET}/{PREFIX}"
+    imgfeat(s3, "featurize", uri, "--output", tmp_path / "from-s3", "--endpoint-url", s3["url"], *small)
+    remote = feature_rows(pq.read_table(tmp_path / "from-s3"), uri + "/")
+    assert len(local) == len(s3["made"]["good"]) and remote.keys() == local.keys()
+    for key, (label, features) in local.items():
+        assert remote[key][0] == label
+        assert remote[key][1] == features, f"{key}: features differ between S3 and disk"
+    errors = pq.read_table(tmp_path / "from-s3" / "_errors.parquet")["path"].to_pylist()
+    assert sorted(p[len(uri) + 1:] for p in errors) == sorted(p[len(str(local_root)) + 1:] for p in local_errors)
+
+    imgfeat(s3, "run", f"s3a://{BUCKET}/{PREFIX}", "--output", f"s3://{BUCKET}/results", "--k", "4",
+            "--endpoint-url", s3["url"], *small)
+    client = s3["client"]
+    keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix="results/")
+            for o in page.get("Contents", [])]
+    assert "results/_SUCCESS" in keys and "results/pca-model.json" in keys and "results/errors.parquet" in keys
+    download = tmp_path / "downloaded"
+    for key in keys:
+        if key.startswith("results/features/part-"):
+            target = download / key[len("results/"):]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            client.download_file(BUCKET, key, str(target))
+    uploaded = feature_rows(pq.read_table(download / "features"), f"s3://{BUCKET}/{PREFIX}/")
+    assert uploaded.keys() == local.keys()
+    assert all(uploaded[k] == local[k] for k in local)
 
 
 def test_no_secret_in_any_output(s3):
