@@ -2,11 +2,34 @@ import Foundation
 
 /// The GLSL compute sources, one kernel per file under `glsl/`.
 public enum ShaderSource {
-    /// The source of `glsl/<name>.comp`.
+    /// The source of `glsl/<name>.comp`, or an error that says where it looked.
     public static func named(_ name: String) throws -> String {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "comp", subdirectory: "glsl") else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "glsl/\(name).comp"])
+        let file = name + ".comp"
+        for folder in searchFolders() {
+            let url = folder.appendingPathComponent(file)
+            if FileManager.default.fileExists(atPath: url.path) {
+                return try String(contentsOf: url, encoding: .utf8)
+            }
         }
-        return try String(contentsOf: url, encoding: .utf8)
+        throw CocoaError(.fileNoSuchFile, userInfo: [
+            NSFilePathErrorKey: file,
+            NSLocalizedDescriptionKey: "shader \(file) not found; looked in \(searchFolders().map(\.path).joined(separator: ", ")); set IMGFEAT_SHADERS to the folder holding the .comp files",
+        ])
+    }
+
+    /// Where shaders are looked for, in order: `$IMGFEAT_SHADERS`, the resource bundle SwiftPM puts
+    /// beside the executable, then the source folder of a development build. Unlike `Bundle.module`,
+    /// a missing bundle is an error the caller can report, not a crash.
+    public static func searchFolders() -> [URL] {
+        var folders: [URL] = []
+        if let explicit = ProcessInfo.processInfo.environment["IMGFEAT_SHADERS"], !explicit.isEmpty {
+            folders.append(URL(fileURLWithPath: explicit))
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        for base in [Bundle.main.bundleURL, executable.deletingLastPathComponent()] {
+            folders.append(base.appendingPathComponent("imgfeat_Shaders.resources/glsl"))
+        }
+        folders.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("glsl"))
+        return folders
     }
 }
