@@ -43,8 +43,8 @@ public struct Benchmark {
         let reference = try ReferenceEngine(model: model).features(referenceInput)
         let referenceSeconds = Date().timeIntervalSince(referenceStart)
         lines.append("network, batch \(n):")
-        lines.append(String(format: "  %-28@ %10.1f img/s   (%d images, 1 run)", "reference" as NSString,
-                            Double(referenceCount) / referenceSeconds, referenceCount))
+        lines.append(padded("reference") + String(format: "%10.1f img/s   (%d images, 1 run)",
+                                                  Double(referenceCount) / referenceSeconds, referenceCount))
 
         for device in [DeviceChoice.cpu, .vulkan] {
             var engineOptions = options
@@ -66,8 +66,8 @@ public struct Benchmark {
             let got = try engine.engine.features(referenceInput)
             let scale = reference.map { abs($0) }.max() ?? 1
             let worst = zip(got, reference).map { abs($0 - $1) }.max() ?? 0
-            lines.append(String(format: "  %-28@ %10.1f img/s   (median of %d; max |diff| vs reference %.2e relative)",
-                                engine.name as NSString, Double(n) / median(times), times.count, Double(worst / max(scale, 1e-30))))
+            lines.append(padded(engine.name) + String(format: "%10.1f img/s   (median of %d; max |diff| vs reference %.2e relative)",
+                                                      Double(n) / median(times), times.count, Double(worst / max(scale, 1e-30))))
             if let vulkan = engine.vulkan {
                 lines += try vulkanProfile(vulkan, items: Array(items.prefix(n)), decoder: decoder)
             }
@@ -93,6 +93,11 @@ public struct Benchmark {
             lines += profile.report.split(separator: "\n").map { "    " + $0 }
         }
         return lines
+    }
+
+    /// "  name" padded to a column, for the table.
+    private func padded(_ name: String) -> String {
+        "  " + name + String(repeating: " ", count: max(1, 44 - name.count))
     }
 
     private func median(_ values: [Double]) -> Double {
