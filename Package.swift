@@ -36,7 +36,7 @@ let package = Package(
                 resources: [.copy("glsl")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG"]),
         .target(name: "Model",
-                dependencies: ["VulkanRuntime", "Shaders", "Imaging", "CHDF5", "CBLAS", "CKernels",
+                dependencies: ["VulkanRuntime", "Shaders", "Imaging", "Storage", "CHDF5", "CBLAS", "CKernels",
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "Parquet", dependencies: ["CCompression"]),
         .target(name: "Storage",

@@ -1,3 +1,4 @@
+import Foundation
 /// SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104), enough for AWS Signature V4 without a crypto
 /// library dependency.
 public struct SHA256: Sendable {
@@ -74,6 +75,17 @@ public struct SHA256: Sendable {
         outer.update(block.map { $0 ^ 0x5c })
         outer.update(inner.finalize())
         return outer.finalize()
+    }
+
+    /// Lowercase hex digest of the file at `path`, read in 1 MiB chunks; nil when it cannot be read.
+    public static func hexDigest(ofFile path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(chunk)
+        }
+        return hex(hasher.finalize())
     }
 
     /// Lowercase hexadecimal of `bytes`.

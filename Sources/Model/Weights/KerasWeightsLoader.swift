@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Builds a folded MobileNetV2 from a Keras weights file, matching arrays to layers by order as Keras does.
 enum KerasWeightsLoader {
@@ -19,7 +20,7 @@ enum KerasWeightsLoader {
         let names = try MobileNetV2Architecture(config: MobileNetV2Config(alpha: 1.0, inputSize: inputSize))
         let units = try file.layout == .legacy ? legacyUnits(file, names: names) : keras3Units(file, names: names)
         let architecture = try chooseArchitecture(units, alpha: alpha, inputSize: inputSize, path: path)
-        let identity = "keras-h5:\(URL(fileURLWithPath: path).lastPathComponent) sha256:\(try SHA256.hexDigest(ofFile: path))"
+        let identity = "keras-h5:\(URL(fileURLWithPath: path).lastPathComponent) sha256:\(try fileDigest(path))"
         var index = 0
         return architecture.assemble(weightsIdentity: identity) { spec in
             defer { index += 1 }
@@ -142,4 +143,12 @@ enum KerasWeightsLoader {
         let weights = unit.kernel.values.enumerated().map { i, w in Float(Double(w) * scale[i % out]) }
         return spec.layer(weights: weights, bias: bias)
     }
+}
+
+/// The SHA-256 of a weights file, naming exactly which file a model came from.
+private func fileDigest(_ path: String) throws -> String {
+    guard let digest = SHA256.hexDigest(ofFile: path) else {
+        throw ModelError.weights(file: path, message: "cannot read file")
+    }
+    return digest
 }
