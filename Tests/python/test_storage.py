@@ -714,6 +714,23 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
     assert all(uploaded[k] == local[k] for k in local)
 
 
+def test_imgfeat_with_wrong_credentials_stops_at_once_without_success(s3, tmp_path):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base.update(AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID=s3["key"], AWS_SECRET_ACCESS_KEY="wrong-secret")
+    out = tmp_path / "out"
+    start = time.time()
+    proc = subprocess.run([str(imgfeat_binary()), "run", f"s3://{BUCKET}/{PREFIX}", "--output", str(out),
+                           "--endpoint-url", s3["url"], "--device", "cpu", "--weights", "random:0", "--quiet"],
+                          capture_output=True, text=True, env=base, timeout=120)
+    OUTPUTS.append(proc.stdout + proc.stderr)
+    assert proc.returncode != 0
+    assert time.time() - start < 30, "a refused signature must not be retried for long"
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("imgfeat: error:")]
+    assert len(lines) == 1 and "SignatureDoesNotMatch" in lines[0], proc.stderr[-2000:]
+    assert "wrong-secret" not in proc.stdout + proc.stderr
+    assert not (out / "_SUCCESS").exists()
+
+
 def test_no_secret_in_any_output(s3):
     assert len(OUTPUTS) >= 10
     for text in OUTPUTS:
