@@ -46,7 +46,9 @@ public struct Benchmark {
         lines.append(padded("reference") + String(format: "%10.1f img/s   (%d images, 1 run)",
                                                   Double(referenceCount) / referenceSeconds, referenceCount))
 
-        for device in [DeviceChoice.cpu, .vulkan] {
+        // --device cpu or vulkan measures that engine alone; auto (the default) and reference measure both.
+        let devices: [DeviceChoice] = options.device == .cpu || options.device == .vulkan ? [options.device] : [.cpu, .vulkan]
+        for device in devices {
             var engineOptions = options
             engineOptions.device = device
             let engine: DeviceStage
