@@ -19,7 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        shim("CVulkan", pkgConfig: "vulkan", apt: "libvulkan-dev"),
+        // Vulkan headers only (libvulkan-dev); libvulkan.so.1 is opened with dlopen at run time, not linked,
+        // so imgfeat starts without it (loader.c, docs/VULKAN.md).
+        .target(name: "CVulkan", path: "Sources/CVulkan"),
         shim("CGlslang", apt: "glslang-dev"),
         shim("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
         shim("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),

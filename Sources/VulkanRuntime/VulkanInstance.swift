@@ -25,6 +25,7 @@ final class VulkanInstance {
     static let validationLayer = "VK_LAYER_KHRONOS_validation"
 
     init(validation: Bool) throws {
+        try VulkanLoader.loadGlobalFunctions()
         if validation {
             var count: UInt32 = 0
             vkEnumerateInstanceLayerProperties(&count, nil)
@@ -68,6 +69,7 @@ final class VulkanInstance {
         guard let instance else {
             throw VulkanError(call: "vkCreateInstance", message: "returned no instance")
         }
+        try VulkanLoader.loadInstanceFunctions(from: instance)
         handle = instance
         validationLog = log
         if let log { try installMessenger(log) }

@@ -1,0 +1,74 @@
+import CVulkan
+import Foundation
+
+/// The Vulkan loader, opened at run time instead of linked, so that imgfeat starts on a machine
+/// without libvulkan and `--device auto` can fall back to the CPU there. The vk* functions the
+/// runtime calls are CVulkan's wrappers over a pointer table that this fills.
+enum VulkanLoader {
+    #if os(macOS)
+    static let defaultLibrary = "libvulkan.1.dylib"
+    #else
+    static let defaultLibrary = "libvulkan.so.1"
+    #endif
+    /// Path of the loader to open instead of the default (tests, unusual installs).
+    static let overrideVariable = "IMGFEAT_VULKAN_LOADER"
+
+    private static let state = LoaderState()
+
+    /// Opens the loader and takes the global-level functions; needed before any other vk* call.
+    /// Done once per process: later calls give the first outcome (the library cannot be unloaded once
+    /// loaded, and a missing one stays missing for this process's environment).
+    static func loadGlobalFunctions() throws {
+        try state.lock.withLock {
+            if state.global == nil { state.global = openLibrary() }
+            try state.global!.get()
+        }
+    }
+
+    /// Takes the instance- and device-level functions through `instance`, the first time an instance
+    /// exists. The loader's pointers serve every instance (see loader.c), so later instances reuse them.
+    static func loadInstanceFunctions(from instance: VkInstance) throws {
+        try state.lock.withLock {
+            if state.instanceFunctionsLoaded { return }
+            var detail = [CChar](repeating: 0, count: 256)
+            let status = imgfeat_vk_load_instance(instance, &detail, detail.count)
+            guard status == IMGFEAT_VK_LOADED else {
+                throw missingFunction(String(cString: detail))
+            }
+            state.instanceFunctionsLoaded = true
+        }
+    }
+
+    private static func openLibrary() -> Result<Void, VulkanError> {
+        let override = ProcessInfo.processInfo.environment[overrideVariable].flatMap { $0.isEmpty ? nil : $0 }
+        let library = override ?? defaultLibrary
+        let named = override == nil ? library : "\(library) (from \(overrideVariable))"
+        var detail = [CChar](repeating: 0, count: 1024)
+        switch imgfeat_vk_load_global(library, &detail, detail.count) {
+        case IMGFEAT_VK_LOADED:
+            return .success(())
+        case IMGFEAT_VK_NO_LIBRARY:
+            return .failure(VulkanError(call: "Vulkan loader", message:
+                "\(named) not found (install libvulkan1 and a driver, e.g. mesa-vulkan-drivers): \(String(cString: detail))"))
+        default:
+            let function = String(cString: detail)
+            if function == "vkGetInstanceProcAddr" {
+                return .failure(VulkanError(call: "Vulkan loader", message:
+                    "\(named) has no vkGetInstanceProcAddr: not a Vulkan loader (install libvulkan1)"))
+            }
+            return .failure(missingFunction(function))
+        }
+    }
+
+    private static func missingFunction(_ name: String) -> VulkanError {
+        VulkanError(call: "vkGetInstanceProcAddr",
+                    message: "the Vulkan loader gives no \(name) (a Vulkan 1.1 or newer loader is needed)")
+    }
+}
+
+private final class LoaderState: @unchecked Sendable {
+    let lock = NSLock()
+    // Guarded by `lock`.
+    var global: Result<Void, VulkanError>?
+    var instanceFunctionsLoaded = false
+}
