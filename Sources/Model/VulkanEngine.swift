@@ -16,6 +16,12 @@ public final class VulkanEngine: FeatureEngine {
     public var profiling = false
     /// GPU timings of the last `features` call when `profiling` was on.
     public private(set) var lastProfile: VulkanProfile?
+    /// When set, every batch's features are also added to these PCA statistics while they are still on
+    /// the device (no second pass, no host work); they must live on this engine's context.
+    public var deviceStatistics: PCAStatistics.Vulkan? {
+        willSet { precondition(newValue.map { $0.context === context && $0.dimension == model.featureDimension } ?? true,
+                               "PCA statistics must share the engine's context and feature dimension") }
+    }
 
     private let network: VulkanNetwork
     private let preprocess: ModelInput.Vulkan
@@ -135,6 +141,10 @@ public final class VulkanEngine: FeatureEngine {
             if profiling { sequence.timestamp("start") }
             try upload(range, slot, sequence)
             try network.record(sequence, batch: range.count, timestamps: profiling)
+            if let deviceStatistics {
+                try deviceStatistics.record(sequence, features: network.features, rows: range.count)
+                if profiling { sequence.timestamp("pca statistics") }
+            }
             try sequence.copy(from: network.features, to: slot.readback, size: range.count * dimension * 4)
             sequence.barrier()
             if profiling { sequence.timestamp("download") }

@@ -145,7 +145,8 @@ public enum Commands {
                           alpha: outcome.model.config.alpha, inputSize: outcome.model.config.inputSize,
                           shard: options.shard.description, listed: outcome.listed, featurized: outcome.featurized,
                           errors: outcome.errors.count, errorsByStage: byStage, partsWritten: outcome.partsWritten,
-                          partsResumed: outcome.partsResumed, secondsPerStage: outcome.times,
+                          partsResumed: outcome.partsResumed, pcaStatisticsOn: outcome.statisticsGatheredOn,
+                          secondsPerStage: outcome.times,
                           imagesPerSecond: processed / max(outcome.times.total, 1e-9))
     }
 

@@ -31,6 +31,8 @@ public struct FeaturizeOutcome: Sendable {
     public var partsWritten: Int
     public var partsResumed: Int
     public var statistics: PCAStatistics
+    /// Where this attempt's PCA statistics were gathered: "host" or the Vulkan device's name.
+    public var statisticsGatheredOn: String
     public var times: StageTimes
 }
 
@@ -88,6 +90,14 @@ struct Featurizer {
         }
         times.resumeScan = Date().timeIntervalSince(resumeStart)
 
+        // On a Vulkan engine the statistics are accumulated by a shader on each feature batch while it
+        // is still on the device; the host path adds the downloaded rows.
+        let deviceStatistics = try engine.vulkan.map {
+            try PCAStatistics.Vulkan(context: $0.context, dimension: model.featureDimension)
+        }
+        engine.vulkan?.deviceStatistics = deviceStatistics
+        defer { engine.vulkan?.deviceStatistics = nil }
+
         let progress = ProgressReporter(total: items.count, quiet: options.quiet,
                                         alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: model.config.inputSize,
@@ -127,7 +137,7 @@ struct Featurizer {
             let deviceStart = Date()
             if !batch.items.isEmpty {
                 let features = try engine.features(of: batch)
-                try statistics.add(rows: features, count: batch.items.count)
+                if deviceStatistics == nil { try statistics.add(rows: features, count: batch.items.count) }
                 rows.append(batch.items, features)
             }
             times.device += Date().timeIntervalSince(deviceStart)
@@ -151,13 +161,19 @@ struct Featurizer {
         }
         writerFinished = true
         times.write = try writer.finish()
+        if let deviceStatistics {
+            do { try statistics.merge(try deviceStatistics.statistics()) } catch {
+                throw PipelineError("PCA statistics gathered on \(engine.name): \(error)")
+            }
+        }
         progress.finish()
         times.decode = decodeTime.value
         times.total = Date().timeIntervalSince(started)
         return FeaturizeOutcome(layout: layout, model: model, deviceName: engine.name, deviceChoice: engine.choiceNote,
                                 listed: items.count,
                                 featurized: featurized, errors: errors, partsWritten: partsWritten,
-                                partsResumed: committed.count, statistics: statistics, times: times)
+                                partsResumed: committed.count, statistics: statistics,
+                                statisticsGatheredOn: engine.vulkan.map { $0.context.info.name } ?? "host", times: times)
     }
 }
 

@@ -17,6 +17,8 @@ public struct RunSummary: Codable, Sendable {
     public var errorsByStage: [String: Int]
     public var partsWritten: Int
     public var partsResumed: Int
+    /// Where the PCA statistics of the rows featurized now were accumulated ("host" or a Vulkan device).
+    public var pcaStatisticsOn: String?
     public var pcaK: Int?
     public var pcaExplainedVarianceTotal: Double?
     public var secondsPerStage: StageTimes
@@ -31,6 +33,7 @@ public struct RunSummary: Codable, Sendable {
         lines.append("images: \(listed) listed, \(featurized) featurized, \(errors) unusable"
                      + (errorsByStage.isEmpty ? "" : " (" + errorsByStage.sorted { $0.key < $1.key }
                          .map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"))
+        if let on = pcaStatisticsOn, on != "host" { lines.append("pca statistics: accumulated on \(on) during featurization") }
         if partsResumed > 0 { lines.append("resumed: \(partsResumed) parts already committed, \(partsWritten) written now") }
         let t = secondsPerStage
         lines.append(String(format: "time: %.1f s total (list %.1f, decode %.1f, device %.1f, write %.1f, resume scan %.1f, pca %.1f); %.1f img/s",

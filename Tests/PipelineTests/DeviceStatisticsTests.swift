@@ -1,0 +1,52 @@
+import Foundation
+import Model
+import Pipeline
+import Testing
+import TestSupport
+
+/// `imgfeat run --device vulkan` gathers the PCA statistics with the SYRK shader on each feature batch
+/// while it is on the device; they must be the statistics of the rows it wrote.
+@Suite(.serialized) struct DeviceStatisticsTests {
+    /// Largest |got − expected| over the largest |expected|, with the index where it occurs.
+    static func worst(_ got: [Double], _ expected: [Double]) -> (relative: Double, index: Int) {
+        let scale = max(expected.map(abs).max() ?? 0, .leastNormalMagnitude)
+        var result = (relative: 0.0, index: -1)
+        for i in expected.indices {
+            let difference = abs(got[i] - expected[i]) / scale
+            if !(difference <= result.relative) { result = (difference, i) }
+        }
+        return result
+    }
+
+    @Test func vulkanRunStatisticsAreThoseOfTheWrittenFeatures() throws {
+        let input = try FeaturizeRunTests.makeInput()
+        let out = try temporaryDirectory().appendingPathComponent("run")
+        defer { try? FileManager.default.removeItem(at: input.root); try? FileManager.default.removeItem(at: out) }
+        var options = FeaturizeRunTests.options(input.root, out, device: .vulkan, seed: 4)
+        options.partRows = 4
+        let summary = try Commands.run(options, pca: PCAOptions(k: 3))
+        #expect(summary.featurized == input.good.count && summary.errors == 1)
+        let gatheredOn = try #require(summary.pcaStatisticsOn)
+        #expect(gatheredOn != "host", "a Vulkan run gathered its statistics on the host")
+
+        let layout = OutputLayout.forRun(out)
+        let saved = try PCAStatistics.load(from: layout.statistics)
+        let rows = try FeaturizeRunTests.rows(layout.featuresDirectory)
+        let dimension = try #require(rows.values.first?.1.count)
+        var expected = try PCAStatistics(dimension: dimension)
+        for path in rows.keys.sorted() { try expected.add(rows: rows[path]!.1, count: 1) }
+
+        #expect(saved.count == expected.count)
+        let mean = Self.worst(saved.mean, expected.mean)
+        #expect(mean.relative <= 1e-6, "mean[\(mean.index)]: expected \(expected.mean[max(mean.index, 0)]), got \(saved.mean[max(mean.index, 0)])")
+        let comoment = Self.worst(saved.comoment, expected.comoment)
+        #expect(comoment.relative <= 1e-5,
+                "co-moment[\(comoment.index)]: expected \(expected.comoment[max(comoment.index, 0)]), got \(saved.comoment[max(comoment.index, 0)])")
+
+        // The fitted model is the host fit of those statistics.
+        let model = try PCAModel.load(from: layout.pcaModel)
+        let reference = try PCAModel.fit(expected, k: 3)
+        let eigen = Self.worst(model.eigenvalues, reference.eigenvalues)
+        #expect(eigen.relative <= 1e-5, "eigenvalues \(model.eigenvalues) vs \(reference.eigenvalues)")
+    }
+}
