@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Pipeline
+import VulkanRuntime
 
 struct Preprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +24,15 @@ struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the Vulkan devices and the one that would be used.")
 
     func run() throws {
+        // Nothing to list without a loader, driver or device: one line naming the cause, and a failure
+        // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
+        do {
+            _ = try VulkanContext.devices()
+        } catch {
+            FileHandle.standardError.write(Data(
+                "imgfeat: error: \(error); --device auto will use the fast CPU path, --device vulkan will fail\n".utf8))
+            throw ExitCode.failure
+        }
         print(Diagnostics.devicesReport())
     }
 }
