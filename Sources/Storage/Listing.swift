@@ -23,11 +23,11 @@ public enum Listing {
             return try localItems(root: root, filter: filter)
         case .list(let file):
             return try listedItems(file: file)
-        case .s3(let bucket, let prefix):
+        case .s3(let bucket, let prefix, let scheme):
             let client = try S3Client(config: config)
             return try client.listFolder(bucket: bucket, path: prefix)
                 .filter { !$0.key.hasSuffix("/") && filter.matchesPath($0.key) }
-                .map { InputItem(path: "s3://\(bucket)/\($0.key)") }
+                .map { InputItem(path: "\(scheme)://\(bucket)/\($0.key)") }
                 .sorted { $0.path < $1.path }
         }
     }

@@ -77,7 +77,7 @@ do {
         let source = try InputSource(parsing: operands[0])
         let filter = options["--glob"].map { GlobFilter($0, caseInsensitive: true) } ?? .images
         let items: [InputItem]
-        if case .s3(let bucket, let prefix) = source, let maxKeys = intOption("--max-keys") {
+        if case .s3(let bucket, let prefix, _) = source, let maxKeys = intOption("--max-keys") {
             items = try S3Client(config: config).listFolder(bucket: bucket, path: prefix, maxKeys: maxKeys)
                 .filter { filter.matchesPath($0.key) }
                 .map { InputItem(path: "s3://\(bucket)/\($0.key)") }

@@ -11,7 +11,7 @@ import TestSupport
     }
 
     @Test func inputSourceParsesEachForm() throws {
-        #expect(try InputSource(parsing: "s3a://p11-data/Test") == .s3(bucket: "p11-data", prefix: "Test"))
+        #expect(try InputSource(parsing: "s3a://p11-data/Test") == .s3(bucket: "p11-data", prefix: "Test", scheme: "s3a"))
         #expect(try InputSource(parsing: "s3://b") == .s3(bucket: "b", prefix: ""))
         #expect(try InputSource(parsing: "@list.txt") == .list("list.txt"))
         #expect(try InputSource(parsing: "./images") == .localDirectory("./images"))

@@ -16,7 +16,7 @@ struct S3LocationTests {
     }
 
     @Test func inputSourceForms() throws {
-        #expect(try InputSource(parsing: "s3a://bucket/Test") == .s3(bucket: "bucket", prefix: "Test"))
+        #expect(try InputSource(parsing: "s3a://bucket/Test") == .s3(bucket: "bucket", prefix: "Test", scheme: "s3a"))
         #expect(try InputSource(parsing: "@list.txt") == .list("list.txt"))
         #expect(try InputSource(parsing: "/data/imgs") == .localDirectory("/data/imgs"))
     }

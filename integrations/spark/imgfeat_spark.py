@@ -137,21 +137,22 @@ def list_boto3(uri, hadoop_error):
         import boto3
     except ImportError:
         raise JobError(f"{uri}: Hadoop cannot list it ({str(hadoop_error).splitlines()[0][:200]}) and boto3 is not installed") from None
-    bucket, _, prefix = uri.split("://", 1)[1].partition("/")
+    scheme, rest = uri.split("://", 1)
+    bucket, _, prefix = rest.partition("/")
     found = []
     for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             name = item["Key"].rsplit("/", 1)[-1]
             if is_image_name(name) and not name.startswith("."):
-                found.append(f"s3://{bucket}/{item['Key']}")
+                found.append(_s3_scheme(f"{scheme.lower()}://{bucket}/{item['Key']}"))
     return sorted(found)
 
 
 def _s3_scheme(uri):
-    # imgfeat names S3 objects s3://bucket/key whichever scheme Hadoop used, so rows match its own runs.
-    for scheme in ("s3a://", "s3n://"):
-        if uri.startswith(scheme):
-            return "s3://" + uri[len(scheme):]
+    # Rows keep the scheme the user wrote (s3:// or s3a://), as imgfeat's own listing does; imgfeat
+    # cannot fetch the legacy s3n:// scheme, so those objects are named s3://.
+    if uri.startswith("s3n://"):
+        return "s3://" + uri[len("s3n://"):]
     return uri
 
 
