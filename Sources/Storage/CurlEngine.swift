@@ -108,6 +108,10 @@ public final class CurlEngine: @unchecked Sendable {
         }
     }
 
+    /// CURLE_COULDNT_RESOLVE_HOST, and how many attempts it gets.
+    static let unresolvedHostCode = 6
+    static let unresolvedHostAttempts = 2
+
     private func judge(_ t: CurlTransfer, curlCode: Int, settings: TransferSettings, pending: inout [CurlTransfer],
                        finish: (CurlTransfer, Result<HTTPResponse, StorageError>) -> Void) {
         let name = t.request?.displayName ?? t.job.name
@@ -129,7 +133,11 @@ public final class CurlEngine: @unchecked Sendable {
         case .retry(let problem):
             t.lastProblem = problem
             let delay = retry.delay(afterAttempt: t.attempt)
-            if t.attempt >= retry.maxAttempts || t.waited + delay > retry.maxTotalDelay {
+            // A name that does not resolve is nearly always a typo or no network at all: one retry covers
+            // a resolver hiccup without making the user wait through the whole backoff.
+            let attempts = curlCode == Self.unresolvedHostCode ? min(retry.maxAttempts, Self.unresolvedHostAttempts)
+                : retry.maxAttempts
+            if t.attempt >= attempts || t.waited + delay > retry.maxTotalDelay {
                 finish(t, .failure(StorageError(name, "gave up after \(t.attempt) attempts: \(problem)")))
                 return
             }

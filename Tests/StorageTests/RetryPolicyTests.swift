@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 import Testing
 
@@ -18,5 +19,19 @@ struct RetryPolicyTests {
 
     @Test func atLeastOneAttempt() {
         #expect(RetryPolicy(maxAttempts: 0).maxAttempts == 1)
+    }
+
+    /// A host that cannot resolve (the reserved `.invalid` domain never does) gets one retry, not the
+    /// policy's eight, and the error says why.
+    @Test func unresolvableHostGivesUpAfterTwoAttempts() throws {
+        var config = StorageConfig(environment: [:])
+        config.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.01, maxDelay: 0.02, maxTotalDelay: 10)
+        let results = ObjectFetcher(config).fetch(["http://imgfeat-test.invalid/apple.jpg"])
+        guard case .failure(let error) = try #require(results.first) else {
+            Issue.record("fetching from an unresolvable host succeeded")
+            return
+        }
+        #expect(error.description.contains("gave up after 2 attempts"), "\(error)")
+        #expect(error.description.contains("imgfeat-test.invalid"), "\(error)")
     }
 }
