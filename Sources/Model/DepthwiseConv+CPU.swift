@@ -18,18 +18,9 @@ extension DepthwiseConv {
                      && out.width == layer.outputSize(inputSize: x.width),
                      "\(layer.name): output tensor has the wrong shape")
         let prepared = FastCPUEngineLayer(layer)
-        let chunks = ThreadPool.Chunks(rows: out.height, pieces: (pool?.threads ?? 1) * 4)
-        let inStride = x.elementsPerImage, outStride = out.elementsPerImage
         let (h, w) = (x.height, x.width)
-        x.data.withUnsafeBufferPointer { input in
-            out.data.withUnsafeMutableBufferPointer { output in
-                guard let i = input.baseAddress, let o = output.baseAddress else { return }
-                (pool ?? ThreadPool(threads: 1)).run(tasks: x.batch * chunks.count) { task, _ in
-                    let n = task / chunks.count
-                    launchCPU(prepared, input: i + n * inStride, height: h, width: w,
-                              output: o + n * outStride, rows: chunks[task % chunks.count])
-                }
-            }
+        ThreadPool.rowParallel(x, into: &out, pool: pool) { input, output, rows in
+            launchCPU(prepared, input: input, height: h, width: w, output: output, rows: rows)
         }
     }
 

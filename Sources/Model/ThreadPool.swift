@@ -56,3 +56,23 @@ extension ThreadPool {
         }
     }
 }
+
+extension ThreadPool {
+    /// Runs `kernel(input image, output image, output rows)` over every image of `x`, each image's output
+    /// rows split into chunks shared out across `pool` (one thread when nil). The fast CPU faces of the
+    /// row-wise layers use it so they differ only in the kernel they call.
+    static func rowParallel(_ x: Tensor, into out: inout Tensor, pool: ThreadPool?,
+                            kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+        let chunks = Chunks(rows: out.height, pieces: (pool?.threads ?? 1) * 4)
+        let inStride = x.elementsPerImage, outStride = out.elementsPerImage
+        x.data.withUnsafeBufferPointer { input in
+            out.data.withUnsafeMutableBufferPointer { output in
+                guard let i = input.baseAddress, let o = output.baseAddress else { return }
+                (pool ?? ThreadPool(threads: 1)).run(tasks: x.batch * chunks.count) { task, _ in
+                    let n = task / chunks.count
+                    kernel(i + n * inStride, o + n * outStride, chunks[task % chunks.count])
+                }
+            }
+        }
+    }
+}
