@@ -1,46 +1,68 @@
 #!/usr/bin/env bash
 # Side-by-side CPU throughput: imgfeat's fast CPU engine vs TensorFlow/Keras vs ONNX Runtime, same
-# machine, same MobileNetV2 weights, same inputs, same thread count. Writes the table to the
-# `## Fast CPU` section of docs/PERFORMANCE.md.
+# machine, same MobileNetV2 weights (one Keras .h5 file), same generated JPEGs, same thread count.
+# Network only (preprocessed batch in, features out) and end to end (JPEG files in, Parquet out:
+# `imgfeat featurize`, a Pillow + ONNX Runtime loop, the notebook's Pillow + Keras loop). Writes the
+# table to the `## Fast CPU` section of docs/PERFORMANCE.md (between the generated markers).
 #
-#   bash bench/cpu_bench.sh
+#   bash bench/cpu_bench.sh                                                  # the full measurement
+#   BENCH_IMAGES=64 BENCH_RUNS=1 BENCH_ROUNDS=1 BENCH_WRITE_DOCS=0 bash bench/cpu_bench.sh   # smoke run
 #
-# Environment: BENCH_ALPHA (1.0), BENCH_SIZE (224), BENCH_BATCH (64), BENCH_THREADS (2), BENCH_RUNS
-# (timed runs per engine and round, 5), BENCH_ROUNDS (rounds, engines interleaved, 3), SCRATCH (the
-# SwiftPM scratch path, .build). Installs TensorFlow and ONNX Runtime into bench/.venv on first use.
+# Environment: BENCH_ALPHA (1.0), BENCH_SIZE (224), BENCH_BATCH (64), BENCH_THREADS (2), BENCH_IMAGES
+# (generated JPEGs, 512), BENCH_RUNS (timed network runs per engine and round, 5), BENCH_E2E_RUNS
+# (end-to-end runs over all the JPEGs per engine and round, 2), BENCH_ROUNDS (rounds, engines
+# interleaved, 3), BENCH_WRITE_DOCS (0: leave docs/PERFORMANCE.md alone; the report is in
+# $BENCH_OUT/report.md either way), BENCH_OUT (working folder, bench/out), IMGFEAT_BIN (the imgfeat
+# binary, $SCRATCH/release/imgfeat with SCRATCH defaulting to .build; built with `swift build -c release
+# --scratch-path` its build folder when missing, or always with BENCH_BUILD=1), IMGFEAT_BENCH_CPU_BIN
+# (the network benchmark binary, beside IMGFEAT_BIN; same rule). Installs TensorFlow, ONNX Runtime,
+# Pillow and pyarrow into bench/.venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export BENCH_ALPHA=${BENCH_ALPHA:-1.0} BENCH_SIZE=${BENCH_SIZE:-224} BENCH_BATCH=${BENCH_BATCH:-64}
-export BENCH_THREADS=${BENCH_THREADS:-2} BENCH_RUNS=${BENCH_RUNS:-5}
+export BENCH_THREADS=${BENCH_THREADS:-2} BENCH_RUNS=${BENCH_RUNS:-5} BENCH_IMAGES=${BENCH_IMAGES:-512}
+export BENCH_E2E_RUNS=${BENCH_E2E_RUNS:-2} BENCH_WRITE_DOCS=${BENCH_WRITE_DOCS:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
-SCRATCH=${SCRATCH:-.build}
-OUT=bench/out
+OUT=${BENCH_OUT:-bench/out}
 VENV=bench/.venv
+IMGFEAT_BIN=${IMGFEAT_BIN:-${SCRATCH:-.build}/release/imgfeat}
+BENCH=${IMGFEAT_BENCH_CPU_BIN:-$(dirname "$IMGFEAT_BIN")/imgfeat-bench-cpu}
 # TensorFlow and ONNX Runtime pick their own pools from these too; pin them to the same count.
 export OMP_NUM_THREADS=$BENCH_THREADS TF_NUM_INTRAOP_THREADS=$BENCH_THREADS TF_NUM_INTEROP_THREADS=1
 export TF_CPP_MIN_LOG_LEVEL=2
 
-if ! "$VENV/bin/python" -c "import tensorflow, onnxruntime, onnx, PIL, h5py" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import tensorflow, onnxruntime, onnx, PIL, h5py, pyarrow" 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q tensorflow-cpu onnxruntime onnx pillow h5py numpy
+  "$VENV/bin/pip" install -q tensorflow-cpu onnxruntime onnx pillow h5py numpy pyarrow
 fi
 
-swift build -c release --scratch-path "$SCRATCH" --product imgfeat-bench-cpu
-BENCH="$SCRATCH/release/imgfeat-bench-cpu"
+# Both binaries come from one SwiftPM build folder: the one IMGFEAT_BIN lies in (<scratch>/release/imgfeat).
+for pair in "imgfeat:$IMGFEAT_BIN" "imgfeat-bench-cpu:$BENCH"; do
+  product=${pair%%:*} binary=${pair#*:}
+  if [[ "${BENCH_BUILD:-0}" == 1 || ! -x "$binary" ]]; then
+    [[ "$binary" == */release/"$product" ]] ||
+      { echo "cpu_bench: $binary is missing and is not <scratch>/release/$product, so it cannot be built here" >&2; exit 1; }
+    swift build -c release --scratch-path "${binary%/release/$product}" --product "$product"
+  fi
+done
+
 WEIGHTS="$OUT/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${BENCH_ALPHA}_${BENCH_SIZE}.h5"
 ARGS=(--alpha "$BENCH_ALPHA" --size "$BENCH_SIZE" --batch "$BENCH_BATCH" --threads "$BENCH_THREADS" --weights "$WEIGHTS")
 
 mkdir -p "$OUT"
-rm -f "$OUT/results.jsonl" "$OUT/profile.txt"
+rm -f "$OUT/results.jsonl" "$OUT/profile.txt" "$OUT/check.json" "$OUT/report.md"
 "$VENV/bin/python" bench/cpu_bench.py prepare "$OUT"
 
 for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS"
   "$BENCH" "${ARGS[@]}" --runs "$BENCH_RUNS" | tee /dev/stderr | tail -n 1 >> "$OUT/results.jsonl"
+  "$VENV/bin/python" bench/cpu_bench.py imgfeat "$OUT" "$IMGFEAT_BIN"
   "$VENV/bin/python" bench/cpu_bench.py tf "$OUT"
   "$VENV/bin/python" bench/cpu_bench.py ort "$OUT"
+  # After the first round: the end-to-end outputs must hold the same features, or stop here.
+  if [[ $round == 1 ]]; then "$VENV/bin/python" bench/cpu_bench.py check "$OUT"; fi
 done
 
 # Where imgfeat's time goes: one profiled batch, per step (stem, each fused block, head + pool).
