@@ -33,7 +33,7 @@ enum VulkanLoader {
             var detail = [CChar](repeating: 0, count: 256)
             let status = imgfeat_vk_load_instance(instance, &detail, detail.count)
             guard status == IMGFEAT_VK_LOADED else {
-                throw missingFunction(String(cString: detail))
+                throw missingFunction(text(detail))
             }
             state.instanceFunctionsLoaded = true
         }
@@ -49,15 +49,20 @@ enum VulkanLoader {
             return .success(())
         case IMGFEAT_VK_NO_LIBRARY:
             return .failure(VulkanError(call: "Vulkan loader", message:
-                "\(named) not found (install libvulkan1 and a driver, e.g. mesa-vulkan-drivers): \(String(cString: detail))"))
+                "\(named) not found (install libvulkan1 and a driver, e.g. mesa-vulkan-drivers): \(text(detail))"))
         default:
-            let function = String(cString: detail)
+            let function = text(detail)
             if function == "vkGetInstanceProcAddr" {
                 return .failure(VulkanError(call: "Vulkan loader", message:
                     "\(named) has no vkGetInstanceProcAddr: not a Vulkan loader (install libvulkan1)"))
             }
             return .failure(missingFunction(function))
         }
+    }
+
+    /// The NUL-terminated text the C loader wrote into `buffer`.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func missingFunction(_ name: String) -> VulkanError {
