@@ -69,6 +69,40 @@ def test_devices_with_a_library_that_is_not_a_loader():
     assert libz in line and "has no vkGetInstanceProcAddr" in line
 
 
+# A stand-in loader: vkGetInstanceProcAddr gives no function at all, or only the global ones (whose
+# vkCreateInstance "succeeds") and vkDestroyInstance.
+FAKE_LOADER = r"""
+#include <string.h>
+typedef void (*fn)(void);
+static int create(const void *info, const void *allocator, void **instance) { *instance = (void *)16; return 0; }
+static int layers(unsigned *count, void *properties) { *count = 0; return 0; }
+static void destroy(void *instance, const void *allocator) {}
+fn vkGetInstanceProcAddr(void *instance, const char *name) {
+#ifdef GLOBAL_FUNCTIONS
+    if (!instance && !strcmp(name, "vkCreateInstance")) return (fn)create;
+    if (!instance && !strcmp(name, "vkEnumerateInstanceLayerProperties")) return (fn)layers;
+    if (instance && !strcmp(name, "vkDestroyInstance")) return (fn)destroy;
+#endif
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("defines, missing", [([], "vkCreateInstance"),
+                                              (["-DGLOBAL_FUNCTIONS"], "vkAllocateCommandBuffers")])
+def test_a_function_the_loader_lacks_is_named(tmp_path, defines, missing):
+    compiler = shutil.which("cc") or shutil.which("clang")
+    assert compiler, "no C compiler to build the stand-in loader"
+    source = tmp_path / "fake_loader.c"
+    source.write_text(FAKE_LOADER)
+    library = tmp_path / "libfakevulkan.so"
+    subprocess.run([compiler, "-shared", "-fPIC", *defines, "-o", str(library), str(source)], check=True)
+    proc = run_imgfeat("devices", check=False, env=env_with_loader(library))
+    assert proc.returncode != 0
+    line = one_line(proc.stderr)
+    assert line.startswith(f"imgfeat: error: vkGetInstanceProcAddr: the Vulkan loader gives no {missing} ")
+
+
 def test_auto_without_loader_uses_the_fast_cpu_path(images, tmp_path):
     root, good = images
     out = tmp_path / "auto"
