@@ -47,7 +47,7 @@ let package = Package(
                 dependencies: ["Model", "Imaging", "Parquet", "Storage", "VulkanRuntime",
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "CLI",
-                          dependencies: ["Pipeline",
+                          dependencies: ["Pipeline", "Storage", "VulkanRuntime",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
         // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
