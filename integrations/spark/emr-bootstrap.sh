@@ -35,12 +35,12 @@ if [ "$MODE" = auto ]; then
 fi
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# Runtime libraries of imgfeat (the -dev packages of scripts/setup.sh, without headers) plus the
-# Vulkan loader; on CPU nodes Mesa's lavapipe is the Vulkan device, on GPU nodes NVIDIA's ICD.
+# Runtime libraries of imgfeat (the -dev packages of scripts/setup.sh, without headers); GPU nodes add
+# the Vulkan loader (imgfeat opens it at run time; CPU nodes run --device cpu and need no Vulkan).
 if command -v apt-get >/dev/null 2>&1; then
-  packages=(libvulkan1 vulkan-tools libturbojpeg0 libcurl4 libopenblas0 liblapacke libhdf5-103-1
-            libsnappy1v5 libzstd1 zlib1g ca-certificates)
-  [ "$MODE" = cpu ] && packages+=(mesa-vulkan-drivers)
+  packages=(libturbojpeg0 libcurl4 libopenblas0 liblapacke libhdf5-103-1 libsnappy1v5 libzstd1 zlib1g
+            ca-certificates)
+  [ "$MODE" = gpu ] && packages+=(libvulkan1 vulkan-tools)
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
@@ -52,15 +52,15 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then
   PM=$(command -v dnf || command -v yum)
-  packages=(vulkan-loader vulkan-tools libjpeg-turbo libcurl openblas hdf5 snappy libzstd zlib)
+  packages=(libjpeg-turbo libcurl openblas hdf5 snappy libzstd zlib)
   # On EMR GPU instances the NVIDIA driver is preinstalled and brings its Vulkan ICD
-  # (/usr/share/vulkan/icd.d/nvidia_icd.json); CPU nodes get lavapipe from Mesa.
-  [ "$MODE" = cpu ] && packages+=(mesa-vulkan-drivers)
+  # (/usr/share/vulkan/icd.d/nvidia_icd.json).
+  [ "$MODE" = gpu ] && packages+=(vulkan-loader vulkan-tools)
   $SUDO "$PM" install -y -q "${packages[@]}" || {
     echo "emr-bootstrap: some packages are not in this distribution's repositories; the bundle must carry them in lib/" >&2
   }
 else
-  echo "emr-bootstrap: neither apt-get nor dnf/yum found; install the Vulkan loader and driver by hand" >&2
+  echo "emr-bootstrap: neither apt-get nor dnf/yum found; install imgfeat's libraries (and on GPU nodes the Vulkan loader and driver) by hand" >&2
   exit 1
 fi
 
@@ -97,6 +97,11 @@ if [ -n "$WEIGHTS" ]; then
   $SUDO chmod -R a+rX /opt/imgfeat/weights
 fi
 
-# Fails the bootstrap (and so the node) early when the binary cannot start or see a device.
-/usr/local/bin/imgfeat devices
+# Fails the bootstrap (and so the node) early when the binary cannot start or, on a GPU node, see a
+# Vulkan device.
+if [ "$MODE" = gpu ]; then
+  /usr/local/bin/imgfeat devices
+else
+  /usr/local/bin/imgfeat --help >/dev/null
+fi
 echo "emr-bootstrap: imgfeat installed ($MODE node); use --device $([ "$MODE" = gpu ] && echo vulkan || echo cpu)"
