@@ -6,7 +6,7 @@
 # table to the `## Fast CPU` section of docs/PERFORMANCE.md (between the generated markers).
 #
 #   bash bench/cpu_bench.sh                                                  # the full measurement
-#   BENCH_IMAGES=64 BENCH_RUNS=1 BENCH_ROUNDS=1 BENCH_WRITE_DOCS=0 bash bench/cpu_bench.sh   # smoke run
+#   BENCH_IMAGES=64 BENCH_RUNS=1 BENCH_E2E_RUNS=1 BENCH_ROUNDS=1 BENCH_WRITE_DOCS=0 bash bench/cpu_bench.sh  # smoke
 #
 # Environment: BENCH_ALPHA (1.0), BENCH_SIZE (224), BENCH_BATCH (64), BENCH_THREADS (2), BENCH_IMAGES
 # (generated JPEGs, 512), BENCH_RUNS (timed network runs per engine and round, 5), BENCH_E2E_RUNS
@@ -46,6 +46,7 @@ for pair in "imgfeat:$IMGFEAT_BIN" "imgfeat-bench-cpu:$BENCH"; do
       { echo "cpu_bench: $binary is missing and is not <scratch>/release/$product, so it cannot be built here" >&2; exit 1; }
     swift build -c release --scratch-path "${binary%/release/$product}" --product "$product"
   fi
+  echo "cpu_bench: $product = $binary (built $(date -r "$binary" '+%F %T'); BENCH_BUILD=1 rebuilds it)"
 done
 
 WEIGHTS="$OUT/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${BENCH_ALPHA}_${BENCH_SIZE}.h5"
@@ -56,8 +57,11 @@ rm -f "$OUT/results.jsonl" "$OUT/profile.txt" "$OUT/check.json" "$OUT/report.md"
 "$VENV/bin/python" bench/cpu_bench.py prepare "$OUT"
 
 for round in $(seq "$ROUNDS"); do
-  echo "== round $round of $ROUNDS"
-  "$BENCH" "${ARGS[@]}" --runs "$BENCH_RUNS" | tee /dev/stderr | tail -n 1 >> "$OUT/results.jsonl"
+  echo "== round $round of $ROUNDS (${SECONDS}s since the start)"
+  # (Not `tee /dev/stderr`: that reopens a redirected log file at offset 0 and overwrites its start.)
+  "$BENCH" "${ARGS[@]}" --runs "$BENCH_RUNS" > "$OUT/imgfeat-bench-cpu.txt"
+  cat "$OUT/imgfeat-bench-cpu.txt"
+  tail -n 1 "$OUT/imgfeat-bench-cpu.txt" >> "$OUT/results.jsonl"
   "$VENV/bin/python" bench/cpu_bench.py imgfeat "$OUT" "$IMGFEAT_BIN"
   "$VENV/bin/python" bench/cpu_bench.py tf "$OUT"
   "$VENV/bin/python" bench/cpu_bench.py ort "$OUT"
@@ -73,3 +77,4 @@ done
 } > "$OUT/profile.txt"
 
 "$VENV/bin/python" bench/cpu_bench.py report "$OUT" docs/PERFORMANCE.md
+echo "cpu_bench: done in ${SECONDS}s"
