@@ -6,28 +6,25 @@
 // With SHARED_TILES off (CPU drivers such as lavapipe, where barriers are expensive and "shared"
 // memory is ordinary cache), invocations read their operands straight from the buffers instead.
 // specialization: constant_id 0 = WG_X, 1 = WG_Y (local size), 2 = TILE_K, 3 = SHARED_TILES
-// bindings: 0 ACT_T input[M×K]  1 float weights[K×N]  2 float bias[N]  3 ACT_T residual[M×N]
-//           (bound to any buffer when hasResidual = 0)  4 ACT_T output[M×N]
+// storage: IN_T / LOAD_IN (input), OUT_T / LOAD_OUT / STORE_OUT (residual and output) defined by the
+//          launcher from each tensor's StorageFormat (float32, float16, or 16-bit fixed point over [0, 6]);
+//          arithmetic in float32
+// bindings: 0 IN_T input[M×K]  1 float weights[K×N]  2 float bias[N]  3 OUT_T residual[M×N]
+//           (bound to any buffer when hasResidual = 0)  4 OUT_T output[M×N]
 // push constants (uint): m, k, n, relu6, hasResidual
 // grid: (ceil(N / (WG_X·4)), ceil(M / (WG_Y·4)), 1)
-#ifdef FP16
 #extension GL_EXT_shader_16bit_storage : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#define ACT_T float16_t
-#else
-#define ACT_T float
-#endif
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 layout(constant_id = 2) const uint TILE_K = 16;
 layout(constant_id = 3) const bool SHARED_TILES = true;
 const uint TILE_N = gl_WorkGroupSize.x * 4u;
 const uint TILE_M = gl_WorkGroupSize.y * 4u;
 const uint THREADS = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
-layout(std430, binding = 0) readonly buffer Input { ACT_T inputs[]; };
+layout(std430, binding = 0) readonly buffer Input { IN_T inputs[]; };
 layout(std430, binding = 1) readonly buffer Weights { float weights[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) readonly buffer Residual { ACT_T residual[]; };
-layout(std430, binding = 4) writeonly buffer Output { ACT_T outputs[]; };
+layout(std430, binding = 3) readonly buffer Residual { OUT_T residual[]; };
+layout(std430, binding = 4) writeonly buffer Output { OUT_T outputs[]; };
 layout(push_constant) uniform Push { uint m, k, n, relu6, hasResidual; } pc;
 
 shared float tileA[TILE_K * TILE_M];  // [kk][row]
@@ -49,7 +46,7 @@ void main() {
             for (uint e = tid; e < TILE_K * TILE_M; e += THREADS) {
                 uint kk = e % TILE_K, r = e / TILE_K;
                 uint row = rowBase + r, kIndex = k0 + kk;
-                tileA[kk * TILE_M + r] = (row < pc.m && kIndex < pc.k) ? float(inputs[row * pc.k + kIndex]) : 0.0;
+                tileA[kk * TILE_M + r] = (row < pc.m && kIndex < pc.k) ? LOAD_IN(inputs[row * pc.k + kIndex]) : 0.0;
             }
             for (uint e = tid; e < TILE_K * TILE_N; e += THREADS) {
                 uint c = e % TILE_N, kk = e / TILE_N;
@@ -74,7 +71,7 @@ void main() {
         for (uint j = 0u; j < 4u; ++j) cols[j] = min(colBase + tx + j * gl_WorkGroupSize.x, pc.n - 1u);
         for (uint kk = 0u; kk < pc.k; ++kk) {
             float a[4], b[4];
-            for (uint i = 0u; i < 4u; ++i) a[i] = float(inputs[rows[i] + kk]);
+            for (uint i = 0u; i < 4u; ++i) a[i] = LOAD_IN(inputs[rows[i] + kk]);
             for (uint j = 0u; j < 4u; ++j) b[j] = weights[kk * pc.n + cols[j]];
             for (uint i = 0u; i < 4u; ++i)
                 for (uint j = 0u; j < 4u; ++j) acc[i][j] += a[i] * b[j];
@@ -87,9 +84,9 @@ void main() {
             uint col = colBase + tx + j * gl_WorkGroupSize.x;
             if (col >= pc.n) continue;
             float v = acc[i][j];
-            if (pc.hasResidual != 0u) v += float(residual[row * pc.n + col]);
+            if (pc.hasResidual != 0u) v += LOAD_OUT(residual[row * pc.n + col]);
             if (pc.relu6 != 0u) v = clamp(v, 0.0, 6.0);
-            outputs[row * pc.n + col] = ACT_T(v);
+            outputs[row * pc.n + col] = STORE_OUT(v);
         }
     }
 }

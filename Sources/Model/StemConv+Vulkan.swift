@@ -6,19 +6,20 @@ extension StemConv {
     public final class Vulkan: @unchecked Sendable {
         private let pipelines: SpecializedPipelines
 
-        public init(context: VulkanContext, precision: VulkanPrecision = .fp32) throws {
-            try precision.check(context)
-            pipelines = SpecializedPipelines(context: context, shader: "stem_conv", precision: precision,
-                                             bindings: 4, pushWords: 9)
+        public init(context: VulkanContext) {
+            pipelines = SpecializedPipelines(context: context, shader: "stem_conv", bindings: 4, pushWords: 9)
         }
 
-        /// Records `layer` over a batch of `height × width` inputs (shape only; weights come from the bindings).
+        /// Records `layer` over a batch of `height × width` inputs (shape only; weights come from the bindings),
+        /// reading `input` stored as `inputFormat` and writing `output` as `outputFormat`.
         public func record(_ sequence: CommandSequence, layer: ConvLayer, batch: Int, height: Int, width: Int,
-                           input: BufferBinding, weights: BufferBinding, bias: BufferBinding,
-                           output: BufferBinding) throws {
+                           input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
+                           bias: BufferBinding, output: BufferBinding, outputFormat: StorageFormat) throws {
+            try checkOutput(layer, outputFormat)
             let outH = layer.outputSize(inputSize: height), outW = layer.outputSize(inputSize: width)
             let localX = channelGroup(layer.outChannels)
-            let pipeline = try pipelines.get([UInt32(localX), UInt32(layer.kernelSize), UInt32(layer.inChannels)])
+            let pipeline = try pipelines.get([UInt32(localX), UInt32(layer.kernelSize), UInt32(layer.inChannels)],
+                                             formats: ["IN": inputFormat, "OUT": outputFormat])
             let push = [height, width, outH, outW, layer.outChannels, layer.stride,
                         layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
                         layer.relu6 ? 1 : 0].map { UInt32($0) }

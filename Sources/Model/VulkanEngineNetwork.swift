@@ -22,38 +22,46 @@ final class VulkanNetwork {
     private let pool: GlobalAveragePool.Vulkan
     private let context: VulkanContext
 
-    /// Largest activation of one image, in elements, and the input side.
-    static func largestActivation(_ model: FoldedMobileNetV2) -> Int {
+    /// Bytes of each activation one image stores, in execution order: the network input, then the output of
+    /// every layer, each in its storage format.
+    static func activationBytes(_ model: FoldedMobileNetV2, precision: VulkanPrecision) -> [Int] {
         var size = model.config.inputSize
-        var largest = size * size * 3
+        var bytes = [size * size * 3 * precision.inputFormat.size]
         for layer in model.layers {
             size = layer.outputSize(inputSize: size)
-            largest = max(largest, size * size * layer.outChannels)
+            let format = layer.relu6 ? precision.boundedFormat : precision.streamFormat
+            bytes.append(size * size * layer.outChannels * format.size)
         }
-        return largest
+        return bytes
+    }
+
+    /// Largest activation of one image, in bytes (the size of each rotating buffer per image).
+    static func largestActivationBytes(_ model: FoldedMobileNetV2, precision: VulkanPrecision) -> Int {
+        activationBytes(model, precision: precision).max() ?? 0
     }
 
     /// The batch that fits one binding (maxStorageBufferRange) at this precision, at most `requested`.
     static func batchLimit(_ model: FoldedMobileNetV2, precision: VulkanPrecision, context: VulkanContext,
                            requested: Int) -> Int {
-        let perImage = largestActivation(model) * precision.elementSize
+        let perImage = largestActivationBytes(model, precision: precision)
         return max(1, min(requested, Int(context.info.maxStorageBufferRange) / perImage))
     }
 
     init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int) throws {
+        try precision.check(context)
         self.model = model
         self.context = context
         self.precision = precision
         self.maxBatch = maxBatch
-        stem = try StemConv.Vulkan(context: context, precision: precision)
-        depthwise = try DepthwiseConv.Vulkan(context: context, precision: precision)
-        pointwise = try PointwiseConv.Vulkan(context: context, precision: precision)
-        pool = try GlobalAveragePool.Vulkan(context: context, precision: precision)
+        stem = StemConv.Vulkan(context: context)
+        depthwise = DepthwiseConv.Vulkan(context: context)
+        pointwise = PointwiseConv.Vulkan(context: context)
+        pool = GlobalAveragePool.Vulkan(context: context)
 
-        let elementBytes = Self.largestActivation(model) * precision.elementSize * maxBatch
-        activations = try (0..<3).map { _ in try Buffer(context: context, size: elementBytes, location: .device) }
+        let bufferBytes = Self.largestActivationBytes(model, precision: precision) * maxBatch
+        activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
         let size = model.config.inputSize
-        input = try Buffer(context: context, size: maxBatch * size * size * 3 * precision.elementSize, location: .device)
+        input = try Buffer(context: context, size: maxBatch * size * size * 3 * precision.inputFormat.size, location: .device)
         features = try Buffer(context: context, size: maxBatch * model.featureDimension * 4, location: .device)
 
         // Pack every layer at offsets a descriptor may start at.
@@ -65,7 +73,7 @@ final class VulkanNetwork {
             weightBytes += [UInt8](repeating: 0, count: aligned(weightBytes.count) - weightBytes.count)
             weightOffsets.append(weightBytes.count)
             // Weights stay float32 at every precision: they are read once per tile, and rounding them
-            // too doubled the fp16 error against Keras.
+            // to float16 doubled the fp16 error against Keras.
             weightBytes += VulkanPrecision.fp32.encode(layer.weights)
             biasValues += [Float](repeating: 0, count: aligned(biasValues.count * 4) / 4 - biasValues.count)
             biasOffsets.append(biasValues.count * 4)
@@ -109,11 +117,11 @@ final class VulkanNetwork {
     /// a timestamp after each layer when `timestamps` is set.
     func record(_ sequence: CommandSequence, batch: Int, timestamps: Bool) throws {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1...\(maxBatch)")
-        let layers = model.layers
+        let bounded = precision.boundedFormat, stream = precision.streamFormat
         var layerIndex = 0
         var size = model.config.inputSize
-        func activation(_ index: Int, elements: Int) -> BufferBinding {
-            BufferBinding(activations[index], offset: 0, range: batch * elements * precision.elementSize)
+        func activation(_ index: Int, elements: Int, _ format: StorageFormat) -> BufferBinding {
+            BufferBinding(activations[index], offset: 0, range: batch * elements * format.size)
         }
         func parameters(_ layer: ConvLayer) -> (BufferBinding, BufferBinding) {
             let w = BufferBinding(weights, offset: weightOffsets[layerIndex], range: layer.weightCount * 4)
@@ -125,26 +133,32 @@ final class VulkanNetwork {
             sequence.barrier()
             if timestamps { sequence.timestamp(name) }
         }
+        func format(_ layer: ConvLayer) -> StorageFormat { layer.relu6 ? bounded : stream }
         // Stem: input → activation 0.
         var (w, b) = parameters(model.stem)
         let stemOut = model.stem.outputSize(inputSize: size)
         try stem.record(sequence, layer: model.stem, batch: batch, height: size, width: size,
-                        input: BufferBinding(input, offset: 0, range: batch * size * size * 3 * precision.elementSize),
-                        weights: w, bias: b, output: activation(0, elements: stemOut * stemOut * model.stem.outChannels))
+                        input: BufferBinding(input, offset: 0, range: batch * size * size * 3 * precision.inputFormat.size),
+                        inputFormat: precision.inputFormat, weights: w, bias: b,
+                        output: activation(0, elements: stemOut * stemOut * model.stem.outChannels, format(model.stem)),
+                        outputFormat: format(model.stem))
         finish(model.stem.name)
         size = stemOut
-        var current = 0, channels = model.stem.outChannels
+        var current = 0, channels = model.stem.outChannels, currentFormat = format(model.stem)
         for block in model.blocks {
             // `current` holds the block input (kept for the residual); the other two rotate.
             let others = [0, 1, 2].filter { $0 != current }
-            var x = current
+            var x = current, xFormat = currentFormat
             if let expand = block.expand {
                 (w, b) = parameters(expand)
                 try pointwise.record(sequence, layer: expand, pixels: batch * size * size,
-                                     input: activation(x, elements: size * size * channels), weights: w, bias: b,
-                                     residual: nil, output: activation(others[0], elements: size * size * expand.outChannels))
+                                     input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
+                                     weights: w, bias: b, residual: nil,
+                                     output: activation(others[0], elements: size * size * expand.outChannels, format(expand)),
+                                     outputFormat: format(expand))
                 finish(expand.name)
                 x = others[0]
+                xFormat = format(expand)
                 channels = expand.outChannels
             }
             let dwTarget = x == current ? others[0] : others[1]
@@ -152,31 +166,40 @@ final class VulkanNetwork {
             let outSize = dw.outputSize(inputSize: size)
             (w, b) = parameters(dw)
             try depthwise.record(sequence, layer: dw, batch: batch, height: size, width: size,
-                                 input: activation(x, elements: size * size * channels), weights: w, bias: b,
-                                 output: activation(dwTarget, elements: outSize * outSize * channels))
+                                 input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
+                                 weights: w, bias: b,
+                                 output: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
+                                 outputFormat: format(dw))
             finish(dw.name)
             let projectTarget = others[0] == dwTarget ? others[1] : others[0]
             let project = block.project
+            let projectFormat = format(project)
             (w, b) = parameters(project)
+            let residual = block.residual ? activation(current, elements: outSize * outSize * project.outChannels, currentFormat) : nil
+            precondition(residual == nil || currentFormat == projectFormat, "residual stored as \(currentFormat), output as \(projectFormat)")
             try pointwise.record(sequence, layer: project, pixels: batch * outSize * outSize,
-                                 input: activation(dwTarget, elements: outSize * outSize * channels), weights: w, bias: b,
-                                 residual: block.residual ? activation(current, elements: outSize * outSize * project.outChannels) : nil,
-                                 output: activation(projectTarget, elements: outSize * outSize * project.outChannels))
+                                 input: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
+                                 inputFormat: format(dw), weights: w, bias: b, residual: residual,
+                                 output: activation(projectTarget, elements: outSize * outSize * project.outChannels, projectFormat),
+                                 outputFormat: projectFormat)
             finish(project.name)
             current = projectTarget
+            currentFormat = projectFormat
             channels = project.outChannels
             size = outSize
         }
         let head = model.head
-        let headTarget = (current + 1) % 3
+        let headInput = activation(current, elements: size * size * channels, currentFormat)
+        let featuresBinding = BufferBinding(features, offset: 0, range: batch * head.outChannels * 4)
         (w, b) = parameters(head)
-        try pointwise.record(sequence, layer: head, pixels: batch * size * size,
-                             input: activation(current, elements: size * size * channels), weights: w, bias: b,
-                             residual: nil, output: activation(headTarget, elements: size * size * head.outChannels))
+        let headTarget = (current + 1) % 3
+        let headOutput = activation(headTarget, elements: size * size * head.outChannels, format(head))
+        try pointwise.record(sequence, layer: head, pixels: batch * size * size, input: headInput,
+                             inputFormat: currentFormat, weights: w, bias: b, residual: nil,
+                             output: headOutput, outputFormat: format(head))
         finish(head.name)
         try pool.record(sequence, batch: batch, pixels: size * size, channels: head.outChannels,
-                        input: activation(headTarget, elements: size * size * head.outChannels),
-                        output: BufferBinding(features, offset: 0, range: batch * head.outChannels * 4))
+                        input: headOutput, inputFormat: format(head), output: featuresBinding)
         finish("pool")
     }
 }

@@ -2,10 +2,33 @@ import Model
 import Testing
 import VulkanRuntime
 
+/// Storage formats of a kernel's input and output, as a test argument.
+struct Formats: Sendable, CustomTestStringConvertible {
+    let input: StorageFormat
+    let output: StorageFormat
+    var testDescription: String { "\(input)->\(output)" }
+
+    static let float32 = Formats(input: .float32, output: .float32)
+    static let float16 = Formats(input: .float16, output: .float16)
+    static let unorm16 = Formats(input: .unorm16, output: .unorm16)
+
+    /// The combinations a kernel is tested in: float32, float16 and the unorm16 formats of `--precision fp16`
+    /// (a unorm16 output only for a layer with ReLU6), plus the network's mixed ones given as `mixed`.
+    static func all(relu6: Bool, mixed: [Formats] = []) -> [Formats] {
+        [float32, float16] + (relu6 ? [unorm16] : []) + mixed.filter { $0.output != .unorm16 || relu6 }
+    }
+
+    /// Random inputs for `format`: `range`, or [0, 6] for unorm16 (which holds ReLU6 outputs only).
+    func inputs(_ count: Int, in range: ClosedRange<Float>, seed: UInt64) -> [Float] {
+        stored(randomFloats(count, in: input == .unorm16 ? 0...6 : range, seed: seed), input)
+    }
+}
+
 /// Each shader against its CPU reference on fresh seeded inputs of awkward shapes, outputs poisoned.
 @Suite struct KernelTests {
     struct DepthwiseCase: Sendable, CustomTestStringConvertible {
         let channels, stride, height, width: Int
+        var relu6: Bool { channels != 1 }
         var testDescription: String { "c\(channels) s\(stride) \(height)x\(width)" }
     }
 
@@ -14,26 +37,27 @@ import VulkanRuntime
         DepthwiseCase(channels: 13, stride: 2, height: 8, width: 8), DepthwiseCase(channels: 127, stride: 1, height: 5, width: 3),
         DepthwiseCase(channels: 13, stride: 1, height: 1, width: 1), DepthwiseCase(channels: 3, stride: 2, height: 13, width: 1),
     ]
+    static let depthwiseRuns = depthwiseCases.flatMap { c in Formats.all(relu6: c.relu6).map { (c, $0) } }
 
-    @Test(arguments: depthwiseCases, VulkanPrecision.allCases)
-    func depthwise(_ shape: DepthwiseCase, precision: VulkanPrecision) throws {
+    @Test(arguments: depthwiseRuns)
+    func depthwise(_ shape: DepthwiseCase, formats: Formats) throws {
         let c = shape.channels, seed = UInt64(c * 100 + shape.stride * 10 + shape.height)
         let layer = ConvLayer(name: "dw", kind: .depthwise, kernelSize: 3, stride: shape.stride, inChannels: c,
-                              outChannels: c, relu6: shape.channels != 1,
+                              outChannels: c, relu6: shape.relu6,
                               weights: randomFloats(9 * c, seed: seed),
                               bias: randomFloats(c, seed: seed + 1))
         let batch = 2
         let x = Tensor(batch: batch, height: shape.height, width: shape.width, channels: c,
-                       data: stored(randomFloats(batch * shape.height * shape.width * c, in: -4...4, seed: seed + 2), precision))
+                       data: formats.inputs(batch * shape.height * shape.width * c, in: -4...4, seed: seed + 2))
         let expected = DepthwiseConv.reference(x, layer)
-        let h = try KernelHarness(precision: precision)
-        let output = try h.poisonedOutput(expected.data.count)
-        try DepthwiseConv.Vulkan(context: h.context, precision: precision).record(
+        let h = try KernelHarness()
+        let output = try h.poisonedOutput(expected.data.count, formats.output)
+        try DepthwiseConv.Vulkan(context: h.context).record(
             h.sequence, layer: layer, batch: batch, height: shape.height, width: shape.width,
-            input: h.input(x.data), weights: h.float32(layer.weights), bias: h.float32(layer.bias),
-            output: BufferBinding(output))
-        let (got, guardIntact) = try h.finish(output, count: expected.data.count)
-        expectClose(got, expected.data, precision, "depthwise \(shape.testDescription)")
+            input: h.input(x.data, formats.input), inputFormat: formats.input, weights: h.float32(layer.weights),
+            bias: h.float32(layer.bias), output: BufferBinding(output), outputFormat: formats.output)
+        let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
+        expectClose(got, expected.data, tolerance: tolerance(formats.output), "depthwise \(shape.testDescription) \(formats.testDescription)")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }
@@ -52,33 +76,50 @@ import VulkanRuntime
         PointwiseCase(pixels: 67, cin: 96, cout: 576, residual: false, relu6: true),
         PointwiseCase(pixels: 98, cin: 320, cout: 1280, residual: false, relu6: true),
     ]
+    // The network's mixed formats at fp16: expand (float32 in, unorm16 out), project (unorm16 in, float32
+    // out and residual); both GEMM variants on every device: shared-memory tiles and direct reads.
+    static let pointwiseRuns = pointwiseCases.flatMap { c in
+        Formats.all(relu6: c.relu6, mixed: [Formats(input: .float32, output: .unorm16), Formats(input: .unorm16, output: .float32)])
+            .flatMap { f in [true, false].map { (c, f, $0) } }
+    }
 
-    // Both GEMM variants on every device: shared-memory tiles and direct reads.
-    static let pointwiseVariants: [(precision: VulkanPrecision, sharedTiles: Bool)] = [(.fp32, true), (.fp32, false), (.fp16, true), (.fp16, false)]
-
-    @Test(arguments: pointwiseCases, pointwiseVariants)
-    func pointwise(_ shape: PointwiseCase, variant: (precision: VulkanPrecision, sharedTiles: Bool)) throws {
-        let precision = variant.precision
+    @Test(arguments: pointwiseRuns)
+    func pointwise(_ shape: PointwiseCase, formats: Formats, sharedTiles: Bool) throws {
         let seed = UInt64(shape.pixels * 1000 + shape.cin * 10 + shape.cout)
         let layer = ConvLayer(name: "pw", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: shape.cin,
                               outChannels: shape.cout, relu6: shape.relu6,
                               weights: randomFloats(shape.cin * shape.cout, seed: seed),
                               bias: randomFloats(shape.cout, seed: seed + 1))
         let x = Tensor(batch: 1, height: 1, width: shape.pixels, channels: shape.cin,
-                       data: stored(randomFloats(shape.pixels * shape.cin, in: -3...3, seed: seed + 2), precision))
+                       data: formats.inputs(shape.pixels * shape.cin, in: -3...3, seed: seed + 2))
         let residual = shape.residual
             ? Tensor(batch: 1, height: 1, width: shape.pixels, channels: shape.cout,
-                     data: stored(randomFloats(shape.pixels * shape.cout, seed: seed + 3), precision)) : nil
+                     data: stored(randomFloats(shape.pixels * shape.cout, seed: seed + 3), formats.output)) : nil
         let expected = PointwiseConv.reference(x, layer, residual: residual)
-        let h = try KernelHarness(precision: precision)
-        let output = try h.poisonedOutput(expected.data.count)
-        try PointwiseConv.Vulkan(context: h.context, precision: precision, sharedTiles: variant.sharedTiles).record(
-            h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data), weights: h.float32(layer.weights),
-            bias: h.float32(layer.bias), residual: residual.map { try h.input($0.data) }, output: BufferBinding(output))
-        let (got, guardIntact) = try h.finish(output, count: expected.data.count)
-        expectClose(got, expected.data, precision, "pointwise \(shape.testDescription) shared tiles \(variant.sharedTiles)")
+        let h = try KernelHarness()
+        let output = try h.poisonedOutput(expected.data.count, formats.output)
+        try PointwiseConv.Vulkan(context: h.context, sharedTiles: sharedTiles).record(
+            h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data, formats.input),
+            inputFormat: formats.input, weights: h.float32(layer.weights), bias: h.float32(layer.bias),
+            residual: residual.map { try h.input($0.data, formats.output) }, output: BufferBinding(output),
+            outputFormat: formats.output)
+        let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
+        expectClose(got, expected.data, tolerance: tolerance(formats.output),
+                    "pointwise \(shape.testDescription) \(formats.testDescription) shared tiles \(sharedTiles)")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
+    }
+
+    @Test func unorm16OutputNeedsReLU6() throws {
+        let layer = ConvLayer(name: "block_1_project", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: 1,
+                              outChannels: 1, relu6: false, weights: [1], bias: [0])
+        let h = try KernelHarness()
+        let buffer = try h.input([1], .float32)
+        #expect(throws: VulkanError.self) {
+            try PointwiseConv.Vulkan(context: h.context).record(
+                h.sequence, layer: layer, pixels: 1, input: buffer, inputFormat: .float32, weights: buffer,
+                bias: buffer, residual: nil, output: buffer, outputFormat: .unorm16)
+        }
     }
 
     struct StemCase: Sendable, CustomTestStringConvertible {
@@ -91,9 +132,13 @@ import VulkanRuntime
         StemCase(height: 4, width: 6, cout: 3, stride: 1), StemCase(height: 1, width: 1, cout: 1, stride: 2),
         StemCase(height: 16, width: 16, cout: 32, stride: 2),
     ]
+    // The stem reads the network input (float32 or float16) and writes a ReLU6 output.
+    static let stemRuns = stemCases.flatMap { c in
+        [Formats.float32, .float16, Formats(input: .float16, output: .unorm16), Formats(input: .float32, output: .unorm16)].map { (c, $0) }
+    }
 
-    @Test(arguments: stemCases, VulkanPrecision.allCases)
-    func stem(_ shape: StemCase, precision: VulkanPrecision) throws {
+    @Test(arguments: stemRuns)
+    func stem(_ shape: StemCase, formats: Formats) throws {
         let seed = UInt64(shape.height * 100 + shape.width * 10 + shape.cout)
         let layer = ConvLayer(name: "Conv1", kind: .full, kernelSize: 3, stride: shape.stride, inChannels: 3,
                               outChannels: shape.cout, relu6: true,
@@ -101,34 +146,34 @@ import VulkanRuntime
                               bias: randomFloats(shape.cout, seed: seed + 1))
         let batch = 3
         let x = Tensor(batch: batch, height: shape.height, width: shape.width, channels: 3,
-                       data: stored(randomFloats(batch * shape.height * shape.width * 3, seed: seed + 2), precision))
+                       data: formats.inputs(batch * shape.height * shape.width * 3, in: -1...1, seed: seed + 2))
         let expected = StemConv.reference(x, layer)
-        let h = try KernelHarness(precision: precision)
-        let output = try h.poisonedOutput(expected.data.count)
-        try StemConv.Vulkan(context: h.context, precision: precision).record(
+        let h = try KernelHarness()
+        let output = try h.poisonedOutput(expected.data.count, formats.output)
+        try StemConv.Vulkan(context: h.context).record(
             h.sequence, layer: layer, batch: batch, height: shape.height, width: shape.width,
-            input: h.input(x.data), weights: h.float32(layer.weights), bias: h.float32(layer.bias),
-            output: BufferBinding(output))
-        let (got, guardIntact) = try h.finish(output, count: expected.data.count)
-        expectClose(got, expected.data, precision, "stem \(shape.testDescription)")
+            input: h.input(x.data, formats.input), inputFormat: formats.input, weights: h.float32(layer.weights),
+            bias: h.float32(layer.bias), output: BufferBinding(output), outputFormat: formats.output)
+        let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
+        expectClose(got, expected.data, tolerance: tolerance(formats.output), "stem \(shape.testDescription) \(formats.testDescription)")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }
 
-    @Test(arguments: [(1, 1, 1), (3, 49, 1280), (2, 13, 127), (1, 127, 3)], VulkanPrecision.allCases)
-    func globalAveragePool(_ shape: (batch: Int, pixels: Int, channels: Int), precision: VulkanPrecision) throws {
+    @Test(arguments: [(1, 1, 1), (3, 49, 1280), (2, 13, 127), (1, 127, 3)], StorageFormat.allCases)
+    func globalAveragePool(_ shape: (batch: Int, pixels: Int, channels: Int), format: StorageFormat) throws {
         let (batch, pixels, channels) = shape
         let x = Tensor(batch: batch, height: 1, width: pixels, channels: channels,
-                       data: stored(randomFloats(batch * pixels * channels, in: 0...6, seed: UInt64(pixels * channels)), precision))
+                       data: stored(randomFloats(batch * pixels * channels, in: 0...6, seed: UInt64(pixels * channels)), format))
         let expected = GlobalAveragePool.reference(x)
-        let h = try KernelHarness(precision: precision)
-        let output = try h.poisonedOutput(expected.count, elementSize: 4)
-        try GlobalAveragePool.Vulkan(context: h.context, precision: precision).record(
-            h.sequence, batch: batch, pixels: pixels, channels: channels, input: h.input(x.data),
-            output: BufferBinding(output))
-        let (got, guardIntact) = try h.finish(output, count: expected.count, float32: true)
+        let h = try KernelHarness()
+        let output = try h.poisonedOutput(expected.count, .float32)
+        try GlobalAveragePool.Vulkan(context: h.context).record(
+            h.sequence, batch: batch, pixels: pixels, channels: channels, input: h.input(x.data, format),
+            inputFormat: format, output: BufferBinding(output))
+        let (got, guardIntact) = try h.finish(output, count: expected.count, .float32)
         // The sum stays float32 on the device: the result is within fp32 rounding whatever the storage.
-        expectClose(got, expected, .fp32, "pool \(shape)")
+        expectClose(got, expected, tolerance: tolerance(.float32), "pool \(shape) \(format)")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }

@@ -1,0 +1,97 @@
+import Foundation
+import Imaging
+import Model
+import Testing
+import TestSupport
+import VulkanRuntime
+
+/// Where the fp16 error comes from (docs/VULKAN.md, "fp16"): the reference network in float32 with chosen
+/// tensors rounded through a storage format after every layer that writes them, against the plain
+/// reference and Keras, then the Vulkan engine itself. A measurement, not a check: it prints a table and
+/// runs only with IMGFEAT_PRECISION_STUDY=1 (about a minute on lavapipe):
+/// `IMGFEAT_PRECISION_STUDY=1 swift test --filter PrecisionStudy 2>&1 | grep study:`
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["IMGFEAT_PRECISION_STUDY"] == "1"))
+struct PrecisionStudy {
+    /// The network's tensors by role: input, stem output, expand outputs, depthwise outputs, projection
+    /// outputs (the residual stream), head output before the pool.
+    enum Tensor16: String, CaseIterable { case input, stem, expand, depthwise, project, head }
+
+    /// Reference features with each tensor in `storage` rounded through its format.
+    static func emulate(_ model: FoldedMobileNetV2, _ input: Tensor, _ storage: [Tensor16: StorageFormat]) -> [Float] {
+        func r(_ t: Tensor, _ role: Tensor16) -> Tensor {
+            guard let format = storage[role] else { return t }
+            var t = t
+            t.data = t.data.map(format.stored)
+            return t
+        }
+        var x = r(StemConv.reference(r(input, .input), model.stem), .stem)
+        for block in model.blocks {
+            let blockInput = x
+            if let expand = block.expand { x = r(PointwiseConv.reference(x, expand, residual: nil), .expand) }
+            x = r(DepthwiseConv.reference(x, block.depthwise), .depthwise)
+            x = r(PointwiseConv.reference(x, block.project, residual: block.residual ? blockInput : nil), .project)
+        }
+        return GlobalAveragePool.reference(r(PointwiseConv.reference(x, model.head, residual: nil), .head))
+    }
+
+    static func all(_ format: StorageFormat, except: [Tensor16] = []) -> [Tensor16: StorageFormat] {
+        Dictionary(uniqueKeysWithValues: Tensor16.allCases.filter { !except.contains($0) }.map { ($0, format) })
+    }
+
+    /// (whole-batch relative error, largest per-image relative error)
+    static func errors(_ got: [Float], _ expected: [Float], dimension: Int) -> (Float, Float) {
+        let perImage = stride(from: 0, to: got.count, by: dimension).map {
+            relativeError(Array(got[$0..<$0 + dimension]), Array(expected[$0..<$0 + dimension]))
+        }
+        return (relativeError(got, expected), perImage.max() ?? 0)
+    }
+
+    @Test func fixtureWeights() throws {
+        let folder = fixturesDirectory.appendingPathComponent("model")
+        let model = try loadModel(.file(folder.appendingPathComponent("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5").path),
+                                  alpha: 0.35, inputSize: 96)
+        let kerasInputs = try VulkanKerasFeatureTests.floats(folder.appendingPathComponent("a035_s96_inputs.f32"))
+        let keras = try VulkanKerasFeatureTests.floats(folder.appendingPathComponent("a035_s96_features.f32"))
+        let imageFolder = fixturesDirectory.appendingPathComponent("images")
+        let manifest = try JSONDecoder().decode(VulkanKerasFeatureTests.ImageManifest.self,
+                                                from: Data(contentsOf: imageFolder.appendingPathComponent("manifest.json")))
+        let images = try manifest.images.map {
+            ModelInput.preprocess(try JPEGDecoder.decode([UInt8](Data(contentsOf: imageFolder.appendingPathComponent($0.file))), name: $0.file), size: 96)
+        }
+        let input = Tensor(batch: 2 + images.count, height: 96, width: 96, channels: 3, data: kerasInputs + images.flatMap { $0 })
+        let reference = try ReferenceEngine(model: model).features(input)
+        let d = model.featureDimension
+        print("study: fixture weights a0.35/96; 2 Keras inputs + \(images.count) fixture JPEGs. Columns: vs Keras (2 inputs), vs reference (all), worst image vs reference")
+        func report(_ label: String, _ got: [Float]) {
+            let k = relativeError(Array(got.prefix(2 * d)), keras)
+            let (all, worst) = Self.errors(got, reference, dimension: d)
+            print("study: " + label.padding(toLength: 58, withPad: " ", startingAt: 0) + String(format: "%9.2e %9.2e %9.2e", k, all, worst))
+        }
+        report("reference float32", reference)
+        report("float16 everywhere (the old fp16)", Self.emulate(model, input, Self.all(.float16)))
+        for role in Tensor16.allCases { report("float16 \(role) only", Self.emulate(model, input, [role: .float16])) }
+        report("float16 expand + depthwise (input, stem, stream float32)", Self.emulate(model, input, [.expand: .float16, .depthwise: .float16]))
+        report("float16 stem + expand + depthwise + head", Self.emulate(model, input, [.stem: .float16, .expand: .float16, .depthwise: .float16, .head: .float16]))
+        let new: [Tensor16: StorageFormat] = [.stem: .unorm16, .expand: .unorm16, .depthwise: .unorm16]
+        report("unorm16 stem + expand + depthwise (the new fp16)", Self.emulate(model, input, new))
+        report("  same, head stored (unfused) as unorm16", Self.emulate(model, input, new.merging([.head: .unorm16]) { a, _ in a }))
+        report("  same, input float16", Self.emulate(model, input, new.merging([.input: .float16]) { a, _ in a }))
+        report("  same, stream float16", Self.emulate(model, input, new.merging([.project: .float16]) { a, _ in a }))
+        for precision in VulkanPrecision.allCases {
+            let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 8)
+            report("Vulkan engine \(precision.rawValue)", try engine.features(input))
+        }
+    }
+
+    @Test func randomWeights() throws {
+        for (alpha, size) in [(0.35, 32), (0.35, 96), (1.0, 64), (1.0, 224)] {
+            let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: alpha, inputSize: size), seed: 11)
+            let input = Tensor(batch: 2, height: size, width: size, channels: 3, data: randomFloats(2 * size * size * 3, seed: 5))
+            let reference = try ReferenceEngine(model: model).features(input)
+            let old = Self.errors(Self.emulate(model, input, Self.all(.float16)), reference, dimension: model.featureDimension)
+            let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: .fp16, batchSize: 2)
+            let new = Self.errors(try engine.features(input), reference, dimension: model.featureDimension)
+            print("study: random weights a\(alpha)/\(size), 2 images: float16 everywhere \(String(format: "%.2e", old.0)), Vulkan fp16 \(String(format: "%.2e", new.0))")
+        }
+    }
+}
