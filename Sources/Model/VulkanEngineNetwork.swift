@@ -1,3 +1,4 @@
+import Foundation
 import VulkanRuntime
 
 /// The network half of the Vulkan engine: folded weights uploaded once, three rotating activation
@@ -20,14 +21,24 @@ final class VulkanNetwork {
     private let depthwise: DepthwiseConv.Vulkan
     private let pointwise: PointwiseConv.Vulkan
     private let pool: GlobalAveragePool.Vulkan
+    private let headPool: HeadPool.Vulkan
+    /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
+    /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
+    let fusedHead: Bool
     private let context: VulkanContext
 
+    /// Profile label (and `flopsPerImage` key) of the fused head and pool.
+    var headPoolLabel: String { "\(model.head.name) + pool" }
+
+    /// Whether to fuse the head with the pool (`HeadPool.engineMode`).
+    static var fuseHead: Bool { HeadPool.engineMode == .fused }
+
     /// Bytes of each activation one image stores, in execution order: the network input, then the output of
-    /// every layer, each in its storage format.
-    static func activationBytes(_ model: FoldedMobileNetV2, precision: VulkanPrecision) -> [Int] {
+    /// every layer (the head's only when it is not fused with the pool), each in its storage format.
+    static func activationBytes(_ model: FoldedMobileNetV2, precision: VulkanPrecision, fusedHead: Bool) -> [Int] {
         var size = model.config.inputSize
         var bytes = [size * size * 3 * precision.inputFormat.size]
-        for layer in model.layers {
+        for layer in model.layers where !(fusedHead && layer.name == model.head.name) {
             size = layer.outputSize(inputSize: size)
             let format = layer.relu6 ? precision.boundedFormat : precision.streamFormat
             bytes.append(size * size * layer.outChannels * format.size)
@@ -36,14 +47,14 @@ final class VulkanNetwork {
     }
 
     /// Largest activation of one image, in bytes (the size of each rotating buffer per image).
-    static func largestActivationBytes(_ model: FoldedMobileNetV2, precision: VulkanPrecision) -> Int {
-        activationBytes(model, precision: precision).max() ?? 0
+    static func largestActivationBytes(_ model: FoldedMobileNetV2, precision: VulkanPrecision, fusedHead: Bool) -> Int {
+        activationBytes(model, precision: precision, fusedHead: fusedHead).max() ?? 0
     }
 
     /// The batch that fits one binding (maxStorageBufferRange) at this precision, at most `requested`.
     static func batchLimit(_ model: FoldedMobileNetV2, precision: VulkanPrecision, context: VulkanContext,
                            requested: Int) -> Int {
-        let perImage = largestActivationBytes(model, precision: precision)
+        let perImage = largestActivationBytes(model, precision: precision, fusedHead: fuseHead)
         return max(1, min(requested, Int(context.info.maxStorageBufferRange) / perImage))
     }
 
@@ -57,8 +68,10 @@ final class VulkanNetwork {
         depthwise = DepthwiseConv.Vulkan(context: context)
         pointwise = PointwiseConv.Vulkan(context: context)
         pool = GlobalAveragePool.Vulkan(context: context)
+        headPool = try HeadPool.Vulkan(context: context)
+        fusedHead = Self.fuseHead
 
-        let bufferBytes = Self.largestActivationBytes(model, precision: precision) * maxBatch
+        let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
         let size = model.config.inputSize
         input = try Buffer(context: context, size: maxBatch * size * size * 3 * precision.inputFormat.size, location: .device)
@@ -94,7 +107,8 @@ final class VulkanNetwork {
         try sequence.run()
     }
 
-    /// Floating-point operations per image of each layer, in `model.layers` order, plus the pool.
+    /// Floating-point operations per image of each profiled stage: every layer by name and "pool", or
+    /// `headPoolLabel` in place of the head and the pool when they are fused.
     var flopsPerImage: [String: Double] {
         var result: [String: Double] = [:]
         var size = model.config.inputSize
@@ -110,6 +124,11 @@ final class VulkanNetwork {
             size = out
         }
         result["pool"] = Double(size * size * model.featureDimension)
+        if fusedHead {
+            result[headPoolLabel] = result[model.head.name, default: 0] + result["pool", default: 0]
+            result[model.head.name] = nil
+            result["pool"] = nil
+        }
         return result
     }
 
@@ -192,6 +211,12 @@ final class VulkanNetwork {
         let headInput = activation(current, elements: size * size * channels, currentFormat)
         let featuresBinding = BufferBinding(features, offset: 0, range: batch * head.outChannels * 4)
         (w, b) = parameters(head)
+        if fusedHead {
+            try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
+                                inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+            finish(headPoolLabel)
+            return
+        }
         let headTarget = (current + 1) % 3
         let headOutput = activation(headTarget, elements: size * size * head.outChannels, format(head))
         try pointwise.record(sequence, layer: head, pixels: batch * size * size, input: headInput,

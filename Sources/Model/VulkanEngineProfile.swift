@@ -2,7 +2,8 @@ import Foundation
 
 /// GPU timings of the Vulkan engine's last run, from timestamp queries (summed over its batches).
 public struct VulkanProfile: Sendable {
-    /// One timed stage: a layer (Keras name), or "upload", "preprocess", "pool", "download".
+    /// One timed stage: a layer (Keras name), "upload", "preprocess", "download", and either "Conv_1 + pool"
+    /// (the head fused with the pool, `head_pool.comp`) or the head layer then "pool".
     public struct Stage: Sendable {
         public let name: String
         public var milliseconds: Double

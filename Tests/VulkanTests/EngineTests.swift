@@ -60,8 +60,38 @@ import VulkanRuntime
         #expect(profile.batches == 3)
         if engine.context.info.supportsTimestamps {
             #expect(profile.stages.contains { $0.name == "preprocess" })
-            #expect(profile.stages.contains { $0.name == model.head.name && $0.flops > 0 })
+            #expect(profile.stages.contains { $0.name == "\(model.head.name) + pool" && $0.flops > 0 })
             expectNetworkFlops(profile, model, images: images.count)
+        }
+        #expect(try validationMessages() == [])
+    }
+
+    /// Both head modes (fused head_pool.comp; pointwise then pool) at both precisions against the
+    /// reference, with the profile labels each one reports. Serialized: the mode is process-wide.
+    @Test(.serialized, arguments: [HeadPool.Mode.fused, .separate], VulkanPrecision.allCases)
+    func headModesMatchReference(mode: HeadPool.Mode, precision: VulkanPrecision) throws {
+        let size = 64
+        let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.5, inputSize: size), seed: 21)
+        let input = Tensor(batch: 3, height: size, width: size, channels: 3,
+                           data: randomFloats(3 * size * size * 3, seed: 22))
+        let expected = try ReferenceEngine(model: model).features(input)
+        let previous = HeadPool.engineMode
+        HeadPool.engineMode = mode
+        defer { HeadPool.engineMode = previous }
+        let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 2)
+        engine.profiling = true
+        let got = try engine.features(input)
+        expectClose(got, expected, precision, "features, head \(mode), \(precision.rawValue)")
+        let profile = try #require(engine.lastProfile)
+        if engine.context.info.supportsTimestamps {
+            let names = Set(profile.stages.map(\.name))
+            switch mode {
+            case .fused:
+                #expect(names.contains("\(model.head.name) + pool") && !names.contains(model.head.name) && !names.contains("pool"))
+            case .separate:
+                #expect(names.contains(model.head.name) && names.contains("pool") && !names.contains("\(model.head.name) + pool"))
+            }
+            expectNetworkFlops(profile, model, images: input.batch)
         }
         #expect(try validationMessages() == [])
     }

@@ -79,7 +79,7 @@ struct PrecisionStudy {
         report("  same, stream float16", Self.emulate(model, input, new.merging([.project: .float16]) { a, _ in a }))
         for precision in VulkanPrecision.allCases {
             let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 8)
-            report("Vulkan engine \(precision.rawValue)", try engine.features(input))
+            report("Vulkan engine \(precision.rawValue) (\(HeadPool.engineMode) head)", try engine.features(input))
         }
     }
 

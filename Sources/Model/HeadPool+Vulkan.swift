@@ -1,0 +1,91 @@
+import Foundation
+import VulkanRuntime
+
+/// MobileNetV2's head: the last 1×1 convolution (`Conv_1`, ReLU6) fused with the global average pool, so
+/// the N×P×C head activation is never stored. Its reference is the two layer references in a row; the
+/// fast CPU face is `PointwiseConv.cpuPooled`.
+public enum HeadPool {
+    /// Plain reference: `GlobalAveragePool.reference` of `PointwiseConv.reference` (no residual); N×C.
+    public static func reference(_ x: Tensor, _ layer: ConvLayer) -> [Float] {
+        GlobalAveragePool.reference(PointwiseConv.reference(x, layer, residual: nil))
+    }
+
+    /// How the Vulkan engine runs the head: `fused` (`head_pool.comp`, the head activation never stored) or
+    /// `separate` (`pointwise_conv.comp` into an N×P×C activation, then `global_average_pool.comp`).
+    public enum Mode: String, Sendable {
+        case fused, separate
+    }
+
+    private static let modeLock = NSLock()
+    nonisolated(unsafe) private static var modeOverride: Mode?
+
+    /// The mode engines created from now on use: set here, else `$IMGFEAT_VULKAN_HEAD_POOL` (`fused` or
+    /// `separate`), else fused on every device (docs/VULKAN.md has the measurements). For benchmarks and
+    /// tests; both give the reference's features (at fp16 `separate` also rounds the head activation to
+    /// 16 bits).
+    public static var engineMode: Mode {
+        get {
+            modeLock.withLock { modeOverride }
+                ?? ProcessInfo.processInfo.environment["IMGFEAT_VULKAN_HEAD_POOL"].flatMap(Mode.init(rawValue:))
+                ?? .fused
+        }
+        set { modeLock.withLock { modeOverride = newValue } }
+    }
+
+    /// Launcher of `head_pool.comp`: per image, the mean over its pixels of the convolution's output,
+    /// written as float32 N×C.
+    public final class Vulkan: @unchecked Sendable {
+        /// Work-group shape: x channel groups, y pixel blocks whose partial sums are added in shared memory.
+        public let shape: (x: Int, y: Int)
+        /// Output channels each invocation accumulates (its register tile is pixel block × channels).
+        public let channelsPerInvocation: Int
+        /// Most pixels per block; `pixelBlock(_:)` spreads an image's pixels evenly over blocks of at most this.
+        static let maxPixelBlock = 8
+        private let pipelines: SpecializedPipelines
+
+        /// `shape` and `channelsPerInvocation` nil pick by device. CPU drivers such as lavapipe: 8×1 work
+        /// groups (no shared memory, no barrier) and 8×16 register tiles, measured fastest there (2.5× the
+        /// 4×4 tiles of the GEMM, docs/VULKAN.md). GPUs: 32×8 work groups (a warp across channels, the
+        /// pixel blocks across y) and 8×8 tiles, shrunk to the device's work-group and shared-memory limits.
+        public init(context: VulkanContext, shape: (x: Int, y: Int)? = nil, channelsPerInvocation: Int? = nil) throws {
+            let info = context.info
+            let cpu = info.kind == .cpu
+            var chosen = shape ?? (cpu ? (8, 1) : (32, 8))
+            let channels = channelsPerInvocation ?? (cpu ? 16 : 8)
+            let fits = { (s: (x: Int, y: Int)) in
+                s.x * s.y <= Int(info.maxWorkgroupInvocations) && s.x <= Int(info.maxWorkgroupSize[0])
+                    && s.y <= Int(info.maxWorkgroupSize[1]) && s.x * s.y * channels * 4 <= Int(info.maxSharedMemoryBytes)
+            }
+            if shape == nil {
+                while !fits(chosen) && chosen.y > 1 { chosen.y /= 2 }
+                while !fits(chosen) && chosen.x > 1 { chosen.x /= 2 }
+            }
+            guard chosen.x >= 1, chosen.y >= 1, channels >= 1, fits(chosen) else {
+                throw VulkanError(call: "HeadPool.Vulkan", message: "work group \(chosen.x)×\(chosen.y) with \(channels) channels per invocation exceeds \(info.name)'s limits")
+            }
+            self.shape = chosen
+            self.channelsPerInvocation = channels
+            pipelines = SpecializedPipelines(context: context, shader: "head_pool", bindings: 4, pushWords: 5)
+        }
+
+        /// Pixels per block for images of `pixels` pixels: as many blocks as blocks of `maxPixelBlock` need,
+        /// evenly filled (49 → 7 blocks of 7, 9 → 2 of 5), so few tile rows are wasted.
+        static func pixelBlock(_ pixels: Int) -> Int {
+            ceilDiv(pixels, ceilDiv(pixels, maxPixelBlock))
+        }
+
+        /// Records `layer` over `batch` images of `pixels` pixels each (`input` N×pixels×inChannels, stored as
+        /// `inputFormat`), writing each image's channel means to `output` (N×outChannels float32).
+        public func record(_ sequence: CommandSequence, layer: ConvLayer, batch: Int, pixels: Int,
+                           input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
+                           bias: BufferBinding, output: BufferBinding) throws {
+            precondition(layer.kind == .pointwise && batch >= 1 && pixels >= 1,
+                         "\(layer.name): head pool needs a 1×1 convolution, at least one image and one pixel")
+            let specialization = [shape.x, shape.y, Self.pixelBlock(pixels), channelsPerInvocation].map { UInt32($0) }
+            let pipeline = try pipelines.get(specialization, formats: ["IN": inputFormat])
+            let push = [batch, pixels, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0].map { UInt32($0) }
+            try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
+                                  groups: (ceilDiv(layer.outChannels, shape.x * channelsPerInvocation), batch, 1))
+        }
+    }
+}
