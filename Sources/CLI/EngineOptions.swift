@@ -21,7 +21,7 @@ struct EngineOptions: ParsableArguments {
     var batch: Int = 64
     @Option(help: "Threads for decoding and the CPU engines (default: one per core).")
     var threads: Int?
-    @Option(help: "fp32 | fp16 (Vulkan storage precision).")
+    @Option(help: "fp32 | fp16: Vulkan activation storage; fp16 keeps the wide ReLU6 tensors in 16 bits (docs/VULKAN.md).")
     var precision: Precision = .fp32
     @Option(help: "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:9000.")
     var endpointUrl: String?
