@@ -23,17 +23,20 @@ public struct SHA256: Sendable {
     /// Feeds more message bytes.
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
-        pending.append(contentsOf: bytes)
-        let whole = pending.count / 64 * 64
-        guard whole > 0 else { return }
-        pending.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < whole {
-                compress(UnsafeBufferPointer(rebasing: buffer[offset ..< offset + 64]))
-                offset += 64
-            }
+        // Whole blocks are hashed straight from the caller's contiguous storage when nothing is pending.
+        if pending.isEmpty, let done: Int = bytes.withContiguousStorageIfAvailable({ buffer in
+            let whole = buffer.count / 64
+            compress(buffer, blocks: whole)
+            return whole * 64
+        }) {
+            pending.append(contentsOf: bytes.dropFirst(done))
+            return
         }
-        pending.removeFirst(whole)
+        pending.append(contentsOf: bytes)
+        let whole = pending.count / 64
+        guard whole > 0 else { return }
+        pending.withUnsafeBufferPointer { compress($0, blocks: whole) }
+        pending.removeFirst(whole * 64)
     }
 
     /// The 32-byte digest of everything fed so far.
@@ -97,31 +100,40 @@ public struct SHA256: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0 ..< 16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16
-                | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+    /// Runs the compression function over the first `blocks` 64-byte blocks of `buffer`.
+    private mutating func compress(_ buffer: UnsafeBufferPointer<UInt8>, blocks: Int) {
+        guard blocks > 0, let bytes = buffer.baseAddress else { return }
+        var digest = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
+        Self.k.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                for block in 0 ..< blocks {
+                    let p = bytes + block * 64
+                    for i in 0 ..< 16 {
+                        w[i] = UInt32(p[4 * i]) << 24 | UInt32(p[4 * i + 1]) << 16
+                            | UInt32(p[4 * i + 2]) << 8 | UInt32(p[4 * i + 3])
+                    }
+                    for i in 16 ..< 64 {
+                        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                    }
+                    var (a, b, c, d, e, f, g, h) = digest
+                    for i in 0 ..< 64 {
+                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                        let ch = (e & f) ^ (~e & g)
+                        let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
+                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        let t2 = s0 &+ maj
+                        h = g; g = f; f = e; e = d &+ t1
+                        d = c; c = b; b = a; a = t1 &+ t2
+                    }
+                    digest = (digest.0 &+ a, digest.1 &+ b, digest.2 &+ c, digest.3 &+ d,
+                              digest.4 &+ e, digest.5 &+ f, digest.6 &+ g, digest.7 &+ h)
+                }
+            }
         }
-        for i in 16 ..< 64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var a = state[0], b = state[1], c = state[2], d = state[3]
-        var e = state[4], f = state[5], g = state[6], h = state[7]
-        for i in 0 ..< 64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ Self.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            h = g; g = f; f = e; e = d &+ t1
-            d = c; c = b; b = a; a = t1 &+ t2
-        }
-        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+        state = [digest.0, digest.1, digest.2, digest.3, digest.4, digest.5, digest.6, digest.7]
     }
 
     @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
