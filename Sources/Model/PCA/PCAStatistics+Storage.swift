@@ -32,11 +32,9 @@ extension PCAStatistics {
         encoder.outputFormatting = [.sortedKeys]
         var data = try encoder.encode(header)
         data.append(0x0A)
-        let values = mean + comoment
-        data.reserveCapacity(data.count + values.count * 8)
-        for v in values {
-            withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-        }
+        // One bulk append: value by value, the 13 MB of a 1280-d file took a sixth of a second.
+        let values = (mean + comoment).map { Double(bitPattern: $0.bitPattern.littleEndian) }
+        values.withUnsafeBytes { data.append(contentsOf: $0) }
         try AtomicFile.write(data, to: url)
     }
 
@@ -74,12 +72,8 @@ extension PCAStatistics {
             throw PCAError.badFile(path: url.path, reason: "body has \(body.count) bytes, expected \(expected) for d = \(d)")
         }
         var values = [Double](repeating: 0, count: d + d * d)
-        body.withUnsafeBytes { raw in
-            for i in 0..<values.count {
-                let bits = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
-                values[i] = Double(bitPattern: UInt64(littleEndian: bits))
-            }
-        }
+        values.withUnsafeMutableBytes { target in body.copyBytes(to: target) }
+        for i in values.indices { values[i] = Double(bitPattern: UInt64(littleEndian: values[i].bitPattern)) }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw PCAError.badFile(path: url.path, reason: "non-finite value at float64 index \(bad)")
         }
