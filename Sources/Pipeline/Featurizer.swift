@@ -43,6 +43,10 @@ struct Featurizer {
     var layout: OutputLayout
 
     func run() throws -> FeaturizeOutcome {
+        try BLASThreads.limited(to: 1) { try featurize() }
+    }
+
+    private func featurize() throws -> FeaturizeOutcome {
         let started = Date()
         var times = StageTimes()
         let source = try InputSource(parsing: options.input)
