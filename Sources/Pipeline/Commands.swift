@@ -11,10 +11,7 @@ public enum Commands {
     public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
         let target = OutputTarget(options.output)
         let layout = OutputLayout.forRun(target.local)
-        if let done = try completedSummary(layout) {
-            try target.publish(options.storage)
-            return done
-        }
+        if let done = try completedSummary("run", options, layout, target) { return done }
         let outcome = try Featurizer(options: options, layout: layout).run()
         let featuresOutput = try featureOutput(outcome)
         try featuresOutput.commit()
@@ -42,10 +39,7 @@ public enum Commands {
     public static func featurize(_ options: RunOptions) throws -> RunSummary {
         let target = OutputTarget(options.output)
         let layout = OutputLayout.forFeaturize(target.local)
-        if let done = try completedSummary(layout) {
-            try target.publish(options.storage)
-            return done
-        }
+        if let done = try completedSummary("featurize", options, layout, target) { return done }
         let outcome = try Featurizer(options: options, layout: layout).run()
         _ = try featureOutput(outcome)
         try writeErrors(outcome.errors, to: layout.errors)
@@ -155,11 +149,32 @@ public enum Commands {
         try writeAtomically(Data(), to: layout.success)
     }
 
-    /// The saved summary of a run that already finished in `layout`, so rerunning it does nothing.
-    private static func completedSummary(_ layout: OutputLayout) throws -> RunSummary? {
-        guard FileManager.default.fileExists(atPath: layout.success.path),
-              let data = try? Data(contentsOf: layout.summary),
-              var summary = try? JSONDecoder().decode(RunSummary.self, from: data) else { return nil }
+    /// The saved summary of a run that already finished (in `layout`, or at the remote output whose
+    /// staging copy is gone), so rerunning it does nothing. A finished run of another command, input,
+    /// shard or model there is refused rather than reported as done.
+    private static func completedSummary(_ command: String, _ options: RunOptions, _ layout: OutputLayout,
+                                         _ target: OutputTarget) throws -> RunSummary? {
+        var summary: RunSummary
+        if FileManager.default.fileExists(atPath: layout.success.path),
+           let data = try? Data(contentsOf: layout.summary),
+           let local = try? JSONDecoder().decode(RunSummary.self, from: data) {
+            try target.publish(options.storage)
+            summary = local
+        } else if let remote = try target.remoteSummary(layout, options.storage) {
+            summary = remote
+        } else {
+            return nil
+        }
+        var differences: [String] = []
+        if summary.command != command { differences.append("it was written by imgfeat \(summary.command)") }
+        if summary.input != options.input { differences.append("its input is \(summary.input)") }
+        if summary.shard != options.shard.description { differences.append("its shard is \(summary.shard)") }
+        if let alpha = options.alpha, abs(alpha - summary.alpha) > 1e-9 { differences.append("its alpha is \(summary.alpha)") }
+        if let size = options.inputSize, size != summary.inputSize { differences.append("its size is \(summary.inputSize)") }
+        guard differences.isEmpty else {
+            throw PipelineError("\(options.output) already holds a finished run (\(differences.joined(separator: ", "))); "
+                                + "choose another --output or remove that one")
+        }
         summary.alreadyComplete = true
         return summary
     }

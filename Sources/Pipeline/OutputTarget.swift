@@ -22,7 +22,8 @@ struct OutputTarget {
         }
     }
 
-    /// Uploads the finished local folder to the remote prefix, if there is one.
+    /// Uploads the finished local folder to the remote prefix, if there is one, then removes the
+    /// staging copy (a whole run's features would otherwise stay in the temporary folder).
     func publish(_ storage: StorageConfig) throws {
         guard let remote else { return }
         do {
@@ -30,5 +31,24 @@ struct OutputTarget {
         } catch {
             throw PipelineError("uploading \(local.path) to \(remote) failed (the local copy is complete; rerun to retry): \(error)")
         }
+        try? FileManager.default.removeItem(at: local)
+    }
+
+    /// The summary of a finished run already at the remote output (its `_SUCCESS` present), if any.
+    func remoteSummary(_ layout: OutputLayout, _ storage: StorageConfig) throws -> RunSummary? {
+        guard let remote, let base = try? S3Location(parsing: remote) else { return nil }
+        let fetcher = ObjectFetcher(storage)
+        do {
+            _ = try fetcher.fetch(base.appending(layout.success.lastPathComponent).description)
+        } catch let error as StorageError where error.isFatal {
+            throw PipelineError("\(remote): \(error)")
+        } catch {
+            return nil
+        }
+        let name = base.appending(layout.summary.lastPathComponent).description
+        guard let bytes = try? fetcher.fetch(name), let summary = try? JSONDecoder().decode(RunSummary.self, from: Data(bytes)) else {
+            throw PipelineError("\(remote) has _SUCCESS but no readable \(layout.summary.lastPathComponent); remove it or choose another --output")
+        }
+        return summary
     }
 }

@@ -124,4 +124,25 @@ import TestSupport
         let again = try Commands.featurize(Self.options(input.root, cut, device: .cpu))
         #expect(again.alreadyComplete)
     }
+
+    @Test func finishedOutputOfAnotherInputIsRefusedNotSkipped() throws {
+        let input = try Self.makeInput()
+        let other = try Self.makeInput()
+        let out = try temporaryDirectory()
+        defer {
+            for url in [input.root, other.root, out] { try? FileManager.default.removeItem(at: url) }
+        }
+        _ = try Commands.featurize(Self.options(input.root, out, device: .cpu))
+        let before = try Self.rows(out)
+        do {
+            _ = try Commands.featurize(Self.options(other.root, out, device: .cpu))
+            Issue.record("a finished output of another input was reported as done")
+        } catch let error as PipelineError {
+            #expect(error.description.contains("already holds a finished run"), "\(error)")
+            #expect(error.description.contains(input.root.path), "the message should name the input it holds: \(error)")
+        }
+        let after = try Self.rows(out)
+        #expect(Set(after.keys) == Set(before.keys) && after.keys.allSatisfy { after[$0]!.1 == before[$0]!.1 })
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("_SUCCESS").path))
+    }
 }

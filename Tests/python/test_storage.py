@@ -12,6 +12,7 @@ import json
 import math
 import os
 import pathlib
+import tempfile
 import random
 import socket
 import struct
@@ -654,10 +655,14 @@ def test_fetch_throughput_against_a_fast_server(s3, tmp_path):
         server.close()
 
 
+STAGING = pathlib.Path(tempfile.mkdtemp(prefix="imgfeat-staging-test-"))
+
+
 def imgfeat(s3, *args):
     """Runs the imgfeat tool with the test user's credentials; its output is checked for secrets too."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    base.update(AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID=s3["key"], AWS_SECRET_ACCESS_KEY=s3["secret"])
+    base.update(AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID=s3["key"], AWS_SECRET_ACCESS_KEY=s3["secret"],
+                TMPDIR=str(STAGING))  # s3:// outputs stage here: fresh for every test session
     proc = subprocess.run([str(imgfeat_binary()), *map(str, args)], capture_output=True, text=True, env=base,
                           timeout=600)
     OUTPUTS.append(proc.stdout + proc.stderr)
@@ -713,6 +718,23 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
     uploaded = feature_rows(pq.read_table(download / "features"), f"s3a://{BUCKET}/{PREFIX}/")
     assert uploaded.keys() == local.keys()
     assert all(uploaded[k] == local[k] for k in local)
+    assert not any((STAGING / "imgfeat-staging").glob("*")), "the staging copy should be gone once uploaded"
+
+    # The same command again finds the finished run on S3 and does nothing; another input is refused.
+    before = {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="results/")["Contents"]}
+    again = imgfeat(s3, "run", f"s3a://{BUCKET}/{PREFIX}", "--output", f"s3://{BUCKET}/results", "--k", "4",
+                    "--endpoint-url", s3["url"], *small)
+    assert "already complete" in again.stdout + again.stderr
+    after = {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="results/")["Contents"]}
+    assert after == before
+    refused = subprocess.run([str(imgfeat_binary()), "run", f"s3://{BUCKET}/{PREFIX}/group0", "--output",
+                              f"s3://{BUCKET}/results", "--endpoint-url", s3["url"], *small],
+                             capture_output=True, text=True, timeout=120,
+                             env={**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+                                  "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": s3["key"],
+                                  "AWS_SECRET_ACCESS_KEY": s3["secret"], "TMPDIR": str(STAGING)})
+    OUTPUTS.append(refused.stdout + refused.stderr)
+    assert refused.returncode != 0 and "already holds a finished run" in refused.stderr, refused.stderr[-2000:]
 
 
 def test_imgfeat_with_wrong_credentials_stops_at_once_without_success(s3, tmp_path):
