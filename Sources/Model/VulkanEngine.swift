@@ -35,21 +35,25 @@ public final class VulkanEngine: FeatureEngine {
 
     /// Opens a context with `options` and prepares `model` on it.
     public convenience init(model: FoldedMobileNetV2, options: VulkanOptions = VulkanOptions(),
-                            precision: VulkanPrecision = .fp32, batchSize: Int = 16) throws {
-        try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize)
+                            precision: VulkanPrecision = .fp32, batchSize: Int = 16,
+                            headPool: HeadPool.Mode = HeadPool.engineMode) throws {
+        try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
+                      headPool: headPool)
     }
 
-    /// Prepares `model` on an existing context.
+    /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head.
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
-                batchSize: Int = 16) throws {
+                batchSize: Int = 16, headPool: HeadPool.Mode = HeadPool.engineMode) throws {
         try precision.check(context)
         guard batchSize >= 1 else { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
         self.context = context
         self.precision = precision
         self.name = "vulkan: \(context.info.name)"
-        self.batchSize = VulkanNetwork.batchLimit(model, precision: precision, context: context, requested: batchSize)
-        network = try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: self.batchSize)
+        self.batchSize = VulkanNetwork.batchLimit(model, precision: precision, context: context, requested: batchSize,
+                                                  fusedHead: headPool == .fused)
+        network = try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: self.batchSize,
+                                    fusedHead: headPool == .fused)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)
         let readbackBytes = self.batchSize * model.featureDimension * 4
         slots = try (0..<2).map { _ in try Slot(context: context, readbackBytes: readbackBytes) }

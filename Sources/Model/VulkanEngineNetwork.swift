@@ -30,9 +30,6 @@ final class VulkanNetwork {
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.
     var headPoolLabel: String { "\(model.head.name) + pool" }
 
-    /// Whether to fuse the head with the pool (`HeadPool.engineMode`).
-    static var fuseHead: Bool { HeadPool.engineMode == .fused }
-
     /// Bytes of each activation one image stores, in execution order: the network input, then the output of
     /// every layer (the head's only when it is not fused with the pool), each in its storage format.
     static func activationBytes(_ model: FoldedMobileNetV2, precision: VulkanPrecision, fusedHead: Bool) -> [Int] {
@@ -53,12 +50,13 @@ final class VulkanNetwork {
 
     /// The batch that fits one binding (maxStorageBufferRange) at this precision, at most `requested`.
     static func batchLimit(_ model: FoldedMobileNetV2, precision: VulkanPrecision, context: VulkanContext,
-                           requested: Int) -> Int {
-        let perImage = largestActivationBytes(model, precision: precision, fusedHead: fuseHead)
+                           requested: Int, fusedHead: Bool) -> Int {
+        let perImage = largestActivationBytes(model, precision: precision, fusedHead: fusedHead)
         return max(1, min(requested, Int(context.info.maxStorageBufferRange) / perImage))
     }
 
-    init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int) throws {
+    init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int,
+         fusedHead: Bool) throws {
         try precision.check(context)
         self.model = model
         self.context = context
@@ -69,7 +67,7 @@ final class VulkanNetwork {
         pointwise = PointwiseConv.Vulkan(context: context)
         pool = GlobalAveragePool.Vulkan(context: context)
         headPool = try HeadPool.Vulkan(context: context)
-        fusedHead = Self.fuseHead
+        self.fusedHead = fusedHead
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }

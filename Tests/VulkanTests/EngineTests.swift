@@ -67,18 +67,16 @@ import VulkanRuntime
     }
 
     /// Both head modes (fused head_pool.comp; pointwise then pool) at both precisions against the
-    /// reference, with the profile labels each one reports. Serialized: the mode is process-wide.
-    @Test(.serialized, arguments: [HeadPool.Mode.fused, .separate], VulkanPrecision.allCases)
+    /// reference, with the profile labels each one reports.
+    @Test(arguments: [HeadPool.Mode.fused, .separate], VulkanPrecision.allCases)
     func headModesMatchReference(mode: HeadPool.Mode, precision: VulkanPrecision) throws {
         let size = 64
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.5, inputSize: size), seed: 21)
         let input = Tensor(batch: 3, height: size, width: size, channels: 3,
                            data: randomFloats(3 * size * size * 3, seed: 22))
         let expected = try ReferenceEngine(model: model).features(input)
-        let previous = HeadPool.engineMode
-        HeadPool.engineMode = mode
-        defer { HeadPool.engineMode = previous }
-        let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 2)
+        let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 2,
+                                      headPool: mode)
         engine.profiling = true
         let got = try engine.features(input)
         expectClose(got, expected, precision, "features, head \(mode), \(precision.rawValue)")

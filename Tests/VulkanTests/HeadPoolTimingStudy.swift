@@ -58,6 +58,37 @@ struct HeadPoolTimingStudy {
             let stamps = try sequence.timestamps()
             for (a, b) in zip(stamps, stamps.dropFirst()) { times[b.label, default: []].append((b.nanoseconds - a.nanoseconds) / 1e6) }
         }
+        // The timings compare like with like only if every fused shape computes what GEMM + pool does.
+        func features(_ record: (CommandSequence) throws -> Void) throws -> [Float] {
+            let readback = try Buffer(context: context, size: n * c * 4, location: .readback)
+            let sequence = try CommandSequence(context: context, maxTimestamps: 0)
+            try sequence.begin()
+            sequence.fill(out, with: 0x7FC0_0000)  // NaN: an unwritten element fails
+            sequence.barrier()
+            try record(sequence)
+            sequence.barrier()
+            try sequence.copy(from: out, to: readback, size: n * c * 4)
+            sequence.barrier()
+            try sequence.run()
+            return try readback.read(Float.self, count: n * c)
+        }
+        let separate = try features { sequence in
+            try gemm.record(sequence, layer: layer, pixels: n * p, input: BufferBinding(x), inputFormat: .float32,
+                            weights: BufferBinding(w), bias: BufferBinding(bias), residual: nil,
+                            output: BufferBinding(headOutput), outputFormat: .float32)
+            sequence.barrier()
+            try pool.record(sequence, batch: n, pixels: p, channels: c, input: BufferBinding(headOutput),
+                            inputFormat: .float32, output: BufferBinding(out))
+        }
+        for (shape, launcher) in zip(shapes, fused) {
+            let got = try features { sequence in
+                try launcher.record(sequence, layer: layer, batch: n, pixels: p, input: BufferBinding(x), inputFormat: .float32,
+                                    weights: BufferBinding(w), bias: BufferBinding(bias), output: BufferBinding(out))
+            }
+            if let bad = firstMismatch(got, separate, relativeTolerance: 1e-5) {
+                Issue.record("head_pool \(shape): element \(bad.index) expected \(bad.expected), got \(bad.got)")
+            }
+        }
         print("study: kernels, \(context.info.name), Conv_1 320→1280 on \(n) images of 7×7, median of 5")
         for (label, t) in times.sorted(by: { $0.key < $1.key }) {
             print("study:   " + label.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", Self.median(t)))
@@ -70,26 +101,31 @@ struct HeadPoolTimingStudy {
         let batch = Int(environment["STUDY_BATCH"] ?? "8") ?? 8, rounds = Int(environment["STUDY_ROUNDS"] ?? "3") ?? 3
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: alpha, inputSize: size), seed: 1)
         let input = Tensor(batch: batch, height: size, width: size, channels: 3, data: randomFloats(batch * size * size * 3, seed: 2))
-        let previous = HeadPool.engineMode
-        defer { HeadPool.engineMode = previous }
         var engines: [(String, VulkanEngine)] = []
         for precision in VulkanPrecision.allCases {
             for mode in [HeadPool.Mode.fused, .separate] {
-                HeadPool.engineMode = mode
-                let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: batch)
+                let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: batch,
+                                              headPool: mode)
                 engine.profiling = true
                 _ = try engine.features(input)  // pipelines built, caches warm
                 engines.append(("\(precision.rawValue) \(mode)", engine))
             }
         }
-        var head: [String: [Double]] = [:], network: [String: [Double]] = [:]
+        var head: [String: [Double]] = [:], network: [String: [Double]] = [:], features: [String: [Float]] = [:]
         for _ in 0..<rounds {  // interleaved, so load from other processes spreads over all four
             for (label, engine) in engines {
-                _ = try engine.features(input)
+                features[label] = try engine.features(input)
                 let profile = try #require(engine.lastProfile)
                 let stages = profile.stages.filter { $0.name.hasPrefix(model.head.name) || $0.name == "pool" }
                 head[label, default: []].append(stages.reduce(0) { $0 + $1.milliseconds })
                 network[label, default: []].append(profile.networkMilliseconds)
+            }
+        }
+        // Timings compare like with like only if both head modes compute the same features.
+        for precision in VulkanPrecision.allCases {
+            let fused = try #require(features["\(precision.rawValue) fused"]), separate = try #require(features["\(precision.rawValue) separate"])
+            if let bad = firstMismatch(fused, separate, relativeTolerance: precision == .fp32 ? 1e-5 : 1e-2) {
+                Issue.record("\(precision.rawValue): fused vs separate head differ at \(bad.index): \(bad.expected) vs \(bad.got)")
             }
         }
         print("study: networks, alpha \(alpha), \(size)×\(size), batch \(batch), median of \(rounds): head + pool ms, network ms")

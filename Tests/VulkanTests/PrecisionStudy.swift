@@ -79,7 +79,15 @@ struct PrecisionStudy {
         report("  same, stream float16", Self.emulate(model, input, new.merging([.project: .float16]) { a, _ in a }))
         for precision in VulkanPrecision.allCases {
             let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 8)
-            report("Vulkan engine \(precision.rawValue) (\(HeadPool.engineMode) head)", try engine.features(input))
+            let got = try engine.features(input)
+            report("Vulkan engine \(precision.rawValue) (\(HeadPool.engineMode) head)", got)
+            // The study's conclusions rest on the engine doing what the emulation says.
+            let (all, worst) = Self.errors(got, reference, dimension: d)
+            #expect(precision == .fp32 ? all <= 1e-5 : worst <= 1e-2, "\(precision.rawValue): \(all), worst image \(worst)")
+            if precision == .fp16 {
+                let emulated = Self.emulate(model, input, new)
+                #expect(relativeError(got, emulated) <= 1e-4, "fp16 engine vs its emulation: \(relativeError(got, emulated))")
+            }
         }
     }
 
@@ -92,6 +100,7 @@ struct PrecisionStudy {
             let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: .fp16, batchSize: 2)
             let new = Self.errors(try engine.features(input), reference, dimension: model.featureDimension)
             print("study: random weights a\(alpha)/\(size), 2 images: float16 everywhere \(String(format: "%.2e", old.0)), Vulkan fp16 \(String(format: "%.2e", new.0))")
+            #expect(new.0 <= 1e-2, "a\(alpha)/\(size): Vulkan fp16 vs reference \(new.0)")
         }
     }
 }
