@@ -114,15 +114,52 @@ def test_max_errors_stops_the_run(bucket, tmp_path):
     assert not (tmp_path / "o" / "_SUCCESS").exists()
 
 
+PARTS_BEFORE_KILLS = 20  # the killed run has this many parts to commit, so it outlives at least 3 kills
+
+
+def seconds_per_committed_part(folder, rows_per_part):
+    """Wall time between part commits of a featurize run over PARTS_BEFORE_KILLS parts, start-up excluded."""
+    make_bucket(folder / "in", PARTS_BEFORE_KILLS * rows_per_part, seed=2)
+    out = folder / "out"
+    proc = subprocess.Popen([str(imgfeat_binary()), "featurize", str(folder / "in"), "--output", str(out),
+                             "--device", "cpu", "--part-rows", str(rows_per_part), "--batch", "4", "--quiet",
+                             *SMALL], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen, first, last = 0, None, None
+    hung = time.monotonic() + 600  # only so that a hung run fails the test instead of stalling CI
+    while time.monotonic() < hung:
+        finished = proc.poll() is not None
+        count = len(list(out.glob("part-*.parquet"))) if out.exists() else 0
+        if count > seen:
+            now = time.monotonic()
+            first, last, seen = first or now, now, count
+        if finished:
+            break
+        time.sleep(0.002)
+    assert proc.returncode == 0 and seen == PARTS_BEFORE_KILLS, (proc.returncode, seen)
+    # Parts seen in one poll share a timestamp; the span over the parts seen after the first is the rate.
+    return max((last - first) / (PARTS_BEFORE_KILLS - 1), 1e-4)
+
+
 def test_resume_after_sigkill_gives_the_uninterrupted_rows(tmp_path):
+    # The workload is sized from this machine's measured rate, never from an assumed speed: a first
+    # uninterrupted run is watched part by part (start-up excluded), and the bucket is made big enough
+    # that each of the killed run's parts takes about 0.1 s or more (ten polls of the folder), whatever the
+    # machine; kills then come within half a part's time of a commit.
+    rows_per_part = 20
+    seconds_per_part = seconds_per_committed_part(tmp_path / "probe", rows_per_part)
+    if seconds_per_part < 0.1:
+        scale = min(0.1 / seconds_per_part, 100)
+        rows_per_part, seconds_per_part = int(rows_per_part * scale) + 1, seconds_per_part * scale
     root = tmp_path / "in"
-    make_bucket(root, 400, seed=2)
-    args = ["featurize", root, "--device", "cpu", "--part-rows", "20", "--batch", "4", "--quiet", *SMALL]
+    make_bucket(root, PARTS_BEFORE_KILLS * rows_per_part, seed=2)
+    args = ["featurize", root, "--device", "cpu", "--part-rows", str(rows_per_part), "--batch", "4", "--quiet",
+            *SMALL]
     run_imgfeat(*args[:2], "--output", tmp_path / "whole", *args[2:])
     _, expected = read_table(tmp_path / "whole")
 
-    # Kill with SIGKILL a few times, each at a random moment after the run has committed something new,
-    # so every restart has both committed parts to skip and work in flight to lose.
+    # Kill with SIGKILL a few times, each at a random moment within half a part's time after the run has
+    # committed something new, so every restart has both committed parts to skip and work in flight to lose.
+    # The kills are paced by the committed-part count, never by the clock.
     target = tmp_path / "killed"
     rng = random.Random(3)
     kills = 0
@@ -130,19 +167,19 @@ def test_resume_after_sigkill_gives_the_uninterrupted_rows(tmp_path):
         committed = len(list(target.glob("part-*.parquet"))) if target.exists() else 0
         proc = subprocess.Popen([str(imgfeat_binary()), *map(str, args[:2]), "--output", str(target),
                                  *map(str, args[2:])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 120
-        while proc.poll() is None and time.time() < deadline:
+        hung = time.monotonic() + 600  # only so that a hung run fails the test instead of stalling CI
+        while proc.poll() is None and time.monotonic() < hung:
             if len(list(target.glob("part-*.parquet"))) > committed:
-                time.sleep(rng.uniform(0, 0.3))
+                time.sleep(rng.uniform(0, seconds_per_part / 2))
                 break
-            time.sleep(0.01)
+            time.sleep(0.005)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
         if (target / "_SUCCESS").exists():
             break
-    assert kills >= 3, f"only {kills} kills before the run finished; make it longer"
+    assert kills >= 3, f"only {kills} kills before the run of {PARTS_BEFORE_KILLS} parts finished"
     run_imgfeat(*args[:2], "--output", target, *args[2:])
     _, got = read_table(target)
     assert set(got) == set(expected)
