@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import VulkanRuntime
 
 struct Preprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,14 +25,15 @@ struct Devices: ParsableCommand {
     func run() throws {
         // Nothing to list without a loader, driver or device: one line naming the cause, and a failure
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
+        let report: String
         do {
-            _ = try VulkanContext.devices()
+            report = try Diagnostics.devicesReport()
         } catch {
             FileHandle.standardError.write(Data(
                 "imgfeat: error: \(error); --device auto will use the fast CPU path, --device vulkan will fail\n".utf8))
             throw ExitCode.failure
         }
-        print(Diagnostics.devicesReport())
+        print(report)
     }
 }
 

@@ -16,11 +16,11 @@ public final class VulkanEngine: FeatureEngine {
     public var profiling = false
     /// GPU timings of the last `features` call when `profiling` was on.
     public private(set) var lastProfile: VulkanProfile?
-    /// When set, every batch's features are also added to these PCA statistics while they are still on
-    /// the device (no second pass, no host work); they must live on this engine's context.
-    public var deviceStatistics: PCAStatistics.Vulkan? {
-        willSet { precondition(newValue.map { $0.context === context && $0.dimension == model.featureDimension } ?? true,
-                               "PCA statistics must share the engine's context and feature dimension") }
+    /// When set, every batch's features are also handed to this consumer (the PCA statistics, say) while
+    /// they are still on the device (no second pass, no host work); it must live on this engine's context.
+    public var deviceStatistics: (any BufferRowsConsumer)? {
+        willSet { precondition(newValue.map { $0.context === context && $0.rowLength == model.featureDimension } ?? true,
+                               "a device consumer must share the engine's context and feature dimension") }
     }
 
     private let network: VulkanNetwork
@@ -39,6 +39,15 @@ public final class VulkanEngine: FeatureEngine {
                             headPool: HeadPool.Mode = HeadPool.engineMode) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
                       headPool: headPool)
+    }
+
+    /// Opens device `deviceIndex` (nil: the preferred one), with the validation layer when `validation`
+    /// is true, and prepares `model` on it.
+    public convenience init(model: FoldedMobileNetV2, deviceIndex: Int?, validation: Bool? = nil,
+                            precision: VulkanPrecision = .fp32, batchSize: Int = 16,
+                            headPool: HeadPool.Mode = HeadPool.engineMode) throws {
+        try self.init(model: model, options: VulkanOptions(deviceIndex: deviceIndex, validation: validation),
+                      precision: precision, batchSize: batchSize, headPool: headPool)
     }
 
     /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head.
@@ -146,7 +155,7 @@ public final class VulkanEngine: FeatureEngine {
             try upload(range, slot, sequence)
             try network.record(sequence, batch: range.count, timestamps: profiling)
             if let deviceStatistics {
-                try deviceStatistics.record(sequence, features: network.features, rows: range.count)
+                try deviceStatistics.record(sequence, rows: range.count, of: network.features)
                 if profiling { sequence.timestamp("pca statistics") }
             }
             try sequence.copy(from: network.features, to: slot.readback, size: range.count * dimension * 4)

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Model
+import PCA
 import Parquet
 import Storage
 

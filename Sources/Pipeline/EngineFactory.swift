@@ -1,6 +1,5 @@
 import Foundation
 import Model
-import VulkanRuntime
 
 /// The device stage: an engine, and whether it wants decoded pixels (it resizes on the device) or the
 /// preprocessed tensor.
@@ -67,25 +66,24 @@ enum EngineFactory {
 
     private static func vulkanEngine(options: RunOptions, model: FoldedMobileNetV2, deviceIndex: Int?) throws -> VulkanEngine {
         let precision: VulkanPrecision = options.precision == .fp16 ? .fp16 : .fp32
-        return try VulkanEngine(model: model, options: VulkanOptions(deviceIndex: deviceIndex), precision: precision,
+        return try VulkanEngine(model: model, deviceIndex: deviceIndex, precision: precision,
                                 batchSize: max(1, options.batch))
     }
 
     enum AutoChoice {
-        case gpu(DeviceInfo)
+        case gpu(VulkanDeviceInfo)
         case none(String)
     }
 
     /// `--device auto` takes a discrete or integrated GPU, never a CPU driver such as lavapipe.
-    static func autoChoice() -> AutoChoice {
-        let devices: [DeviceInfo]
-        do {
-            devices = try VulkanContext.devices()
-        } catch {
-            return .none("no Vulkan device (\(error))")
+    static func autoChoice(among listing: Result<[VulkanDeviceInfo], Error> = Result { try VulkanDevices.list() })
+        -> AutoChoice {
+        let devices: [VulkanDeviceInfo]
+        switch listing {
+        case .success(let found): devices = found
+        case .failure(let error): return .none("no Vulkan device (\(error))")
         }
-        let gpus = devices.filter { $0.kind == .discreteGPU || $0.kind == .integratedGPU }
-        guard let best = gpus.first(where: { $0.kind == .discreteGPU }) ?? gpus.first else {
+        guard let best = VulkanDevices.autoGPU(among: devices) else {
             return .none("no Vulkan GPU (only \(devices.map(\.name).joined(separator: ", ")))")
         }
         return .gpu(best)

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Writes results to an object store: whole folders, `_SUCCESS` last, as Spark does.

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// S3 (and S3-compatible stores) over libcurl: listing, concurrent GETs, PUTs, multipart uploads,

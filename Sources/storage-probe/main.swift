@@ -2,6 +2,7 @@
 // the throughput numbers in docs/PERFORMANCE.md. Every command prints one JSON object on stdout;
 // failures print {"error": ..., "fatal": ...} and exit 1 (2 for usage errors).
 import Foundation
+import Common
 import Storage
 
 let usage = """

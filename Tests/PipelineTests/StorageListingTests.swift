@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Storage
 import Testing
 import TestSupport
@@ -66,7 +67,7 @@ import TestSupport
 
     @Test(arguments: ["", "1", "2/2", "-1/3", "a/b", "1/0"])
     func badShardIsRefused(text: String) {
-        #expect(throws: StorageError.self) { try Shard(parsing: text) }
+        #expect(throws: PipelineError.self) { try Shard(parsing: text) }
     }
 }
 

@@ -1,7 +1,7 @@
 // Times imgfeat's CPU PCA fit (statistics in batches, then the eigen-decomposition) on raw float32
 // features, for bench/pca_bench.py. Prints one JSON line per timed run.
 import Foundation
-import Model
+import PCA
 import VulkanRuntime
 
 struct BenchError: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Why a PCA statistic, fit, projection or file could not be produced.
@@ -38,6 +39,15 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
             return "PCA: the GPU subspace iteration did not converge in \(iterations) iterations (relative residual \(residual))"
         case let .nonFiniteOnDevice(count):
             return "PCA: the \(count) rows accumulated on the GPU hold a NaN or infinite value (rows are not checked one by one there)"
+        }
+    }
+}
+
+extension PCAError {
+    /// `AtomicFile.write`, its failure reported as `badFile` like every other PCA file error.
+    public static func writeAtomically(_ data: Data, to url: URL) throws {
+        do { try AtomicFile.write(data, to: url) } catch let error as AtomicFileError {
+            throw PCAError.badFile(path: error.path, reason: error.reason)
         }
     }
 }

@@ -14,7 +14,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 0, i < n else {
-            throw StorageError("--shard \(text)", "expected I/N with 0 <= I < N, e.g. 0/4")
+            throw PipelineError("--shard \(text): expected I/N with 0 <= I < N, e.g. 0/4")
         }
         self.init(index: i, count: n)
     }
