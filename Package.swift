@@ -34,16 +34,16 @@ let package = Package(
         // Atomic file replace, stable hashes, a seeded generator, a lock: what every module below
         // Pipeline needs once (docs/ARCHITECTURE.md).
         .target(name: "Common"),
-        .target(name: "VulkanRuntime", dependencies: ["CVulkan", "CGlslang"]),
+        .target(name: "VulkanRuntime", dependencies: ["CVulkan", "CGlslang", "Common"]),
         .target(name: "Shaders", path: "Shaders", exclude: ["README.md"],
                 resources: [.copy("glsl")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG"]),
-        .target(name: "Parquet", dependencies: ["CCompression"]),
+        .target(name: "Parquet", dependencies: ["CCompression", "Common"]),
         .target(name: "Storage", dependencies: ["CCurl", "Common"]),
         .target(name: "Model",
                 dependencies: ["VulkanRuntime", "Shaders", "Imaging", "CHDF5", "CKernels", "Common"]),
         .target(name: "PCA", dependencies: ["VulkanRuntime", "Shaders", "CBLAS", "Common"]),
-        .target(name: "Pipeline", dependencies: ["Model", "PCA", "Imaging", "Parquet", "Storage"]),
+        .target(name: "Pipeline", dependencies: ["Model", "PCA", "Imaging", "Parquet", "Storage", "Common"]),
         .executableTarget(name: "CLI",
                           dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
@@ -53,7 +53,7 @@ let package = Package(
         // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.
         .executableTarget(name: "storage-probe", dependencies: ["Storage", "Common"], path: "Sources/storage-probe"),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Common"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Model", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "PCATests", dependencies: ["PCA", "Pipeline", "TestSupport"]),

@@ -14,7 +14,8 @@ struct Preprocess: ParsableCommand {
     var size: Int = 224
 
     func run() throws {
-        let written = try reportingFailure { try Commands.preprocess(images: images, output: output, size: size) }
+        let written = try reportingFailure { try Commands.preprocess(images: images, output: output, size: size,
+                                                                       storage: EnvironmentSettings.process.storage) }
         for path in written { print(path) }
     }
 }
@@ -50,7 +51,7 @@ struct Bench: ParsableCommand {
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
-        var options = RunOptions(input: input, output: "")
+        var options = RunOptions(input: input, output: "", settings: .process)
         engine.apply(to: &options)
         let report = try reportingFailure { try Benchmark(options: options, limit: limit, repeats: repeats).run() }
         print(report)

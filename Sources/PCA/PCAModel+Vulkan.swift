@@ -1,4 +1,5 @@
 import CBLAS
+import Common
 import Foundation
 import Shaders
 import VulkanRuntime
@@ -116,15 +117,8 @@ enum SubspaceMath {
 
     /// A fixed pseudo-random start block (SplitMix64), so runs are reproducible.
     static func seededBlock(rows: Int, columns: Int) -> [Double] {
-        var state: UInt64 = 0x5EED_0F50
-        return (0..<(rows * columns)).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Double(z >> 11) / Double(1 << 53) - 0.5
-        }
+        var random = SplitMix64(seed: 0x5EED_0F50)
+        return (0..<(rows * columns)).map { _ in random.nextUnit() - 0.5 }
     }
 
     /// Q of the thin QR factorisation of a rows×columns row-major matrix (LAPACK dgeqrf + dorgqr).

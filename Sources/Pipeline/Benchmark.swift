@@ -19,8 +19,7 @@ public struct Benchmark {
     public func run() throws -> String {
         let items = Array(try Listing.items(of: try InputSource(parsing: options.input), config: options.storage).prefix(max(1, limit)))
         guard !items.isEmpty else { throw PipelineError("\(options.input): no *.jpg or *.jpeg images found") }
-        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
-                                           storage: options.storage)
+        let model = try ModelLoading.load(options)
         let size = model.config.inputSize
         var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads"]
 
@@ -70,7 +69,8 @@ public struct Benchmark {
             let worst = zip(got, reference).map { abs($0 - $1) }.max() ?? 0
             lines.append(padded(engine.name) + String(format: "%10.1f img/s   (median of %d; max |diff| vs reference %.2e relative)",
                                                       Double(n) / median(times), times.count, Double(worst / max(scale, 1e-30))))
-            if let vulkan = engine.vulkan {
+            // Profiling is the Vulkan engine's own feature.
+            if let vulkan = engine.engine as? VulkanEngine {
                 lines += try vulkanProfile(vulkan, items: Array(items.prefix(n)), decoder: decoder)
             }
         }

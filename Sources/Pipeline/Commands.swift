@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Imaging
 import Model
@@ -81,17 +82,17 @@ public enum Commands {
 
     /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM in
     /// `output`; returns the files written. Stops at the first image that cannot be used.
-    public static func preprocess(images: [String], output: String, size: Int) throws -> [String] {
+    public static func preprocess(images: [String], output: String, size: Int, storage: StorageConfig) throws -> [String] {
         let directory = URL(fileURLWithPath: output)
         try createDirectory(directory)
         var written: [String] = []
         for path in images {
-            let bytes = try ObjectFetcher().fetch(path)
+            let bytes = try ObjectFetcher(storage).fetch(path)
             let image = try JPEGDecoder.decode(bytes, name: path)
             let resized = PillowResize.resize(image, width: size, height: size)
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".ppm"
             let url = directory.appendingPathComponent(name)
-            try writeAtomically(Data(PPM.encode(resized)), to: url)
+            try AtomicFile.write(Data(PPM.encode(resized)), to: url)
             written.append(url.path)
         }
         return written
@@ -123,12 +124,12 @@ public enum Commands {
     }
 
     private static func writeErrors(_ errors: [ErrorRow], to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
-                                       metadata: ["imgfeat.version": OutputMetadata.version])
-        try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
-        try writer.close()
-        try renameIntoPlace(temporary, url)
+        try AtomicFile.write(to: url) { temporary in
+            let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
+                                           metadata: ["imgfeat.version": OutputMetadata.version])
+            try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
+            try writer.close()
+        }
     }
 
     private static func makeSummary(_ command: String, _ options: RunOptions, _ outcome: FeaturizeOutcome) -> RunSummary {
@@ -146,8 +147,8 @@ public enum Commands {
     }
 
     private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
-        try writeAtomically(try JSONEncoder.pretty.encode(summary), to: layout.summary)
-        try writeAtomically(Data(), to: layout.success)
+        try AtomicFile.write(try JSONEncoder.pretty.encode(summary), to: layout.summary)
+        try AtomicFile.write(Data(), to: layout.success)
     }
 
     /// The saved summary of a run that already finished (in `layout`, or at the remote output whose

@@ -1,36 +1,6 @@
 import Foundation
 import Model
 
-/// The device stage: an engine, and whether it wants decoded pixels (it resizes on the device) or the
-/// preprocessed tensor.
-final class DeviceStage {
-    let engine: FeatureEngine
-    /// Set when the engine resizes on the device: it is given decoded pixels, not the tensor.
-    let vulkan: VulkanEngine?
-    var takesPixels: Bool { vulkan != nil }
-    /// The choice `--device auto` made, and why, for the user.
-    let choiceNote: String?
-
-    init(engine: FeatureEngine, choiceNote: String? = nil) {
-        self.engine = engine
-        self.vulkan = engine as? VulkanEngine
-        self.choiceNote = choiceNote
-    }
-
-    var name: String { engine.name }
-
-    func features(of batch: PreparedBatch) throws -> [Float] {
-        let size = engine.model.config.inputSize
-        do {
-            if let vulkan { return try vulkan.features(images: batch.images) }
-            return try engine.features(Tensor(batch: batch.items.count, height: size, width: size, channels: 3,
-                                              data: batch.tensorData))
-        } catch {
-            throw PipelineError("\(engine.name) engine failed on a batch starting at \(batch.items.first?.path ?? "?"): \(error)")
-        }
-    }
-}
-
 /// Builds the engine that `--device` asks for.
 enum EngineFactory {
     static func make(options: RunOptions, model: FoldedMobileNetV2) throws -> DeviceStage {
@@ -65,9 +35,8 @@ enum EngineFactory {
     }
 
     private static func vulkanEngine(options: RunOptions, model: FoldedMobileNetV2, deviceIndex: Int?) throws -> VulkanEngine {
-        let precision: VulkanPrecision = options.precision == .fp16 ? .fp16 : .fp32
-        return try VulkanEngine(model: model, deviceIndex: deviceIndex, precision: precision,
-                                batchSize: max(1, options.batch))
+        try VulkanEngine(model: model, deviceIndex: deviceIndex, validation: options.vulkanValidation,
+                                precision: options.precision, batchSize: max(1, options.batch), headPool: options.headPool)
     }
 
     enum AutoChoice {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Imaging
 import Model
@@ -58,8 +59,7 @@ struct Featurizer {
                                 + (options.shard.count > 1 ? " for shard \(options.shard)" : ""))
         }
 
-        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
-                                           storage: options.storage)
+        let model = try ModelLoading.load(options)
         let engine = try EngineFactory.make(options: options, model: model)
         if let note = engine.choiceNote, !options.quiet { FileHandle.standardError.write(Data("device: \(note)\n".utf8)) }
         let metadata = OutputMetadata.features(model: model, engine: engine.name)
@@ -73,7 +73,7 @@ struct Featurizer {
             try previous.checkResumable(as: manifest, in: layout)
             manifest.runID = previous.runID
         } else {
-            try writeAtomically(try JSONEncoder.pretty.encode(manifest), to: layout.manifest)
+            try AtomicFile.write(try JSONEncoder.pretty.encode(manifest), to: layout.manifest)
         }
         let output = try PartitionedOutput(directory: layout.featuresDirectory, schema: .features,
                                            compression: .snappy, metadata: metadata, runID: manifest.runID)
@@ -95,13 +95,9 @@ struct Featurizer {
         }
         times.resumeScan = Date().timeIntervalSince(resumeStart)
 
-        // On a Vulkan engine the statistics are accumulated by a shader on each feature batch while it
-        // is still on the device; the host path adds the downloaded rows.
-        let deviceStatistics = try engine.vulkan.map {
-            try PCAStatistics.Vulkan(context: $0.context, dimension: model.featureDimension)
-        }
-        engine.vulkan?.deviceStatistics = deviceStatistics
-        defer { engine.vulkan?.deviceStatistics = nil }
+        // Each feature batch goes on to the statistics (on the device when the engine is there) and
+        // the writer; nothing flows back into the engine.
+        let observer = try StatisticsObserver(dimension: model.featureDimension, engine: engine.engine)
 
         let progress = ProgressReporter(total: items.count, quiet: options.quiet,
                                         alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
@@ -141,8 +137,7 @@ struct Featurizer {
             if let fatal = batch.fatal { throw PipelineError("\(fatal)") }
             let deviceStart = Date()
             if !batch.items.isEmpty {
-                let features = try engine.features(of: batch)
-                if deviceStatistics == nil { try statistics.add(rows: features, count: batch.items.count) }
+                let features = try engine.features(of: batch, observer: observer)
                 rows.append(batch.items, features)
             }
             times.device += Date().timeIntervalSince(deviceStart)
@@ -166,10 +161,8 @@ struct Featurizer {
         }
         writerFinished = true
         times.write = try writer.finish()
-        if let deviceStatistics {
-            do { try statistics.merge(try deviceStatistics.statistics()) } catch {
-                throw PipelineError("PCA statistics gathered on \(engine.name): \(error)")
-            }
+        do { try statistics.merge(try observer.statistics()) } catch {
+            throw PipelineError("PCA statistics gathered on \(engine.name): \(error)")
         }
         progress.finish()
         times.decode = decodeTime.value
@@ -178,7 +171,7 @@ struct Featurizer {
                                 listed: items.count,
                                 featurized: featurized, errors: errors, partsWritten: partsWritten,
                                 partsResumed: committed.count, statistics: statistics,
-                                statisticsGatheredOn: engine.vulkan.map { $0.context.info.name } ?? "host", times: times)
+                                statisticsGatheredOn: observer.gatheredOn, times: times)
     }
 }
 
@@ -208,15 +201,6 @@ func createDirectory(_ url: URL) throws {
     } catch {
         throw PipelineError("\(url.path): cannot create folder (\(error.localizedDescription))")
     }
-}
-
-/// A value shared between threads behind a lock.
-final class LockedValue<T>: @unchecked Sendable {
-    private var stored: T
-    private let lock = NSLock()
-    init(_ value: T) { stored = value }
-    var value: T { lock.lock(); defer { lock.unlock() }; return stored }
-    func update(_ body: (inout T) -> Void) { lock.lock(); body(&stored); lock.unlock() }
 }
 
 extension JSONEncoder {

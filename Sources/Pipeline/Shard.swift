@@ -1,3 +1,5 @@
+import Common
+
 /// A deterministic share of a listing for one of N machines (`--shard I/N`).
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public var index: Int
@@ -25,11 +27,6 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     /// whatever order or subset of the listing each one sees.
     public func owns(_ path: String) -> Bool {
         guard count > 1 else { return true }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in path.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return Int(hash % UInt64(count)) == index
+        return Int(FNV1a.hash(path) % UInt64(count)) == index
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 public final class ObjectStore: @unchecked Sendable {
     public let client: S3Client
 
-    public init(config: StorageConfig = .fromEnvironment()) throws {
+    public init(config: StorageConfig) throws {
         client = try S3Client(config: config)
     }
 

@@ -13,7 +13,7 @@ public final class S3Client: @unchecked Sendable {
     static let emptyHash = SHA256.hexHash([UInt8]())
 
     /// A client for `config`; credentials are looked up on the first signed request.
-    public init(config: StorageConfig = .fromEnvironment(), engine: CurlEngine? = nil) throws {
+    public init(config: StorageConfig, engine: CurlEngine? = nil) throws {
         self.config = config
         self.engine = engine ?? CurlEngine(config)
         region = config.resolvedRegion

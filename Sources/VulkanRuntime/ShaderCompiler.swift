@@ -1,4 +1,5 @@
 import CGlslang
+import Common
 import Foundation
 
 /// GLSL compute source → SPIR-V through glslang's C interface, cached on disk by a hash of the
@@ -28,11 +29,7 @@ public enum ShaderCompiler {
         let words = try compile(source: source, name: name, preamble: preamble)
         // The cache is an optimisation: a read-only home must not stop the run.
         try? FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
-        let temporary = file.appendingPathExtension("tmp\(getpid())")
-        if (try? words.withUnsafeBytes { try Data($0).write(to: temporary) }) != nil {
-            _ = try? FileManager.default.replaceItemAt(file, withItemAt: temporary)
-            try? FileManager.default.removeItem(at: temporary)
-        }
+        try? AtomicFile.write(words.withUnsafeBytes { Data($0) }, to: file)
         return words
     }
 
@@ -95,12 +92,9 @@ public enum ShaderCompiler {
     /// Two FNV-1a 64-bit hashes with different offsets: a stable 128-bit file name (Swift's
     /// Hasher is seeded per process, so it cannot name a cache file).
     static func stableHash(_ text: String) -> String {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x8422_2325_cbf2_9ce4
-        for byte in text.utf8 {
-            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return String(format: "%016llx%016llx", a, b)
+        var a = FNV1a(), b = FNV1a(offset: 0x8422_2325_cbf2_9ce4)
+        a.add(text)
+        b.add(text)
+        return a.hex + b.hex
     }
 }

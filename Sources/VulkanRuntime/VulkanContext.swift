@@ -5,16 +5,12 @@ import Foundation
 public struct VulkanOptions: Sendable {
     /// Index into `VulkanContext.devices()`; nil picks the preferred device (discrete, integrated, CPU).
     public var deviceIndex: Int?
-    /// Enable VK_LAYER_KHRONOS_validation; nil reads env IMGFEAT_VULKAN_VALIDATION (1 = on).
-    public var validation: Bool?
+    /// Enable VK_LAYER_KHRONOS_validation (the CLI and the tests set it from IMGFEAT_VULKAN_VALIDATION=1).
+    public var validation: Bool
 
-    public init(deviceIndex: Int? = nil, validation: Bool? = nil) {
+    public init(deviceIndex: Int? = nil, validation: Bool = false) {
         self.deviceIndex = deviceIndex
         self.validation = validation
-    }
-
-    var validationEnabled: Bool {
-        validation ?? (ProcessInfo.processInfo.environment["IMGFEAT_VULKAN_VALIDATION"] == "1")
     }
 }
 
@@ -68,7 +64,7 @@ public final class VulkanContext: @unchecked Sendable {
     }
 
     public init(options: VulkanOptions = VulkanOptions()) throws {
-        let instance = try VulkanInstance(validation: options.validationEnabled)
+        let instance = try VulkanInstance(validation: options.validation)
         let physical = try instance.physicalDevices()
         let infos = physical.enumerated().map { DeviceInfo(index: $0, physicalDevice: $1) }
         guard !infos.isEmpty else {

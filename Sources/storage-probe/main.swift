@@ -34,7 +34,7 @@ func usageError(_ message: String) -> Never {
     exit(2)
 }
 
-var config = StorageConfig.fromEnvironment()
+var config = StorageConfig.fromEnvironment(ProcessInfo.processInfo.environment)
 var positional: [String] = []
 var options: [String: String] = [:]
 var args = Array(CommandLine.arguments.dropFirst())

@@ -63,7 +63,8 @@ func main() throws {
 
 /// The GPU path: statistics accumulated by pca_syrk.comp, then the subspace solver.
 func benchVulkan(_ features: [Float], n: Int, d: Int, k: Int, batch: Int, runs: Int) throws {
-    let context = try VulkanContext()
+    let validation = ProcessInfo.processInfo.environment["IMGFEAT_VULKAN_VALIDATION"] == "1"
+    let context = try VulkanContext(options: VulkanOptions(validation: validation))
     for run in 0..<runs {
         let t0 = Date()
         let gpu = try PCAStatistics.Vulkan(context: context, dimension: d)
