@@ -85,8 +85,6 @@ public enum VulkanPrecision: String, Sendable, CaseIterable {
     public var elementSize: Int { inputFormat.size }
 
     /// Defines of the preprocessing shader selecting the network input's type.
-    var defines: [String: String] { inputFormat == .float16 ? ["FP16": "1"] : [:] }
-
     /// Throws unless the context can store this precision.
     func check(_ context: VulkanContext) throws {
         if self == .fp16 { try requireStorage16(context) }
@@ -108,23 +106,15 @@ func requireStorage16(_ context: VulkanContext) throws {
     }
 }
 
-/// A 1-D launch of `total` invocations in workgroups of `groupSize`, folded into two grid dimensions
-/// because a dimension holds at most 65535 groups; shaders rebuild the index from both.
-func flatGrid(total: Int, groupSize: Int) -> (Int, Int, Int) {
-    let groups = max(1, (total + groupSize - 1) / groupSize)
-    let x = min(groups, 65535)
-    return (x, (groups + x - 1) / x, 1)
-}
-
 /// ceil(a / b) for positive b.
 @inline(__always) func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 
-/// The pipeline for shader `name` at `precision` (the preprocessing shader's `FP16` define), with
-/// `bindings` storage buffers and `push` words.
+/// The pipeline for shader `name` at `precision` (whose input is float32 at both), with `bindings`
+/// storage buffers and `push` words.
 func makePipeline(_ context: VulkanContext, _ name: String, precision: VulkanPrecision, bindings: Int,
                   pushWords: Int, specialization: [UInt32] = []) throws -> ComputePipeline {
     try precision.check(context)
-    return try makePipeline(context, name, label: "out \(precision.inputFormat)", defines: precision.defines,
+    return try makePipeline(context, name, label: "out \(precision.inputFormat)", defines: [:],
                             bindings: bindings, pushWords: pushWords, specialization: specialization)
 }
 
@@ -141,11 +131,8 @@ func makePipeline(_ context: VulkanContext, _ name: String, formats: [String: St
 
 private func makePipeline(_ context: VulkanContext, _ name: String, label: String, defines: [String: String],
                           bindings: Int, pushWords: Int, specialization: [UInt32]) throws -> ComputePipeline {
-    let source: String
-    do { source = try ShaderSource.named(name) } catch {
-        throw VulkanError(call: "ShaderSource.named", message: "\(name).comp not found in the Shaders bundle")
-    }
-    return try ComputePipeline(context: context, name: "\(name) (\(label))", source: source, defines: defines,
+    // ShaderSource's error names the file and every folder it looked in.
+    return try ComputePipeline(context: context, name: "\(name) (\(label))", source: ShaderSource.named(name), defines: defines,
                                bindingCount: bindings, pushConstantBytes: pushWords * 4, specialization: specialization)
 }
 

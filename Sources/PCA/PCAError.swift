@@ -11,6 +11,7 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
     case tooFewRows(count: Int)
     case invalidK(k: Int, dimension: Int, count: Int)
     case eigenSolverFailed(info: Int)
+    case lapackFailed(routine: String, info: Int)
     case badFile(path: String, reason: String)
     case nonFiniteOnDevice(count: Int)
     case notConverged(iterations: Int, residual: Double)
@@ -33,6 +34,8 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
             return "PCA: k = \(k) is not possible with \(dimension)-d features and \(count) rows (need 1 ≤ k ≤ min(d, n − 1))"
         case let .eigenSolverFailed(info):
             return "PCA: LAPACK dsyevr failed to converge (info = \(info))"
+        case let .lapackFailed(routine, info):
+            return "PCA: LAPACK \(routine) failed (info = \(info))"
         case let .badFile(path, reason):
             return "PCA: \(path): \(reason)"
         case let .notConverged(iterations, residual):

@@ -21,7 +21,7 @@ extension PCAModel {
         // A wider block than k speeds convergence (rate λ_{b+1}/λ_k) at little cost.
         let b = min(d, max(2 * k, k + 8))
         let solver = try SubspaceProduct(context: context, covariance: covariance, dimension: d, block: b)
-        var q = SubspaceMath.orthonormalize(SubspaceMath.seededBlock(rows: d, columns: b), rows: d, columns: b)
+        var q = try SubspaceMath.orthonormalize(SubspaceMath.seededBlock(rows: d, columns: b), rows: d, columns: b)
         var residual = Double.infinity
         for _ in 0..<maxIterations {
             var z = try solver.multiply(q)
@@ -51,7 +51,7 @@ extension PCAModel {
                                     eigenvalues: Array(theta.prefix(k)), components: components, center: center,
                                     totalVariance: trace)
             }
-            q = SubspaceMath.orthonormalize(z, rows: d, columns: b)
+            q = try SubspaceMath.orthonormalize(z, rows: d, columns: b)
         }
         throw PCAError.notConverged(iterations: maxIterations, residual: residual)
     }
@@ -71,11 +71,7 @@ final class SubspaceProduct {
         self.context = context
         self.d = d
         self.b = b
-        let source: String
-        do { source = try ShaderSource.named("pca_subspace") } catch {
-            throw VulkanError(call: "ShaderSource.named", message: "pca_subspace.comp not found in the Shaders bundle")
-        }
-        pipeline = try ComputePipeline(context: context, name: "pca_subspace", source: source, bindingCount: 3,
+        pipeline = try ComputePipeline(context: context, name: "pca_subspace", source: ShaderSource.named("pca_subspace"), bindingCount: 3,
                                        pushConstantBytes: 8)
         covariance = try Buffer(context: context, size: d * d * 8)
         block = try Buffer(context: context, size: d * b * 8, location: .upload)
@@ -122,11 +118,11 @@ enum SubspaceMath {
     }
 
     /// Q of the thin QR factorisation of a rows×columns row-major matrix (LAPACK dgeqrf + dorgqr).
-    static func orthonormalize(_ a: [Double], rows m: Int, columns n: Int) -> [Double] {
+    static func orthonormalize(_ a: [Double], rows m: Int, columns n: Int) throws -> [Double] {
         var q = a
         var tau = [Double](repeating: 0, count: n)
-        _ = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), &q, Int32(n), &tau)
-        _ = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), &q, Int32(n), &tau)
+        try LAPACKStatus.check(LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), &q, Int32(n), &tau), "dgeqrf")
+        try LAPACKStatus.check(LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), &q, Int32(n), &tau), "dorgqr")
         return q
     }
 

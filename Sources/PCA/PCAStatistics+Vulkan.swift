@@ -21,11 +21,8 @@ extension PCAStatistics {
             guard dimension > 0 else { throw PCAError.emptyDimension }
             self.context = context
             self.dimension = dimension
-            let source: String
-            do { source = try ShaderSource.named("pca_syrk") } catch {
-                throw VulkanError(call: "ShaderSource.named", message: "pca_syrk.comp not found in the Shaders bundle")
-            }
-            pipeline = try ComputePipeline(context: context, name: "pca_syrk", source: source, bindingCount: 4,
+            // ShaderSource's error names the file and every folder it looked in.
+            pipeline = try ComputePipeline(context: context, name: "pca_syrk", source: ShaderSource.named("pca_syrk"), bindingCount: 4,
                                            pushConstantBytes: 12)
             comoment = try Buffer(context: context, size: dimension * dimension * 8)
             sums = try Buffer(context: context, size: dimension * 8)

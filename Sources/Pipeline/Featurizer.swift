@@ -6,38 +6,6 @@ import PCA
 import Parquet
 import Storage
 
-/// Seconds spent in each stage of a run (decode is summed over batches, not threads).
-public struct StageTimes: Codable, Sendable {
-    public var listing = 0.0
-    public var decode = 0.0
-    public var device = 0.0
-    public var write = 0.0
-    public var resumeScan = 0.0
-    public var pca = 0.0
-    public var total = 0.0
-}
-
-/// What the featurization stage produced.
-public struct FeaturizeOutcome: Sendable {
-    public var layout: OutputLayout
-    public var model: FoldedMobileNetV2
-    public var deviceName: String
-    /// What `--device auto` chose and why.
-    public var deviceChoice: String?
-    /// Images listed for this shard.
-    public var listed: Int
-    /// Rows in the feature parts, committed parts of an earlier attempt included.
-    public var featurized: Int
-    public var errors: [ErrorRow]
-    /// Parts written by this process (the rest were already committed).
-    public var partsWritten: Int
-    public var partsResumed: Int
-    public var statistics: PCAStatistics
-    /// Where this attempt's PCA statistics were gathered: "host" or the Vulkan device's name.
-    public var statisticsGatheredOn: String
-    public var times: StageTimes
-}
-
 /// The streaming featurization: list, decode on a thread pool, run the engine batch by batch, commit
 /// one Parquet part per `partRows` inputs, and gather the PCA statistics on the way.
 struct Featurizer {
@@ -172,41 +140,5 @@ struct Featurizer {
                                 featurized: featurized, errors: errors, partsWritten: partsWritten,
                                 partsResumed: committed.count, statistics: statistics,
                                 statisticsGatheredOn: observer.gatheredOn, times: times)
-    }
-}
-
-/// The inputs of part `index` in the sorted listing.
-func partRange(_ index: Int, _ count: Int, partRows: Int) -> Range<Int> {
-    let start = min(index * partRows, count)
-    return start..<min(start + partRows, count)
-}
-
-/// Rows of the part being filled.
-struct PartAccumulator {
-    var paths: [String] = []
-    var labels: [String] = []
-    var values: [Float] = []
-    var errors: [ErrorRow] = []
-
-    mutating func append(_ items: [InputItem], _ features: [Float]) {
-        paths += items.map(\.path)
-        labels += items.map(\.label)
-        values += features
-    }
-}
-
-func createDirectory(_ url: URL) throws {
-    do {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    } catch {
-        throw PipelineError("\(url.path): cannot create folder (\(error.localizedDescription))")
-    }
-}
-
-extension JSONEncoder {
-    static var pretty: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return encoder
     }
 }

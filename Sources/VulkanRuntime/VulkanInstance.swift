@@ -28,9 +28,9 @@ final class VulkanInstance {
         try VulkanLoader.loadGlobalFunctions()
         if validation {
             var count: UInt32 = 0
-            vkEnumerateInstanceLayerProperties(&count, nil)
+            try check(vkEnumerateInstanceLayerProperties(&count, nil), "vkEnumerateInstanceLayerProperties")
             var layers = [VkLayerProperties](repeating: VkLayerProperties(), count: Int(count))
-            vkEnumerateInstanceLayerProperties(&count, &layers)
+            try check(vkEnumerateInstanceLayerProperties(&count, &layers), "vkEnumerateInstanceLayerProperties")
             guard layers.contains(where: { fixedString($0.layerName) == Self.validationLayer }) else {
                 throw VulkanError(call: "vkCreateInstance",
                                   message: "validation requested but \(Self.validationLayer) is not installed (Debian: vulkan-validationlayers)")

@@ -11,10 +11,6 @@ public let fixturesDirectory: URL = repositoryRoot.appendingPathComponent("Tests
 /// Folder of fixtures generated at test time by scripts/fixtures (not committed).
 public let generatedFixturesDirectory: URL = repositoryRoot.appendingPathComponent(".fixtures")
 
-/// Whether `a` and `b` agree within a relative tolerance: max |a - b| over max |b|.
-public func isApproximatelyEqual(_ a: [Float], _ b: [Float], relativeTolerance: Float) -> Bool {
-    firstMismatch(a, b, relativeTolerance: relativeTolerance) == nil
-}
 
 /// The first index where `got` and `expected` differ by more than `relativeTolerance` times
 /// max |expected|, with both values; nil when they agree (lengths must match).
