@@ -53,13 +53,13 @@ let package = Package(
         // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.
         .executableTarget(name: "storage-probe", dependencies: ["Storage", "Common"], path: "Sources/storage-probe"),
 
-        .target(name: "TestSupport", dependencies: ["Common"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Common", "Model"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Model", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "PCATests", dependencies: ["PCA", "Pipeline", "TestSupport"]),
         .testTarget(name: "VulkanTests",
                     dependencies: ["VulkanRuntime", "Shaders", "Model", "PCA", "Imaging", "TestSupport"]),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Pipeline", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PCA", "Storage", "Parquet", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Common", "TestSupport"]),
     ]

@@ -26,16 +26,7 @@ public struct FoldedMobileNetV2: Sendable {
     public var featureDimension: Int { head.outChannels }
 
     /// Every layer in execution order.
-    public var layers: [ConvLayer] {
-        var result = [stem]
-        for block in blocks {
-            if let expand = block.expand { result.append(expand) }
-            result.append(block.depthwise)
-            result.append(block.project)
-        }
-        result.append(head)
-        return result
-    }
+    public var layers: [ConvLayer] { layersInOrder(stem: stem, blocks: blocks, head: head) }
 
     /// Deterministic, well-scaled random weights for smoke tests and benchmarks (not a trained model).
     /// Precondition: a valid config (alpha > 0, input size ≥ 32).

@@ -6,14 +6,8 @@ public enum Diagnostics {
     /// when there is no loader, driver or device.
     public static func devicesReport() throws -> String {
         let devices = try VulkanDevices.list()
-        var lines: [String] = []
-        for device in devices {
-            let memory = device.memoryHeaps.filter(\.deviceLocal).map(\.size).max() ?? 0
-            lines.append("[\(device.index)] \(device.name) — \(device.kind.rawValue)")
-            lines.append("    driver: \(device.driverName) \(device.driverInfo), Vulkan \(device.apiVersion)")
-            lines.append("    memory: \(memory >> 20) MiB device-local; shared memory \(device.maxSharedMemoryBytes >> 10) KiB; max storage buffer \(device.maxStorageBufferRange >> 20) MiB")
-            lines.append("    fp16 storage: \(device.supports16BitStorage ? "yes" : "no"), fp16 arithmetic: \(device.supportsFloat16Arithmetic ? "yes" : "no"); subgroup size \(device.subgroupSize) (\(device.subgroupOperations.joined(separator: ", ")))")
-        }
+        // Each device's own one-line-per-property summary: the one place devices are formatted.
+        var lines = devices.map(\.summary)
         if let index = VulkanDevices.preferredIndex(among: devices) {
             lines.append("--device vulkan uses [\(index)] \(devices[index].name) (choose another with --device-index N)")
         }
