@@ -21,21 +21,24 @@ extension PCAModel {
         var totalVariance: Double?
         var explainedVariance: [Double]
         var components: [[Double]]
+        var featuresModel: [String: String]?
 
         enum CodingKeys: String, CodingKey {
             case format, version, k, n, dimension, center, mean, eigenvalues, components
             case signRule = "sign_rule"
             case explainedVariance = "explained_variance"
             case totalVariance = "total_variance"
+            case featuresModel = "features_model"
         }
     }
 
     /// The model as MODEL.json bytes.
     public func jsonData() throws -> Data {
         let doc = Document(format: Self.jsonFormat, version: Self.jsonVersion, k: k, n: count,
-                           dimension: dimension, center: center, signRule: PCASignRule.name, mean: mean,
+                           dimension: dimension, center: center, signRule: signRule.rawValue, mean: mean,
                            eigenvalues: eigenvalues, totalVariance: totalVariance, explainedVariance: explainedVariance,
-                           components: (0..<k).map { component($0) })
+                           components: (0..<k).map { component($0) },
+                           featuresModel: featureModel.isEmpty ? nil : featureModel)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(doc)
@@ -58,7 +61,7 @@ extension PCAModel {
         guard doc.version == jsonVersion else {
             throw PCAError.badFile(path: source, reason: "unsupported version \(doc.version)")
         }
-        guard doc.signRule == PCASignRule.name else {
+        guard let signRule = PCASignRule(rawValue: doc.signRule) else {
             throw PCAError.badFile(path: source, reason: "unknown sign rule \"\(doc.signRule)\"")
         }
         guard doc.components.count == doc.k, doc.components.allSatisfy({ $0.count == doc.dimension }),
@@ -71,8 +74,11 @@ extension PCAModel {
             for i in 0..<d { matrix[i * doc.k + j] = column[i] }
         }
         do {
-            return try PCAModel(k: doc.k, count: doc.n, mean: doc.mean, eigenvalues: doc.eigenvalues,
-                                components: matrix, center: doc.center, totalVariance: doc.totalVariance)
+            var model = try PCAModel(k: doc.k, count: doc.n, mean: doc.mean, eigenvalues: doc.eigenvalues,
+                                     components: matrix, center: doc.center, totalVariance: doc.totalVariance,
+                                     signRule: signRule)
+            model.featureModel = doc.featuresModel ?? [:]
+            return model
         } catch {
             throw PCAError.badFile(path: source, reason: "\(error)")
         }

@@ -7,7 +7,8 @@ import VulkanRuntime
 extension PCAModel {
     /// Fits the top `k` components on the GPU: block subspace iteration whose d×d × d×b products run in
     /// `pca_subspace.comp` (float-float), with orthonormalisation and Rayleigh–Ritz in float64 on the
-    /// host. Same semantics and sign rule as `fit(_:k:center:)`; `eigenvalues` holds the first k only
+    /// host. Same semantics as `fit(_:k:center:)` but not Spark's signs (those need the full dgesdd):
+    /// each component's largest-magnitude entry is positive. `eigenvalues` holds the first k only
     /// and `totalVariance` is the covariance's trace.
     public static func fit(_ statistics: PCAStatistics, k: Int, center: Bool = false, context: VulkanContext,
                            tolerance: Double = 1e-10, maxIterations: Int = 1000) throws -> PCAModel {
@@ -46,10 +47,10 @@ extension PCAModel {
                 for i in 0..<d {
                     for j in 0..<k { components[i * k + j] = q[i * b + j] }
                 }
-                PCASignRule.apply(toColumnsOf: &components, rows: d, columns: k)
+                PCASignRule.applyLargestAbsEntryPositive(toColumnsOf: &components, rows: d, columns: k)
                 return try PCAModel(k: k, count: statistics.count, mean: statistics.mean,
                                     eigenvalues: Array(theta.prefix(k)), components: components, center: center,
-                                    totalVariance: trace)
+                                    totalVariance: trace, signRule: .largestAbsEntryPositive)
             }
             q = try SubspaceMath.orthonormalize(z, rows: d, columns: b)
         }

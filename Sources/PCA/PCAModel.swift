@@ -18,15 +18,20 @@ public struct PCAModel: Sendable, Equatable {
     public let totalVariance: Double
     /// eigenvalue / sum of all eigenvalues, for the first k (Spark's explainedVariance).
     public let explainedVariance: [Double]
-    /// Principal components as the columns of a d×k row-major matrix, signs per `PCASignRule`.
+    /// Principal components as the columns of a d×k row-major matrix, signs per `signRule`.
     public let components: [Double]
+    /// How the components' signs were chosen (the CPU fit reproduces Spark's).
+    public let signRule: PCASignRule
     /// true: project x − mean (scikit-learn); false: project x as is (Spark's PCAModel.transform).
     public var center: Bool
+    /// What the fitted features' tables record about the network that made them (key → value);
+    /// empty when unknown. Saved in MODEL.json as `features_model`, so a projection can be checked.
+    public var featureModel: [String: String] = [:]
 
     /// A model from its parts; checks shapes and recomputes the explained variance. `totalVariance`
     /// may be omitted only when all d eigenvalues are given (it is then their sum).
     public init(k: Int, count: Int, mean: [Double], eigenvalues: [Double], components: [Double],
-                center: Bool, totalVariance: Double? = nil) throws {
+                center: Bool, totalVariance: Double? = nil, signRule: PCASignRule = .sparkDgesdd) throws {
         let d = mean.count
         guard d > 0 else { throw PCAError.emptyDimension }
         guard count >= 2 else { throw PCAError.tooFewRows(count: count) }
@@ -44,26 +49,27 @@ public struct PCAModel: Sendable, Equatable {
         self.eigenvalues = eigenvalues
         self.components = components
         self.center = center
+        self.signRule = signRule
         let total = totalVariance ?? eigenvalues.reduce(0, +)
         self.totalVariance = total
         explainedVariance = eigenvalues.prefix(k).map { total > 0 ? $0 / total : 0 }
     }
 
-    /// Fits the top `k` components from accumulated statistics (CPU, LAPACK dsyevr).
+    /// Fits the top `k` components from accumulated statistics as Spark ML does: LAPACK dgesdd of the
+    /// covariance, its left singular vectors with their signs, its singular values as eigenvalues.
     public static func fit(_ statistics: PCAStatistics, k: Int, center: Bool = false) throws -> PCAModel {
         let d = statistics.dimension
         guard statistics.count >= 2 else { throw PCAError.tooFewRows(count: statistics.count) }
         guard k >= 1, k <= d, k <= statistics.count - 1 else {
             throw PCAError.invalidK(k: k, dimension: d, count: statistics.count)
         }
-        let (values, vectors) = try SymmetricEigen.decompose(try statistics.covariance(), dimension: d)
+        let (values, vectors) = try CovarianceSVD.decompose(try statistics.covariance(), dimension: d)
         var top = [Double](repeating: 0, count: d * k)
         for i in 0..<d {
             for j in 0..<k { top[i * k + j] = vectors[i * d + j] }
         }
-        PCASignRule.apply(toColumnsOf: &top, rows: d, columns: k)
         return try PCAModel(k: k, count: statistics.count, mean: statistics.mean, eigenvalues: values,
-                            components: top, center: center)
+                            components: top, center: center, signRule: .sparkDgesdd)
     }
 
     /// Component `j` (0-based) as a vector of length `dimension`.

@@ -1,11 +1,15 @@
-/// The one sign convention for principal components, applied by every fit path (CPU, GPU, shards):
-/// in each component the entry with the largest absolute value is positive; among entries of equal
-/// absolute value the lowest index decides.
-public enum PCASignRule {
-    /// Name recorded in MODEL.json.
-    public static let name = "largest-abs-entry-positive"
+/// How a fit chose the sign of each principal component (eigenvectors are defined up to sign).
+/// MODEL.json and the Parquet metadata record it by `rawValue`.
+public enum PCASignRule: String, Sendable, Equatable, CaseIterable {
+    /// Spark ML's signs: the left singular vectors of the covariance exactly as LAPACK dgesdd returns
+    /// them (what `PCA.fit` computes through Breeze). The CPU fit's rule.
+    case sparkDgesdd = "spark-dgesdd"
+    /// The entry with the largest absolute value is positive (lowest index on ties). The GPU subspace
+    /// solver's rule: its iteration cannot know the signs dgesdd would pick without a full d×d SVD.
+    case largestAbsEntryPositive = "largest-abs-entry-positive"
 
-    /// Index of the entry that decides the sign of `vector` (largest |v|, lowest index on ties).
+    /// Index of the entry that decides the sign under `largestAbsEntryPositive` (largest |v|, lowest
+    /// index on ties).
     public static func decidingIndex<C: RandomAccessCollection>(_ vector: C) -> Int where C.Element == Double, C.Index == Int {
         var best = vector.startIndex
         var bestMagnitude = -1.0
@@ -16,8 +20,8 @@ public enum PCASignRule {
         return best - vector.startIndex
     }
 
-    /// Flips columns of a d×k row-major matrix so that each obeys the rule.
-    public static func apply(toColumnsOf matrix: inout [Double], rows d: Int, columns k: Int) {
+    /// Flips columns of a d×k row-major matrix so that each has its largest-magnitude entry positive.
+    public static func applyLargestAbsEntryPositive(toColumnsOf matrix: inout [Double], rows d: Int, columns k: Int) {
         for j in 0..<k {
             var column = [Double](repeating: 0, count: d)
             for i in 0..<d { column[i] = matrix[i * k + j] }

@@ -3,7 +3,7 @@ import PCA
 
 /// Key-value metadata written into every Parquet file, so a table says which model made it.
 enum OutputMetadata {
-    static let version = "0.1.0"
+    static var version: String { ImgfeatVersion.current }
 
     static func features(model: FoldedMobileNetV2, engine: String) -> [String: String] {
         [
@@ -23,7 +23,7 @@ enum OutputMetadata {
         metadata["imgfeat.pca.k"] = String(pca.k)
         metadata["imgfeat.pca.n"] = String(pca.count)
         metadata["imgfeat.pca.center"] = String(pca.center)
-        metadata["imgfeat.pca.sign_rule"] = PCASignRule.name
+        metadata["imgfeat.pca.sign_rule"] = pca.signRule.rawValue
         return metadata
     }
 }

@@ -113,8 +113,8 @@ import VulkanRuntime
         c.expectMatchesSpark(try PCAModel.fit(try gpu.statistics(), k: c.k), "GPU statistics")
     }
 
-    /// The GPU subspace solver on the small case: Spark's values, and LAPACK's (the CPU fit) with the
-    /// same signs, since both apply the one sign rule.
+    /// The GPU subspace solver on the small case: Spark's values, and LAPACK's (the CPU fit) once the
+    /// CPU components are given the GPU path's sign rule (largest-magnitude entry positive).
     @Test func gpuSolverMatchesSparkAndLAPACK() throws {
         let c = try SmallCase()
         var statistics = try PCAStatistics(dimension: c.d)
@@ -122,10 +122,13 @@ import VulkanRuntime
         let gpu = try PCAModel.fit(statistics, k: c.k, context: try vulkanContext())
         c.expectMatchesSpark(gpu, "GPU solver")
         let cpu = try PCAModel.fit(statistics, k: c.k)
+        #expect(gpu.signRule == .largestAbsEntryPositive && cpu.signRule == .sparkDgesdd)
+        var cpuComponents = cpu.components
+        PCASignRule.applyLargestAbsEntryPositive(toColumnsOf: &cpuComponents, rows: c.d, columns: c.k)
         let badValues = Self.firstMismatch(gpu.eigenvalues, Array(cpu.eigenvalues.prefix(c.k)), tolerance: 1e-9)
         #expect(badValues == nil, "eigenvalues vs LAPACK: first mismatch \(String(describing: badValues))")
-        let badComponents = Self.firstMismatch(gpu.components, cpu.components, tolerance: 1e-6)
-        #expect(badComponents == nil, "components vs LAPACK (same sign rule): first mismatch \(String(describing: badComponents))")
+        let badComponents = Self.firstMismatch(gpu.components, cpuComponents, tolerance: 1e-6)
+        #expect(badComponents == nil, "components vs LAPACK (GPU sign rule): first mismatch \(String(describing: badComponents))")
         let badEV = Self.firstMismatch(gpu.explainedVariance, cpu.explainedVariance, tolerance: 1e-9)
         #expect(badEV == nil, "explained variance vs LAPACK: first mismatch \(String(describing: badEV))")
     }
@@ -141,7 +144,9 @@ import VulkanRuntime
         try statistics.add(rows: rows, count: n)
         let cpu = try PCAModel.fit(statistics, k: k)
         let gpu = try PCAModel.fit(statistics, k: k, context: try vulkanContext())
-        let bad = Self.firstMismatch(gpu.components, cpu.components, tolerance: 1e-6)
+        var cpuComponents = cpu.components  // LAPACK's values with the GPU path's signs
+        PCASignRule.applyLargestAbsEntryPositive(toColumnsOf: &cpuComponents, rows: d, columns: k)
+        let bad = Self.firstMismatch(gpu.components, cpuComponents, tolerance: 1e-6)
         #expect(bad == nil, "d \(d) k \(k) components: first mismatch (index, expected, got) \(String(describing: bad))")
         let badEV = Self.firstMismatch(gpu.explainedVariance, cpu.explainedVariance, tolerance: 1e-9)
         #expect(badEV == nil, "d \(d) k \(k) explained variance: first mismatch \(String(describing: badEV))")
