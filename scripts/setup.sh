@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libhdf5-dev
   libsnappy-dev libzstd-dev zlib1g-dev
   default-jre-headless
+  librsvg2-bin          # rsvg-convert: the plot tests render the SVGs
 )
 
 missing=()

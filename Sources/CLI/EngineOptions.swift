@@ -58,7 +58,7 @@ struct RunControlOptions: ParsableArguments {
     var maxErrors: Int?
     @Option(help: "Images per Parquet part, the unit of resume.")
     var partRows: Int = 1024
-    @Flag(help: "No progress lines.")
+    @Flag(help: "No progress lines or device-choice note on stderr; the results (explained variance, summary) are still printed.")
     var quiet = false
 
     func apply(to options: inout RunOptions) throws {

@@ -7,6 +7,7 @@ struct Imgfeat: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imgfeat",
         abstract: "Featurize JPEG images with Keras MobileNetV2 and reduce the features with PCA.",
+        version: ImgfeatVersion.current,
         subcommands: [Run.self, Featurize.self, PCA.self, Bench.self, Devices.self, Preprocess.self])
 }
 

@@ -13,6 +13,7 @@ struct InputOutputOptions: ParsableArguments {
         var options = RunOptions(input: input, output: output, settings: .process)
         engine.apply(to: &options)
         try control.apply(to: &options)
+        options.commandLine = ["imgfeat"] + CommandLine.arguments.dropFirst()
         return options
     }
 }

@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the throughput of each stage on each available device, and their agreement.")
 
-    @Argument(help: "A folder of JPEG images (or @FILE).")
+    @Argument(help: "A folder (recursive *.jpg/*.jpeg), s3://bucket/prefix, or @FILE listing one path or URL per line.")
     var input: String
     @Option(help: "Images to use at most.")
     var limit: Int = 256

@@ -11,27 +11,35 @@ public enum Commands {
     /// `imgfeat run`: featurize INPUT, fit the PCA from the statistics gathered on the way, project,
     /// write everything under OUT, `_SUCCESS` last.
     public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
+        let started = Date()
         let target = OutputTarget(options.output)
         let layout = OutputLayout.forRun(target.local)
         if let done = try completedSummary("run", options, layout, target) { return done }
         let outcome = try Featurizer(options: options, layout: layout).run()
         let featuresOutput = try featureOutput(outcome)
         try featuresOutput.commit()
-        try writeErrors(outcome.errors, to: layout.errors)
+        try writeErrors(outcome.errors, to: layout.errors, metadata: featuresOutput.metadata)
         try outcome.statistics.save(to: layout.statistics)
 
         let pcaStart = Date()
-        let stage = PCAStage(options: pca, quiet: options.quiet)
-        let model = try stage.fit(outcome.statistics, modelURL: layout.pcaModel)
+        // --quiet silences progress only: the explained variance is a result and is printed.
+        let stage = PCAStage(options: pca, quiet: false)
+        let model = try stage.fit(outcome.statistics, modelURL: layout.pcaModel,
+                                  features: FeatureModel(metadata: featuresOutput.metadata))
         try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
                             directory: layout.pcaDirectory, metadata: featuresOutput.metadata,
-                            plots: (layout.screePlot, layout.scatterPlot))
-        var summary = makeSummary("run", options, outcome)
+                            plots: (layout.screePlot, layout.scatterPlot), input: options.input)
+        var summary = makeSummary("run", options, outcome, started: started)
         summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
         summary.secondsPerStage.total += summary.secondsPerStage.pca
         summary.pcaK = model.k
         summary.pcaExplainedVarianceTotal = model.explainedVariance.reduce(0, +)
-        try finish(summary, layout)
+        summary = try finish(summary, layout) { finished in
+            let scree = try String(contentsOf: layout.screePlot, encoding: .utf8)
+            let scatter = try? String(contentsOf: layout.scatterPlot, encoding: .utf8)
+            try AtomicFile.write(Data(RunReportPage.html(summary: finished, model: model, scree: scree, scatter: scatter).utf8),
+                                 to: layout.report)
+        }
         try target.publish(options.storage)
         return summary
     }
@@ -39,15 +47,16 @@ public enum Commands {
     /// `imgfeat featurize`: the feature parts only, plus the errors and the PCA statistics of this
     /// shard behind `_` names (for `imgfeat pca fit` to merge), `_SUCCESS` last.
     public static func featurize(_ options: RunOptions) throws -> RunSummary {
+        let started = Date()
         let target = OutputTarget(options.output)
         let layout = OutputLayout.forFeaturize(target.local)
         if let done = try completedSummary("featurize", options, layout, target) { return done }
         let outcome = try Featurizer(options: options, layout: layout).run()
-        _ = try featureOutput(outcome)
-        try writeErrors(outcome.errors, to: layout.errors)
+        let featuresOutput = try featureOutput(outcome)
+        try writeErrors(outcome.errors, to: layout.errors, metadata: featuresOutput.metadata)
         try outcome.statistics.save(to: layout.statistics)
-        let summary = makeSummary("featurize", options, outcome)
-        try finish(summary, layout)
+        var summary = makeSummary("featurize", options, outcome, started: started)
+        summary = try finish(summary, layout)
         try target.publish(options.storage)
         return summary
     }
@@ -57,8 +66,9 @@ public enum Commands {
     public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool) throws -> PCAModel {
         guard !inputs.isEmpty else { throw PipelineError("pca fit: no FEATURES given") }
         var merged: PCAStatistics?
+        var check = FeatureModelCheck()
         for input in inputs {
-            let statistics = try statisticsOf(input)
+            let statistics = try statisticsOf(input, check: &check)
             if merged == nil { merged = statistics } else {
                 do { try merged?.merge(statistics) } catch {
                     throw PipelineError("\(input): cannot merge with the inputs before it (\(error))")
@@ -66,18 +76,24 @@ public enum Commands {
             }
         }
         guard let merged else { throw PipelineError("pca fit: no statistics") }
-        return try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelPath))
+        return try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelPath),
+                                                                features: check.model)
     }
 
-    /// `imgfeat pca transform`: projects a feature table with a saved model into a folder of parts.
+    /// `imgfeat pca transform`: projects a feature table with a saved model into a folder of parts;
+    /// features of another model than the one the PCA was fitted on are refused.
     public static func pcaTransform(features: String, modelPath: String, output: String) throws -> Int {
         let model = try PCAModel.load(from: URL(fileURLWithPath: modelPath))
+        let table = try FeatureTable(path: features)
+        // Every file's footer is checked before anything is projected.
+        var check = FeatureModelCheck(fittedOn: model.featureModel, modelPath: modelPath)
+        for file in table.files { try check.see(try FeatureTable.model(of: file), in: file.path) }
         let directory = URL(fileURLWithPath: output)
         return try PCAStage(options: PCAOptions(k: model.k, center: model.center), quiet: true)
-            .transform(features: try FeatureTable(path: features), model: model, directory: directory,
-                       metadata: ["imgfeat.version": OutputMetadata.version],
+            .transform(features: table, model: model, directory: directory,
+                       metadata: model.featureModel.merging(["imgfeat.version": OutputMetadata.version]) { $1 },
                        plots: (directory.appendingPathComponent("_pca-scree.svg"),
-                               directory.appendingPathComponent("_pca-scatter.svg")))
+                               directory.appendingPathComponent("_pca-scatter.svg")), input: features)
     }
 
     /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM in
@@ -100,7 +116,7 @@ public enum Commands {
 
     // MARK: - pieces
 
-    private static func statisticsOf(_ input: String) throws -> PCAStatistics {
+    private static func statisticsOf(_ input: String, check: inout FeatureModelCheck) throws -> PCAStatistics {
         if input.lowercased().hasSuffix(".bin") {
             return try PCAStatistics.load(from: URL(fileURLWithPath: input))
         }
@@ -110,6 +126,7 @@ public enum Commands {
             guard statistics?.dimension == chunk.dimension else {
                 throw PipelineError("\(chunk.file.path): features are \(chunk.dimension)-dimensional, earlier rows \(statistics?.dimension ?? 0)")
             }
+            try check.see(chunk.model, in: chunk.file.path)
             try statistics?.add(rows: chunk.vectors, count: chunk.count)
         }
         guard let statistics else { throw PipelineError("\(input): no feature rows") }
@@ -123,32 +140,51 @@ public enum Commands {
                                      runID: manifest?.runID ?? UUID().uuidString.lowercased())
     }
 
-    private static func writeErrors(_ errors: [ErrorRow], to url: URL) throws {
+    /// The errors table, with the feature tables' metadata (model, weights, engine).
+    private static func writeErrors(_ errors: [ErrorRow], to url: URL, metadata: [String: String]) throws {
         try AtomicFile.write(to: url) { temporary in
-            let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
-                                           metadata: ["imgfeat.version": OutputMetadata.version])
-            try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
+            let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy, metadata: metadata)
+            try writer.append(ErrorRows(errors).columns)
             try writer.close()
         }
     }
 
-    private static func makeSummary(_ command: String, _ options: RunOptions, _ outcome: FeaturizeOutcome) -> RunSummary {
+    private static func makeSummary(_ command: String, _ options: RunOptions, _ outcome: FeaturizeOutcome,
+                                    started: Date) -> RunSummary {
         var byStage: [String: Int] = [:]
         for error in outcome.errors { byStage[error.stage, default: 0] += 1 }
-        let processed = Double(outcome.featurized + outcome.errors.count)
-        return RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
+        // The rate of this attempt: inputs of resumed parts were not processed now.
+        let processed = max(0, outcome.featurized + outcome.errors.count - outcome.imagesResumed)
+        return RunSummary(version: ImgfeatVersion.current,
+                          commandLine: options.commandLine.map { Redaction.stripQuery(Redaction.scrub($0)) },
+                          startedAt: timestamp(started), endedAt: nil, command: command, input: options.input, output: options.output, device: outcome.deviceName,
                           deviceChoice: outcome.deviceChoice, weights: outcome.model.weightsIdentity,
                           alpha: outcome.model.config.alpha, inputSize: outcome.model.config.inputSize,
                           shard: options.shard.description, listed: outcome.listed, featurized: outcome.featurized,
                           errors: outcome.errors.count, errorsByStage: byStage, partsWritten: outcome.partsWritten,
                           partsResumed: outcome.partsResumed, pcaStatisticsOn: outcome.statisticsGatheredOn,
-                          secondsPerStage: outcome.times,
-                          imagesPerSecond: processed / max(outcome.times.total, 1e-9))
+                          secondsPerStage: outcome.times, imagesProcessed: processed,
+                          imagesResumed: outcome.imagesResumed,
+                          imagesPerSecond: processed == 0 ? 0 : Double(processed) / max(outcome.times.total, 1e-9))
     }
 
-    private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
+    /// ISO 8601 in UTC with milliseconds, as summary.json records its start and end.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// Saves the summary (stamped with its end), then what `beforeSuccess` writes, then `_SUCCESS`;
+    /// returns the summary saved.
+    private static func finish(_ summary: RunSummary, _ layout: OutputLayout,
+                               beforeSuccess: (RunSummary) throws -> Void = { _ in }) throws -> RunSummary {
+        var summary = summary
+        summary.endedAt = timestamp(Date())
         try AtomicFile.write(try JSONEncoder.pretty.encode(summary), to: layout.summary)
+        try beforeSuccess(summary)
         try AtomicFile.write(Data(), to: layout.success)
+        return summary
     }
 
     /// The saved summary of a run that already finished (in `layout`, or at the remote output whose

@@ -47,7 +47,7 @@ struct DecodeStage {
                         bytes = data
                     case .failure(let error):
                         let stage = item.path.contains("://") ? "fetch" : "read"
-                        results.value[i] = .failed(ErrorRow(path: item.path, stage: stage, message: "\(error)"),
+                        results.value[i] = .failed(ErrorRow(path: item.path, label: item.label, stage: stage, message: "\(error)"),
                                                    fatal: error.isFatal ? error : nil)
                         return
                     }
@@ -60,7 +60,7 @@ struct DecodeStage {
                             results.value[i] = .decoded(nil)
                         }
                     } catch {
-                        results.value[i] = .failed(ErrorRow(path: item.path, stage: "decode", message: "\(error)"), fatal: nil)
+                        results.value[i] = .failed(ErrorRow(path: item.path, label: item.label, stage: "decode", message: "\(error)"), fatal: nil)
                     }
                 }
             }
@@ -77,7 +77,8 @@ struct DecodeStage {
                 batch.errors.append(row)
                 if batch.fatal == nil { batch.fatal = fatal }
             case nil:
-                batch.errors.append(ErrorRow(path: items[i].path, stage: "decode", message: "not processed"))
+                batch.errors.append(ErrorRow(path: items[i].path, label: items[i].label, stage: "decode",
+                                                message: "not processed"))
             }
         }
         batch.decodeSeconds = Date().timeIntervalSince(start)

@@ -14,6 +14,11 @@ struct FeatureTable {
         files = try ParquetDataset(url: URL(fileURLWithPath: path)).files
     }
 
+    /// The model `file`'s metadata records, read from its footer only.
+    static func model(of file: URL) throws -> FeatureModel? {
+        FeatureModel(metadata: try ParquetFileReader(url: file).metadata)
+    }
+
     /// One row group of the table.
     struct Chunk {
         var file: URL
@@ -21,6 +26,8 @@ struct FeatureTable {
         var labels: [String]
         var vectors: [Float]
         var dimension: Int
+        /// The model its file's metadata records (nil when it records none).
+        var model: FeatureModel?
         var count: Int { paths.count }
     }
 
@@ -28,6 +35,7 @@ struct FeatureTable {
     func forEachChunk(_ body: (Chunk) throws -> Void) throws {
         for file in files {
             let reader = try ParquetFileReader(url: file)
+            let model = FeatureModel(metadata: reader.metadata)
             for group in 0..<reader.rowGroupCount {
                 let vectors = try reader.readVectors(column, rowGroup: group)
                 guard vectors.count > 0 else { continue }
@@ -41,7 +49,8 @@ struct FeatureTable {
                     ? try reader.readStrings("path", rowGroup: group).map { $0 ?? "" } : Array(repeating: "", count: vectors.count)
                 let labels = reader.columnNames.contains("label")
                     ? try reader.readStrings("label", rowGroup: group).map { $0 ?? "" } : Array(repeating: "", count: vectors.count)
-                try body(Chunk(file: file, paths: paths, labels: labels, vectors: vectors.floats, dimension: dimension))
+                try body(Chunk(file: file, paths: paths, labels: labels, vectors: vectors.floats, dimension: dimension,
+                                   model: model))
             }
         }
     }

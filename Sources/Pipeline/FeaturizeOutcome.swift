@@ -16,6 +16,8 @@ public struct FeaturizeOutcome: Sendable {
     /// Parts written by this process (the rest were already committed).
     public var partsWritten: Int
     public var partsResumed: Int
+    /// Inputs in the resumed parts (featurized or unusable there).
+    public var imagesResumed: Int
     public var statistics: PCAStatistics
     /// Where this attempt's PCA statistics were gathered: "host" or the Vulkan device's name.
     public var statisticsGatheredOn: String

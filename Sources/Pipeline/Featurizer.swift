@@ -67,8 +67,8 @@ struct Featurizer {
         // the writer; nothing flows back into the engine.
         let observer = try StatisticsObserver(dimension: model.featureDimension, engine: engine.engine)
 
-        let progress = ProgressReporter(total: items.count, quiet: options.quiet,
-                                        alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
+        let resumedImages = committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count }
+        let progress = ProgressReporter(total: items.count, quiet: options.quiet, alreadyDone: resumedImages)
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: model.config.inputSize,
                                   keepPixels: engine.takesPixels,
                                   maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels)
@@ -138,7 +138,7 @@ struct Featurizer {
         return FeaturizeOutcome(layout: layout, model: model, deviceName: engine.name, deviceChoice: engine.choiceNote,
                                 listed: items.count,
                                 featurized: featurized, errors: errors, partsWritten: partsWritten,
-                                partsResumed: committed.count, statistics: statistics,
+                                partsResumed: committed.count, imagesResumed: resumedImages, statistics: statistics,
                                 statisticsGatheredOn: observer.gatheredOn, times: times)
     }
 }

@@ -12,6 +12,8 @@ public struct OutputLayout: Sendable {
     public let summary: URL
     public let screePlot: URL
     public let scatterPlot: URL
+    /// The standalone HTML report of a run (plots, explained variance, counts, settings).
+    public let report: URL
     public let success: URL
     /// Run state for resuming: the manifest and the errors of each committed part.
     public let state: URL
@@ -36,6 +38,7 @@ public struct OutputLayout: Sendable {
         self.summary = root.appendingPathComponent(summary)
         screePlot = root.appendingPathComponent("pca-scree.svg")
         scatterPlot = root.appendingPathComponent("pca-scatter.svg")
+        report = root.appendingPathComponent("pca-report.html")
         success = root.appendingPathComponent("_SUCCESS")
         state = root.appendingPathComponent("_imgfeat")
     }

@@ -1,79 +1,57 @@
 import Foundation
 import PCA
 
-/// Hand-written SVG charts of a PCA: a scree plot and a scatter of the first two projections.
+/// Hand-written SVG 1.1 charts of a PCA (a scree plot and a scatter of the first two projections)
+/// laid out from estimated text widths so that nothing leaves the canvas at 1 or 200 labels.
 public enum PCAPlots {
-    static let width = 640.0
-    static let height = 420.0
-    static let margin = (left: 64.0, right: 150.0, top: 36.0, bottom: 52.0)
-    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                          "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-
-    /// Scree plot: explained variance per component (bars) and cumulative explained variance (line).
-    public static func screeSVG(explainedVariance: [Double]) -> String {
-        let k = explainedVariance.count
-        var cumulative = [Double]()
-        var running = 0.0
-        for v in explainedVariance { running += v; cumulative.append(running) }
-        let yMax = max(cumulative.last ?? 1, 1e-12)
-        let plot = PlotArea(xMin: 0, xMax: Double(max(k, 1)), yMin: 0, yMax: yMax)
-        var svg = header(title: "Explained variance by component")
-        svg += plot.axes(xLabel: "component", yLabel: "fraction of variance")
-        let barWidth = plot.width / Double(max(k, 1)) * 0.8
-        for (i, v) in explainedVariance.enumerated() {
-            let x = plot.x(Double(i) + 0.1)
-            let y = plot.y(v)
-            svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(barWidth))\" height=\"\(fmt(plot.y(0) - y))\" fill=\"\(palette[0])\"/>\n"
-        }
-        let points = cumulative.enumerated().map { "\(fmt(plot.x(Double($0.offset) + 0.5))),\(fmt(plot.y($0.element)))" }
-        svg += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(palette[1])\" stroke-width=\"2\"/>\n"
-        svg += legend([("explained", palette[0]), ("cumulative", palette[1])])
-        return svg + "</svg>\n"
-    }
-
-    /// Scatter of the first two projections (`points`: n×2 or n×k row-major with `stride` k ≥ 2),
-    /// one colour per label with a legend; labels beyond the palette reuse its colours.
-    public static func scatterSVG(projections: [Double], stride: Int, labels: [String]) -> String {
-        let n = stride >= 2 ? min(projections.count / stride, labels.count) : 0
-        let xs = (0..<n).map { projections[$0 * stride] }
-        let ys = (0..<n).map { projections[$0 * stride + 1] }
-        let plot = PlotArea(xMin: xs.min() ?? 0, xMax: xs.max() ?? 1, yMin: ys.min() ?? 0, yMax: ys.max() ?? 1)
-        var distinct = [String]()
-        var colourOf = [String: String]()
-        for label in labels.prefix(n) where colourOf[label] == nil {
-            colourOf[label] = palette[distinct.count % palette.count]
-            distinct.append(label)
-        }
-        var svg = header(title: "First two principal components")
-        svg += plot.axes(xLabel: "PC1", yLabel: "PC2")
-        for i in 0..<n {
-            svg += "<circle cx=\"\(fmt(plot.x(xs[i])))\" cy=\"\(fmt(plot.y(ys[i])))\" r=\"3\" fill=\"\(colourOf[labels[i]] ?? palette[0])\" fill-opacity=\"0.7\"/>\n"
-        }
-        svg += legend(distinct.map { ($0, colourOf[$0] ?? palette[0]) })
-        return svg + "</svg>\n"
-    }
+    static let fontSize = 12.0
+    /// Upper bound of a sans-serif glyph's advance at `fontSize` (DejaVu Sans averages 0.55 em).
+    static let charWidth = 0.62 * fontSize
+    /// 20 colours that stay apart (Tableau 20's dark and light pairs reordered: darks first).
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                          "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
+                          "#c5b0d5", "#c49c94", "#f7b6d2", "#393b79", "#dbdb8d", "#9edae5"]
+    /// Marker shapes, one round of the palette each: 80 distinct styles.
+    enum Marker: CaseIterable { case circle, square, triangle, diamond }
 
     /// Writes `svg` to `url` through a temporary file and rename.
     public static func write(_ svg: String, to url: URL) throws {
         try PCAError.writeAtomically(Data(svg.utf8), to: url)
     }
 
-    static func header(title: String) -> String {
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-            + "<text x=\"\(fmt(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(escape(title))</text>\n"
-    }
+    /// `value` as a percentage with one decimal: `14.9 %`.
+    static func percent(_ value: Double) -> String { String(format: "%.1f %%", value * 100) }
 
-    static func legend(_ entries: [(String, String)]) -> String {
-        var svg = ""
-        let x = width - margin.right + 16
-        for (i, entry) in entries.enumerated() {
-            let y = margin.top + 10 + Double(i) * 18
-            svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y - 9))\" width=\"10\" height=\"10\" fill=\"\(entry.1)\"/>\n"
-            svg += "<text x=\"\(fmt(x + 16))\" y=\"\(fmt(y))\">\(escape(entry.0))</text>\n"
+    static func header(width: Double, height: Double, title: String, subtitle: String?) -> String {
+        var svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" "
+            + "viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"\(fmt(fontSize))\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        svg += "<text class=\"title\" x=\"\(fmt(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(escape(fit(title, width - 20, size: 15)))</text>\n"
+        if let subtitle {
+            svg += "<text class=\"subtitle\" x=\"\(fmt(width / 2))\" y=\"40\" text-anchor=\"middle\" fill=\"#444\">\(escape(fit(subtitle, width - 20)))</text>\n"
         }
         return svg
+    }
+
+    /// `text` cut with an ellipsis so that it fits `width` pixels at `size`.
+    static func fit(_ text: String, _ width: Double, size: Double = fontSize) -> String {
+        let most = max(1, Int(width / (0.62 * size)))
+        return text.count <= most ? text : String(text.prefix(most - 1)) + "…"
+    }
+
+    /// One marker centred on (x, y) of radius about `r`.
+    static func marker(_ shape: Marker, x: Double, y: Double, r: Double, fill: String, extra: String = "") -> String {
+        switch shape {
+        case .circle:
+            return "<circle cx=\"\(fmt(x))\" cy=\"\(fmt(y))\" r=\"\(fmt(r))\" fill=\"\(fill)\"\(extra)/>"
+        case .square:
+            return "<rect x=\"\(fmt(x - r))\" y=\"\(fmt(y - r))\" width=\"\(fmt(2 * r))\" height=\"\(fmt(2 * r))\" fill=\"\(fill)\"\(extra)/>"
+        case .triangle:
+            return "<polygon points=\"\(fmt(x)),\(fmt(y - 1.2 * r)) \(fmt(x + 1.1 * r)),\(fmt(y + 0.8 * r)) \(fmt(x - 1.1 * r)),\(fmt(y + 0.8 * r))\" fill=\"\(fill)\"\(extra)/>"
+        case .diamond:
+            return "<polygon points=\"\(fmt(x)),\(fmt(y - 1.3 * r)) \(fmt(x + 1.3 * r)),\(fmt(y)) \(fmt(x)),\(fmt(y + 1.3 * r)) \(fmt(x - 1.3 * r)),\(fmt(y))\" fill=\"\(fill)\"\(extra)/>"
+        }
     }
 
     /// Escapes the characters XML reserves in text and attribute values.
@@ -96,39 +74,31 @@ public enum PCAPlots {
 
     static func fmt(_ v: Double) -> String { v.isFinite ? String(format: "%.2f", v) : "0" }
 
-    struct PlotArea {
-        let xMin: Double, xMax: Double, yMin: Double, yMax: Double
-        var left: Double { PCAPlots.margin.left }
-        var top: Double { PCAPlots.margin.top }
-        var width: Double { PCAPlots.width - PCAPlots.margin.left - PCAPlots.margin.right }
-        var plotHeight: Double { PCAPlots.height - PCAPlots.margin.top - PCAPlots.margin.bottom }
+    /// A rectangle of the canvas mapped to data ranges given by round ticks.
+    struct Frame {
+        let left: Double, top: Double, width: Double, height: Double
+        let x: NiceTicks, y: NiceTicks
 
-        init(xMin: Double, xMax: Double, yMin: Double, yMax: Double) {
-            // A degenerate range (one point, all equal) still needs a non-zero span to scale by.
-            let xPad = xMax > xMin ? 0.0 : 0.5
-            let yPad = yMax > yMin ? 0.0 : 0.5
-            self.xMin = xMin - xPad; self.xMax = xMax + xPad
-            self.yMin = yMin - yPad; self.yMax = yMax + yPad
-        }
+        func px(_ v: Double) -> Double { left + (v - x.lower) / (x.upper - x.lower) * width }
+        func py(_ v: Double) -> Double { top + height - (v - y.lower) / (y.upper - y.lower) * height }
+        var bottom: Double { top + height }
 
-        func x(_ v: Double) -> Double { left + (v - xMin) / (xMax - xMin) * width }
-        func y(_ v: Double) -> Double { top + plotHeight - (v - yMin) / (yMax - yMin) * plotHeight }
-
-        func axes(xLabel: String, yLabel: String) -> String {
-            let bottom = top + plotHeight
-            var svg = "<line x1=\"\(fmt(left))\" y1=\"\(fmt(bottom))\" x2=\"\(fmt(left + width))\" y2=\"\(fmt(bottom))\" stroke=\"black\"/>\n"
-            svg += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top))\" x2=\"\(fmt(left))\" y2=\"\(fmt(bottom))\" stroke=\"black\"/>\n"
-            for t in 0...4 {
-                let fx = xMin + (xMax - xMin) * Double(t) / 4
-                let fy = yMin + (yMax - yMin) * Double(t) / 4
-                svg += "<text x=\"\(fmt(x(fx)))\" y=\"\(fmt(bottom + 16))\" text-anchor=\"middle\">\(tick(fx))</text>\n"
-                svg += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y(fy) + 4))\" text-anchor=\"end\">\(tick(fy))</text>\n"
+        /// Axis lines, grid, tick labels (`class="tick x|y"`, values as printed) and axis titles.
+        func axes(xTicks: [Double], xLabel: (Double) -> String, yLabel: (Double) -> String,
+                  xTitle: String, yTitle: String) -> String {
+            var svg = "<rect class=\"plot-area\" x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" fill=\"none\" stroke=\"#999\"/>\n"
+            for v in y.values {
+                svg += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(py(v)))\" x2=\"\(fmt(left + width))\" y2=\"\(fmt(py(v)))\" stroke=\"#e4e4e4\"/>\n"
+                svg += "<text class=\"tick y\" x=\"\(fmt(left - 6))\" y=\"\(fmt(py(v) + 4))\" text-anchor=\"end\">\(yLabel(v))</text>\n"
             }
-            svg += "<text x=\"\(fmt(left + width / 2))\" y=\"\(fmt(bottom + 38))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-            svg += "<text x=\"16\" y=\"\(fmt(top + plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(fmt(top + plotHeight / 2)))\">\(escape(yLabel))</text>\n"
+            for v in xTicks {
+                svg += "<line x1=\"\(fmt(px(v)))\" y1=\"\(fmt(bottom))\" x2=\"\(fmt(px(v)))\" y2=\"\(fmt(bottom + 4))\" stroke=\"#555\"/>\n"
+                svg += "<text class=\"tick x\" x=\"\(fmt(px(v)))\" y=\"\(fmt(bottom + 17))\" text-anchor=\"middle\">\(xLabel(v))</text>\n"
+            }
+            svg += "<text class=\"axis-title x\" x=\"\(fmt(left + width / 2))\" y=\"\(fmt(bottom + 38))\" text-anchor=\"middle\">\(escape(xTitle))</text>\n"
+            let cy = top + height / 2
+            svg += "<text class=\"axis-title y\" x=\"18\" y=\"\(fmt(cy))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(fmt(cy)))\">\(escape(yTitle))</text>\n"
             return svg
         }
-
-        func tick(_ v: Double) -> String { String(format: "%.3g", v) }
     }
 }

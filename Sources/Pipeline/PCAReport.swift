@@ -1,11 +1,13 @@
 /// The explained-variance lines the original notebook printed after fitting Spark's PCA.
 public enum PCAReport {
     /// `Explained variance (first 10): [a, b, ...]` then `Cumulative explained variance: x`, where
-    /// x sums all k values left to right; numbers are written like Python's repr of a float.
+    /// x sums all k values left to right; numbers are written like Python's repr of a float. With
+    /// fewer than 10 components the first line says how many it shows (`(first 5)`).
     public static func explainedVarianceText(_ explainedVariance: [Double]) -> String {
-        let first = explainedVariance.prefix(10).map(pythonRepr).joined(separator: ", ")
+        let shown = explainedVariance.prefix(10)
+        let first = shown.map(pythonRepr).joined(separator: ", ")
         let total = explainedVariance.reduce(0.0, +)
-        return "Explained variance (first 10): [\(first)]\nCumulative explained variance: \(pythonRepr(total))"
+        return "Explained variance (first \(shown.count)): [\(first)]\nCumulative explained variance: \(pythonRepr(total))"
     }
 
     /// Python's repr(float): shortest round-trip digits (Swift's description gives the same digits),

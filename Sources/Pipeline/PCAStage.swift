@@ -9,9 +9,11 @@ struct PCAStage {
     var options: PCAOptions
     var quiet: Bool
 
-    /// Fits and saves the model; prints the explained variance as the notebook does.
-    func fit(_ statistics: PCAStatistics, modelURL: URL) throws -> PCAModel {
-        let model = try PCAModel.fit(statistics, k: options.k, center: options.center)
+    /// Fits and saves the model, recording the features' model; prints the explained variance as the
+    /// notebook does.
+    func fit(_ statistics: PCAStatistics, modelURL: URL, features: FeatureModel?) throws -> PCAModel {
+        var model = try PCAModel.fit(statistics, k: options.k, center: options.center)
+        model.featureModel = features?.fields ?? [:]
         try model.save(to: modelURL)
         if !quiet { print(PCAReport.explainedVarianceText(model.explainedVariance)) }
         return model
@@ -21,7 +23,7 @@ struct PCAStage {
     /// Returns the number of rows written.
     @discardableResult
     func transform(features: FeatureTable, model: PCAModel, directory: URL, metadata: [String: String],
-                   plots: (scree: URL, scatter: URL)?) throws -> Int {
+                   plots: (scree: URL, scatter: URL)?, input: String) throws -> Int {
         let parent = directory.deletingLastPathComponent()
         try createDirectory(parent)
         let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).\(UUID().uuidString).tmp")
@@ -65,13 +67,26 @@ struct PCAStage {
             throw PipelineError("\(directory.path): cannot move the PCA output into place (\(error.localizedDescription))")
         }
         if let plots {
-            try PCAPlots.write(PCAPlots.screeSVG(explainedVariance: model.explainedVariance), to: plots.scree)
-            if model.k >= 2 {
-                try PCAPlots.write(PCAPlots.scatterSVG(projections: scatter.points, stride: 2, labels: scatter.labels),
-                                   to: plots.scatter)
-            }
+            let svgs = Self.plots(model: model, scatter: scatter, input: input)
+            try PCAPlots.write(svgs.scree, to: plots.scree)
+            if let svg = svgs.scatter { try PCAPlots.write(svg, to: plots.scatter) }
         }
         return rows
+    }
+
+    /// The scree plot and (for k ≥ 2) the scatter, titled with the input and the counts.
+    static func plots(model: PCAModel, scatter: ScatterSample, input: String) -> (scree: String, scatter: String?) {
+        let ev = model.explainedVariance
+        let scree = PCAPlots.screeSVG(explainedVariance: ev, title: "Explained variance: \(input)",
+                                      subtitle: "\(model.count) images, k = \(model.k), "
+                                          + "\(PCAPlots.percent(ev.reduce(0, +))) of the variance in \(model.k) components")
+        guard model.k >= 2 else { return (scree, nil) }
+        let labelCount = Set(scatter.labels).count
+        let sampled = scatter.labels.count < scatter.seen ? ", \(scatter.labels.count) plotted" : ""
+        let svg = PCAPlots.scatterSVG(projections: scatter.points, stride: 2, labels: scatter.labels,
+                                      explainedVariance: ev, title: "First two principal components: \(input)",
+                                      subtitle: "\(scatter.seen) images, \(labelCount) labels\(sampled)")
+        return (scree, svg)
     }
 }
 
@@ -80,7 +95,8 @@ struct ScatterSample {
     let limit: Int
     var points: [Double] = []
     var labels: [String] = []
-    private var seen = 0
+    /// Rows offered (the sample keeps an evenly spread share of them).
+    private(set) var seen = 0
     private var step = 1
 
     init(limit: Int) { self.limit = limit }

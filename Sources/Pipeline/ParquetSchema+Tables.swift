@@ -8,7 +8,7 @@ extension ParquetSchema {
     /// `path, label, pca_features: list<double>`: the PCA projections.
     public static let pca = ParquetSchema([.init("path", .string), .init("label", .string),
                                            .init("pca_features", .doubleList)])
-    /// `path, stage, message`: one row per input that could not be used.
-    public static let errors = ParquetSchema([.init("path", .string), .init("stage", .string),
-                                              .init("message", .string)])
+    /// `path, label, stage, message`: one row per input that could not be used.
+    public static let errors = ParquetSchema([.init("path", .string), .init("label", .string),
+                                              .init("stage", .string), .init("message", .string)])
 }

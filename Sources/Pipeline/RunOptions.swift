@@ -39,7 +39,10 @@ public struct RunOptions: Sendable {
     public var shard: Shard = .whole
     /// Stop the run (non-zero exit) once more inputs than this have failed; nil = never.
     public var maxErrors: Int?
+    /// No progress lines and no device-choice note on standard error; results are still printed.
     public var quiet: Bool = false
+    /// The command line as typed, recorded in summary.json (the CLI sets it).
+    public var commandLine: [String] = []
     /// Largest decoded image, in pixels, before an input is refused.
     public var maxPixels: Int?
     /// Object-store settings: endpoint, region, credentials profile, anonymous access, concurrency.

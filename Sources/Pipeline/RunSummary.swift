@@ -2,6 +2,13 @@ import Foundation
 
 /// The final account of a command, printed and saved as JSON in the output folder.
 public struct RunSummary: Codable, Sendable {
+    /// imgfeat's version (optional only so that summaries of older versions still read).
+    public var version: String?
+    /// The command line as typed (`imgfeat run ...`), as the CLI handed it down.
+    public var commandLine: [String]?
+    /// Start and end of this attempt, ISO 8601 UTC.
+    public var startedAt: String?
+    public var endedAt: String?
     public var command: String
     public var input: String
     public var output: String
@@ -22,6 +29,11 @@ public struct RunSummary: Codable, Sendable {
     public var pcaK: Int?
     public var pcaExplainedVarianceTotal: Double?
     public var secondsPerStage: StageTimes
+    /// Inputs handled by this attempt (featurized or unusable); resumed parts' inputs are not among them.
+    public var imagesProcessed: Int?
+    /// Inputs of parts an earlier attempt had committed.
+    public var imagesResumed: Int?
+    /// `imagesProcessed` over this attempt's featurization time (0 when it processed nothing).
     public var imagesPerSecond: Double
     public var alreadyComplete: Bool = false
 
@@ -36,8 +48,13 @@ public struct RunSummary: Codable, Sendable {
         if let on = pcaStatisticsOn, on != "host" { lines.append("pca statistics: accumulated on \(on) during featurization") }
         if partsResumed > 0 { lines.append("resumed: \(partsResumed) parts already committed, \(partsWritten) written now") }
         let t = secondsPerStage
-        lines.append(String(format: "time: %.1f s total (list %.1f, decode %.1f, device %.1f, write %.1f, resume scan %.1f, pca %.1f); %.1f img/s",
-                            t.total, t.listing, t.decode, t.device, t.write, t.resumeScan, t.pca, imagesPerSecond))
+        var rate = String(format: "%.1f img/s", imagesPerSecond)
+        if let processed = imagesProcessed {
+            rate += " over \(processed) images processed now"
+            if let resumed = imagesResumed, resumed > 0 { rate += " (\(resumed) resumed)" }
+        }
+        lines.append(String(format: "time: %.1f s total (list %.1f, decode %.1f, device %.1f, write %.1f, resume scan %.1f, pca %.1f); ",
+                            t.total, t.listing, t.decode, t.device, t.write, t.resumeScan, t.pca) + rate)
         lines.append("output: \(output)")
         return lines.joined(separator: "\n")
     }

@@ -81,12 +81,28 @@ import TestSupport
         #expect(throws: PCAError.self) { try PCAModel.decode(data, source: "MODEL.json") }
     }
 
+    /// The fit's sign rule is recorded and read back; both rules load, an unknown one is refused.
+    @Test func signRuleIsRecordedAndUnknownOnesAreRefused() throws {
+        let model = try PCAModel.fit(try Self.statistics(), k: 2)
+        #expect(model.signRule == .sparkDgesdd)
+        var object = try #require(try JSONSerialization.jsonObject(with: model.jsonData()) as? [String: Any])
+        #expect(object["sign_rule"] as? String == "spark-dgesdd")
+        object["sign_rule"] = "largest-abs-entry-positive"
+        let older = try PCAModel.decode(try JSONSerialization.data(withJSONObject: object), source: "MODEL.json")
+        #expect(older.signRule == .largestAbsEntryPositive)
+        object["sign_rule"] = "coin-toss"
+        #expect { try PCAModel.decode(try JSONSerialization.data(withJSONObject: object), source: "MODEL.json") }
+            throws: { "\($0)".contains("unknown sign rule \"coin-toss\"") }
+    }
+
     final class Collector: NSObject, XMLParserDelegate {
         var elements: [String: Int] = [:]
+        var classes: [String: Int] = [:]
         var texts: [String] = []
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
                     qualifiedName: String?, attributes: [String: String] = [:]) {
             elements[name, default: 0] += 1
+            if let c = attributes["class"] { classes[c, default: 0] += 1 }
         }
         func parser(_ parser: XMLParser, foundCharacters string: String) { texts.append(string) }
     }
@@ -103,7 +119,9 @@ import TestSupport
         let doc = try #require(Self.parse(PCAPlots.screeSVG(explainedVariance: ev)))
         #expect(doc.elements["svg"] == 1)
         #expect(doc.elements["polyline"] == 1)
-        #expect((doc.elements["rect"] ?? 0) >= ev.count)
+        #expect(doc.classes["bar"] == ev.count)
+        // Components numbered from 1: the x ticks of 4 components are 1, 2, 3, 4.
+        #expect(doc.classes["tick x"] == 4)
     }
 
     @Test func scatterIsValidSVGWithEscapedLegend() throws {
@@ -111,7 +129,8 @@ import TestSupport
         let points: [Double] = [0, 1, 5, 2, -1, 3, 2, 2, 9, 9, 9, 9]
         let svg = PCAPlots.scatterSVG(projections: points, stride: 3, labels: labels)
         let doc = try #require(Self.parse(svg))
-        #expect(doc.elements["circle"] == 4)
+        #expect(doc.classes["point"] == 4)
+        #expect(doc.classes["legend-entry"] == 3)
         let text = doc.texts.joined()  // the parser splits text at entities
         for label in ["cats & dogs", "<apple>", "pear \"green\""] {
             #expect(text.contains(label), "legend lacks \(label)")

@@ -101,7 +101,8 @@ import TestSupport
         default:
             let stages = labels.map { $0.isEmpty ? "decode" : "fetch" }
             let messages = (0..<c.rows).map { "image \($0): \"bad\" data,\nline two ✗" }
-            try writer.append(ErrorRows(paths: paths, stages: stages, messages: messages))
+            try writer.append(ErrorRows(paths: paths, labels: labels, stages: stages, messages: messages))
+            expectation["label"] = labels
             expectation["stage"] = stages
             expectation["message"] = messages
             try writer.close()

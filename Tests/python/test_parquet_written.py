@@ -48,7 +48,7 @@ def expected_values(case):
 
 
 def string_columns(case):
-    return ["path", "label"] if case["table"] != "errors" else ["path", "stage", "message"]
+    return ["path", "label"] if case["table"] != "errors" else ["path", "label", "stage", "message"]
 
 
 def bits(a):
