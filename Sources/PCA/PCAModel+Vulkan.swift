@@ -72,7 +72,8 @@ final class SubspaceProduct {
         self.context = context
         self.d = d
         self.b = b
-        pipeline = try ComputePipeline(context: context, name: "pca_subspace", source: ShaderSource.named("pca_subspace"), bindingCount: 3,
+        let source = try ShaderSource.named("pca_subspace", folder: context.shaderSources)
+        pipeline = try ComputePipeline(context: context, name: "pca_subspace", source: source, bindingCount: 3,
                                        pushConstantBytes: 8)
         covariance = try Buffer(context: context, size: d * d * 8)
         block = try Buffer(context: context, size: d * b * 8, location: .upload)

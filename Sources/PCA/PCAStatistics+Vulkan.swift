@@ -22,7 +22,8 @@ extension PCAStatistics {
             self.context = context
             self.dimension = dimension
             // ShaderSource's error names the file and every folder it looked in.
-            pipeline = try ComputePipeline(context: context, name: "pca_syrk", source: ShaderSource.named("pca_syrk"), bindingCount: 4,
+            let source = try ShaderSource.named("pca_syrk", folder: context.shaderSources)
+            pipeline = try ComputePipeline(context: context, name: "pca_syrk", source: source, bindingCount: 4,
                                            pushConstantBytes: 12)
             comoment = try Buffer(context: context, size: dimension * dimension * 8)
             sums = try Buffer(context: context, size: dimension * 8)
