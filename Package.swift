@@ -23,7 +23,9 @@ let package = Package(
         // so imgfeat starts without it (loader.c, docs/VULKAN.md).
         .target(name: "CVulkan", path: "Sources/CVulkan"),
         shim("CGlslang", apt: "glslang-dev"),
-        shim("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
+        // libjpeg(-turbo) driven as Pillow drives it (setjmp/longjmp error handling has to live in C).
+        .target(name: "CJPEG", path: "Sources/CJPEG", cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("jpeg")]),
         shim("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
         shim("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         shim("CHDF5", pkgConfig: "hdf5", apt: "libhdf5-dev"),
@@ -36,7 +38,7 @@ let package = Package(
                 dependencies: ["CVulkan", "CGlslang", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Shaders", path: "Shaders", exclude: ["README.md"],
                 resources: [.copy("glsl")]),
-        .target(name: "Imaging", dependencies: ["CTurboJPEG"]),
+        .target(name: "Imaging", dependencies: ["CJPEG"]),
         .target(name: "Model",
                 dependencies: ["VulkanRuntime", "Shaders", "Imaging", "Storage", "CHDF5", "CBLAS", "CKernels",
                                .product(name: "Logging", package: "swift-log")]),
