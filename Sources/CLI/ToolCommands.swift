@@ -7,16 +7,23 @@ struct Preprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the model input of each image (Pillow-exact resize) as binary PPM.")
 
-    @Argument(help: "JPEG files.")
+    @Argument(help: "JPEG files, folders (searched recursively), @FILE lists or s3:// prefixes.")
     var images: [String]
-    @Option(help: "Output folder.")
+    @Option(help: "Output folder; each PPM keeps its input's path relative to the folder given.")
     var output: String
     @Option(help: "Square model input size.")
     var size: Int = 224
+    @Flag(help: "JPEG draft mode (DCT scaling before the resize), as for run/featurize.")
+    var draft = false
 
     func run() throws {
-        let written = try reportingFailure { try Commands.preprocess(images: images, output: output, size: size) }
-        for path in written { print(path) }
+        let report = try reportingFailure {
+            try Commands.preprocess(inputs: images, output: output, size: size, draft: draft)
+        }
+        for path in report.written { print(path) }
+        // Every bad input is named; the exit status says whether there were any.
+        for failure in report.failures { FileHandle.standardError.write(Data("imgfeat: error: \(failure)\n".utf8)) }
+        if !report.failures.isEmpty { throw ExitCode.failure }
     }
 }
 

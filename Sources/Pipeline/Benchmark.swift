@@ -26,11 +26,11 @@ public struct Benchmark {
 
         // Decode + resize, all cores.
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: size, keepPixels: false,
-                                  maxPixels: JPEGDecoder.defaultMaxPixels)
+                                  maxPixels: JPEGDecoder.defaultMaxPixels, draft: options.draft)
         let decodeTimes = (0..<max(1, repeats)).map { _ in decoder.prepare(part: 0, items: items, endsPart: true).decodeSeconds }
         let batch = decoder.prepare(part: 0, items: items, endsPart: true)
         guard !batch.items.isEmpty else { throw PipelineError("\(options.input): none of the images decoded") }
-        lines.append(String(format: "decode + resize + scale: %.1f img/s (median of %d)", Double(items.count) / median(decodeTimes), decodeTimes.count))
+        lines.append((options.draft ? "decode (draft)" : "decode") + String(format: " + resize + scale: %.1f img/s (median of %d)", Double(items.count) / median(decodeTimes), decodeTimes.count))
 
         let n = min(batch.items.count, max(1, options.batch))
         let input = Tensor(batch: n, height: size, width: size, channels: 3,
