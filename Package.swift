@@ -54,6 +54,8 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")]),
         // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
         .executableTarget(name: "imgfeat-bench-cpu", dependencies: ["Model"], path: "bench/imgfeat-bench-cpu"),
+        // Single-thread JPEG decode throughput, for bench/decode_bench.py.
+        .executableTarget(name: "imgfeat-bench-decode", dependencies: ["Imaging"], path: "bench/imgfeat-bench-decode"),
         // CPU PCA fit time, for bench/pca_bench.py.
         .executableTarget(name: "imgfeat-bench-pca", dependencies: ["Model"], path: "bench/imgfeat-bench-pca"),
         // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.
