@@ -123,7 +123,7 @@ public enum Commands {
         var byStage: [String: Int] = [:]
         for error in outcome.errors { byStage[error.stage, default: 0] += 1 }
         let processed = Double(outcome.featurized + outcome.errors.count)
-        return RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
+        var summary = RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
                           deviceChoice: outcome.deviceChoice, weights: outcome.model.weightsIdentity,
                           alpha: outcome.model.config.alpha, inputSize: outcome.model.config.inputSize,
                           shard: options.shard.description, listed: outcome.listed, featurized: outcome.featurized,
@@ -131,6 +131,8 @@ public enum Commands {
                           partsResumed: outcome.partsResumed, pcaStatisticsOn: outcome.statisticsGatheredOn,
                           secondsPerStage: outcome.times,
                           imagesPerSecond: processed / max(outcome.times.total, 1e-9))
+        summary.draft = options.draft
+        return summary
     }
 
     private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
@@ -160,6 +162,7 @@ public enum Commands {
         if summary.shard != options.shard.description { differences.append("its shard is \(summary.shard)") }
         if let alpha = options.alpha, abs(alpha - summary.alpha) > 1e-9 { differences.append("its alpha is \(summary.alpha)") }
         if let size = options.inputSize, size != summary.inputSize { differences.append("its size is \(summary.inputSize)") }
+        if (summary.draft ?? false) != options.draft { differences.append(options.draft ? "it was decoded in full, without --draft" : "it was decoded with --draft") }
         guard differences.isEmpty else {
             throw PipelineError("\(options.output) already holds a finished run (\(differences.joined(separator: ", "))); "
                                 + "choose another --output or remove that one")

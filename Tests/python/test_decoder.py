@@ -154,3 +154,23 @@ def test_files_pillow_refuses_are_error_rows_every_time(manifest, tmp_path):
     assert sorted(Path(p).parent.name for p in table["path"]) == ["good"] * 5
     vectors = np.asarray(table["features"], dtype=np.float32)
     assert np.all(vectors == vectors[0])
+
+
+def test_draft_and_full_decodes_never_share_an_output(manifest, tmp_path):
+    src = tmp_path / "in" / "photos"
+    src.mkdir(parents=True)
+    for d in manifest["drafts"][:3]:
+        shutil.copy(CORPUS / d["file"], src / Path(d["file"]).name)
+    out = tmp_path / "out"
+    run_imgfeat("featurize", src.parent, "--output", out, "--device", "cpu", "--quiet", *SMALL)
+    proc = run_imgfeat("featurize", src.parent, "--output", out, "--device", "cpu", "--quiet", "--draft", *SMALL,
+                       check=False)
+    assert proc.returncode != 0 and "--draft" in proc.stderr, proc.stderr
+    # And a draft run of images large enough to scale gives other features than the full decode.
+    draft_out = tmp_path / "draft"
+    run_imgfeat("featurize", src.parent, "--output", draft_out, "--device", "cpu", "--quiet", "--draft", *SMALL)
+    def features(folder):
+        table = pq.read_table(folder)
+        return dict(zip(table["path"].to_pylist(), table["features"].to_pylist()))
+    full, draft = features(out), features(draft_out)
+    assert full.keys() == draft.keys() and any(full[p] != draft[p] for p in full)
