@@ -25,13 +25,13 @@ struct PillowJPEGHeader {
             case 0xFFC0...0xFFFE:
                 switch marker {
                 case 0xFFC0...0xFFC3, 0xFFC5...0xFFC7, 0xFFC9...0xFFCB, 0xFFCD...0xFFCF, 0xFFDE:
-                    let s = try reader.segment(name: name)
+                    let s = Array(try reader.segment(name: name).prefix(6))
                     guard s.count >= 6 else { throw refuse("frame header of \(s.count) bytes") }
                     guard s[0] == 8 else { throw refuse("cannot handle \(s[0])-bit layers") }
                     guard [1, 3, 4].contains(s[5]) else { throw refuse("cannot handle \(s[5])-layer images") }
                     size = (Int(s[3]) << 8 | Int(s[4]), Int(s[1]) << 8 | Int(s[2]))
                 case 0xFFDB:
-                    var s = try reader.segment(name: name)[...]
+                    var s = try reader.segment(name: name)
                     while let first = s.first {
                         let length = 1 + (first >> 4 == 0 ? 1 : 2) * 64
                         guard s.count >= length else { throw refuse("bad quantization table marker") }
@@ -40,8 +40,8 @@ struct PillowJPEGHeader {
                 case 0xFFE0...0xFFEF:
                     let s = try reader.segment(name: name)
                     // The JFIF and Adobe parsers read a 16-bit field at offset 5 unguarded.
-                    if (marker == 0xFFE0 && s.starts(with: Array("JFIF".utf8))
-                        || marker == 0xFFEE && s.starts(with: Array("Adobe".utf8))) && s.count < 7 {
+                    if s.count < 7, marker == 0xFFE0 && s.starts(with: Array("JFIF".utf8))
+                        || marker == 0xFFEE && s.starts(with: Array("Adobe".utf8)) {
                         throw refuse("APP\(marker & 15) segment of \(s.count) bytes")
                     }
                 case 0xFFC4, 0xFFCC, 0xFFDA, 0xFFDC, 0xFFDD, 0xFFDF, 0xFFFE:
@@ -79,15 +79,16 @@ struct PillowJPEGHeader {
             return bytes[position]
         }
 
-        /// A marker segment's payload: Pillow reads the 16-bit length, then length − 2 bytes.
-        mutating func segment(name: String) throws -> [UInt8] {
+        /// A marker segment's payload (a view, not a copy): Pillow reads the 16-bit length, then
+        /// length − 2 bytes.
+        mutating func segment(name: String) throws -> ArraySlice<UInt8> {
             guard position + 2 <= bytes.count else { throw ImagingError.truncated(name: name) }
             let count = (Int(bytes[position]) << 8 | Int(bytes[position + 1])) - 2
             position += 2
             guard count > 0 else { return [] }
             guard position + count <= bytes.count else { throw ImagingError.truncated(name: name) }
             defer { position += count }
-            return Array(bytes[position..<position + count])
+            return bytes[position..<position + count]
         }
     }
 }
