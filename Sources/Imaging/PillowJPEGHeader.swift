@@ -44,6 +44,9 @@ struct PillowJPEGHeader {
                         || marker == 0xFFEE && s.starts(with: Array("Adobe".utf8)) {
                         throw refuse("APP\(marker & 15) segment of \(s.count) bytes")
                     }
+                    if marker == 0xFFED, s.starts(with: Array("Photoshop 3.0\0".utf8)) {
+                        try Self.checkPhotoshopResources(Array(s), refuse)
+                    }
                 case 0xFFC4, 0xFFCC, 0xFFDA, 0xFFDC, 0xFFDD, 0xFFDF, 0xFFFE:
                     _ = try reader.segment(name: name)
                 default:
@@ -67,6 +70,30 @@ struct PillowJPEGHeader {
             }
         }
         throw ImagingError.truncated(name: name)
+    }
+
+    /// The Photoshop resource walk of Pillow's APP handler: short fields end it quietly
+    /// (struct.error is caught), except a resource name length past the end (an IndexError).
+    private static func checkPhotoshopResources(_ s: [UInt8], _ refuse: (String) -> ImagingError) throws {
+        func be(_ at: Int, _ count: Int) -> Int? {
+            guard at >= 0, at + count <= s.count else { return nil }
+            return s[at..<at + count].reduce(0) { $0 << 8 | Int($1) }
+        }
+        var offset = 14
+        while offset + 4 <= s.count, s[offset..<offset + 4].elementsEqual("8BIM".utf8) {
+            offset += 4
+            guard let code = be(offset, 2) else { return }
+            offset += 2
+            guard offset < s.count else { throw refuse("Photoshop resource cut before its name") }
+            offset += 1 + Int(s[offset])
+            offset += offset & 1
+            guard let size = be(offset, 4) else { return }
+            offset += 4
+            // ResolutionInfo reads 14 bytes of its data.
+            if code == 0x03ED && min(size, max(0, s.count - offset)) < 14 { return }
+            offset += size
+            offset += offset & 1
+        }
     }
 
     private struct Reader {

@@ -6,6 +6,8 @@ enum JPEGCorpus {
     struct File: Codable, Sendable {
         var file: String; var group: String; var outcome: String
         var width: Int?; var height: Int?; var rgb: String?; var pillow_error: String?
+        /// Set where Debian's libjpeg (its djpeg) decodes the file otherwise than Pillow's bundled one.
+        var system_libjpeg_rgb: String?
     }
     struct Accepted: Codable, Sendable { var cut: Int; var width: Int; var height: Int; var rgb: String }
     struct Sweep: Codable, Sendable { var file: String; var cuts: [Int]?; var length: Int; var accepted: [Accepted] }

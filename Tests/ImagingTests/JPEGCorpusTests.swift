@@ -43,14 +43,24 @@ import Testing
     @Test func everyCorpusFileMatchesPillow() throws {
         let manifest = try JPEGCorpus.manifest()
         #expect(manifest.files.count > 2000)
-        var failures: [String] = []
+        var failures: [String] = [], libraryDifferences: [String] = []
         for file in manifest.files {
             let got = Self.outcome(try JPEGCorpus.bytes(file.file), name: file.file)
             let pillow = file.rgb.map { (file.width ?? 0, file.height ?? 0, $0) }
-            if let why = try Self.disagreement(got, pillowPixels: pillow, pillowError: file.pillow_error) {
-                failures.append("\(file.file) [\(file.group)]: \(why)")
+            guard let why = try Self.disagreement(got, pillowPixels: pillow, pillowError: file.pillow_error) else { continue }
+            // The one allowed difference: pixels that Debian's libjpeg-turbo 2.1.5 itself (djpeg)
+            // produces where Pillow's bundled 3.x differs (docs/IMAGING.md).
+            if let system = file.system_libjpeg_rgb,
+               try Self.disagreement(got, pillowPixels: (file.width ?? 0, file.height ?? 0, system), pillowError: nil) == nil {
+                libraryDifferences.append(file.file)
+                continue
             }
+            failures.append("\(file.file) [\(file.group)]: \(why)")
         }
+        if !libraryDifferences.isEmpty {
+            print("JPEGCorpusTests: \(libraryDifferences.count) files decode as the system libjpeg's djpeg does, not as Pillow's bundled libjpeg: \(libraryDifferences)")
+        }
+        #expect(libraryDifferences.count * 100 <= manifest.files.count, "more than 1 % of the corpus differs by library version")
         let files = manifest.files.count, examples = failures.prefix(15).joined(separator: "\n")
         #expect(failures.isEmpty, "\(failures.count) of \(files) files disagree with Pillow, e.g.\n\(examples)")
     }

@@ -57,8 +57,9 @@ def cut_between_scans(data):
 
 def test_preprocess_gives_pillows_pixels_and_reports_every_bad_file(manifest, tmp_path):
     src = tmp_path / "in"
-    picked = [f for i, f in enumerate(manifest["files"])
-              if f["group"] in {"colour", "coding", "exif", "refused", "chunks"} or i % 23 == 0]
+    # (Files Debian's libjpeg decodes otherwise than Pillow's bundled one are JPEGCorpusTests' business.)
+    picked = [f for i, f in enumerate(manifest["files"]) if "system_libjpeg_rgb" not in f
+              and (f["group"] in {"colour", "coding", "exif", "refused", "chunks", "photoshop"} or i % 23 == 0)]
     expected, bad = {}, set()
     for i, f in enumerate(picked):
         # Two folders holding files of the same name (as fruits-360 does) must not overwrite each other.
