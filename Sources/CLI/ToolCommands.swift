@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Storage
 import VulkanRuntime
 
 struct Preprocess: ParsableCommand {
@@ -18,7 +19,8 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         let report = try reportingFailure {
-            try Commands.preprocess(inputs: images, output: output, size: size, draft: draft)
+            try Commands.preprocess(inputs: images, output: output, size: size, draft: draft,
+                                    storage: .fromEnvironment())
         }
         for path in report.written { print(path) }
         // Every bad input is named; the exit status says whether there were any.

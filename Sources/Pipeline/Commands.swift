@@ -80,8 +80,8 @@ public enum Commands {
 
     /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM under
     /// `output`, named after its path (PreprocessCommand); bad inputs are reported, not fatal.
-    public static func preprocess(inputs: [String], output: String, size: Int, draft: Bool = false,
-                                  storage: StorageConfig = .fromEnvironment()) throws -> PreprocessReport {
+    public static func preprocess(inputs: [String], output: String, size: Int, draft: Bool,
+                                  storage: StorageConfig) throws -> PreprocessReport {
         try PreprocessCommand.run(inputs: inputs, output: output, size: size, draft: draft, storage: storage)
     }
 
