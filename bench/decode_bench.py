@@ -5,6 +5,7 @@ thread, in thread CPU time, the median of REPEATS runs in ROUNDS interleaved rou
   - imgfeat (bench/imgfeat-bench-decode: the libjpeg-API decoder, Sources/Imaging)
   - Pillow `Image.open(...).convert("RGB")` and, for draft, `draft("RGB", (S, S))` first
   - TurboJPEG `tjDecompress2` (flags 0, RGB) through ctypes: the decoder imgfeat used before
+  - Sources/CJPEG (imgfeat's C decoder without the Swift around it) through ctypes, the same way
 each for decode alone and decode + resize to S x S (Pillow's `.resize`, imgfeat's PillowResize).
 Prints a Markdown table (img/s = 1 / median seconds) for docs/IMAGING.md.
 
@@ -18,6 +19,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -90,6 +92,33 @@ class TurboJPEG:
         return median_seconds(decode)
 
 
+class CDecoder:
+    """Sources/CJPEG built as a shared library, timed through ctypes exactly like TurboJPEG."""
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_int) for n in ("width", "height", "components", "output_width", "output_height",
+                                               "output_components", "progressive", "arithmetic")]
+
+    def __init__(self):
+        lib = OUT / "libcjpeg_bench.so"
+        compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("clang") or "cc"
+        subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-I", str(ROOT / "Sources/CJPEG/include"),
+                        str(ROOT / "Sources/CJPEG/cjpeg_decoder.c"), "-ljpeg", "-o", str(lib)], check=True)
+        self.lib = ctypes.CDLL(str(lib))
+
+    def time(self, data):
+        buf = ctypes.create_string_buffer(data, len(data))
+
+        def decode():
+            d, info = ctypes.c_void_p(), self.Info()
+            self.lib.cjpeg_open(buf, ctypes.c_size_t(len(data)), 1, ctypes.byref(d), ctypes.byref(info))
+            n = info.output_width * info.output_height * info.output_components
+            out = ctypes.create_string_buffer(n)
+            self.lib.cjpeg_decode(d, out, ctypes.c_size_t(n))
+            self.lib.cjpeg_close(d)
+        return median_seconds(decode)
+
+
 def main():
     if not BIN.exists():
         sys.exit(f"{BIN} is missing: swift build -c release --product imgfeat-bench-decode")
@@ -100,8 +129,8 @@ def main():
         if not path.exists():
             natural(w, h, w + h).save(path, "JPEG", quality=90)
         files.append(path)
-    turbo = TurboJPEG()
-    runs = {f: {"imgfeat": [], "pillow": [], "turbojpeg": []} for f in files}
+    turbo, cdecoder = TurboJPEG(), CDecoder()
+    runs = {f: {"imgfeat": [], "pillow": [], "turbojpeg": [], "c": []} for f in files}
     for _ in range(ROUNDS):
         for f in files:
             data = f.read_bytes()
@@ -110,12 +139,13 @@ def main():
             runs[f]["imgfeat"].append(json.loads(out.stdout.strip().splitlines()[-1]))
             runs[f]["pillow"].append(pillow_times(data))
             runs[f]["turbojpeg"].append(turbo.time(data))
+            runs[f]["c"].append(cdecoder.time(data))
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}; Pillow {Image.__version__}; one thread, thread CPU time, median of "
           f"{REPEATS} runs per round, median of {ROUNDS} rounds; resize to {SIZE}x{SIZE}.\n")
-    print("| image (file size) | decode | imgfeat img/s | Pillow img/s | ratio | TurboJPEG img/s | "
+    print("| image (file size) | decode | imgfeat img/s | Pillow img/s | ratio | TurboJPEG img/s | CJPEG img/s | "
           "+ resize: imgfeat img/s | + resize: Pillow img/s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for f in files:
         r = runs[f]
 
@@ -126,9 +156,10 @@ def main():
             dims = f"{first['draft_width']}x{first['draft_height']}" if key == "decode_draft" else "full"
             tj = "" if key == "decode_draft" or r["turbojpeg"][0] is None else \
                 f"{1.0 / statistics.median(r['turbojpeg']):.0f}"
+            c = "" if key == "decode_draft" else f"{1.0 / statistics.median(r['c']):.0f}"
             ours, theirs = rate("imgfeat", key), rate("pillow", key)
             print(f"| {first['width']}x{first['height']} ({f.stat().st_size // 1024} KiB) | {label} ({dims}) | "
-                  f"{ours:.0f} | {theirs:.0f} | {ours / theirs:.2f} | {tj} | {rate('imgfeat', key + '_resize'):.0f} | "
+                  f"{ours:.0f} | {theirs:.0f} | {ours / theirs:.2f} | {tj} | {c} | {rate('imgfeat', key + '_resize'):.0f} | "
                   f"{rate('pillow', key + '_resize'):.0f} |")
 
 
