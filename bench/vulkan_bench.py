@@ -214,7 +214,13 @@ def main():
                  (["--compile"] if compiled else []), 90 if compiled else 120,
                  lambda out: json.loads(last_line(out)), kind="torch")
         if first:
+            rate = measured_rate(steps, max(p["batches"]))
             for width, height, count, alpha in p["e2e"]:
+                # Never more images than about a minute of imgfeat's measured pixels-in rate takes.
+                if rate and not alpha and count > max(500, int(rate * 60)):
+                    runner.note(f"e2e {width}x{height}: {count} images would take {count / rate:.0f} s at the measured "
+                                f"{rate:.0f} img/s; using {max(500, int(rate * 60))}")
+                    count = max(500, int(rate * 60))
                 e2e(runner, step, steps, py, gen, seeds, args, width, height, count, alpha, p["e2e_batch"])
 
     facts["load_average_at_end"] = round(os.getloadavg()[0], 2)
@@ -227,6 +233,16 @@ def main():
     if args.docs:
         vulkan_report.write_docs(args.docs, report)
     runner.note(f"vulkan_bench: done in {runner.elapsed():.0f}s")
+
+
+def measured_rate(steps, batch):
+    """imgfeat's fp32 decoded-pixels-in images per second at `batch` in the steps so far, or None."""
+    for s in steps:
+        if s.get("kind") == "imgfeat" and s.get("ok") and s["precision"] == "fp32" and s["batch"] == batch:
+            times = sorted(t for e in s["result"]["engines"] for t in e.get("pixelsInSeconds") or [])
+            if times:
+                return batch / times[len(times) // 2]
+    return None
 
 
 def e2e(runner, step, steps, py, gen, seeds, args, width, height, count, alpha, batch):

@@ -116,5 +116,8 @@ if __name__ == "__main__":
     parser.add_argument("--alpha", type=float, default=1.0)
     parser.add_argument("--size", type=int, default=224)
     args = parser.parse_args()
-    build(args.out, args.seed, args.alpha, args.size)
+    try:
+        build(args.out, args.seed, args.alpha, args.size)
+    except ImportError as error:
+        sys.exit(f"{error.name or error} not installed")
     print(f"wrote {args.out}: imgfeat random:{args.seed}, alpha {args.alpha}, {args.size}×{args.size}")
