@@ -142,7 +142,7 @@ def main():
         runner.budget = (900 if args.quick else 2400) if cpu_device else (100 if args.quick else 320)
     p = plan(args, cpu_device)
     runner.note(f"device: {facts['vulkan_device']} ({facts['vulkan_kind']}); plan: {json.dumps(p)}")
-    rows, steps = [], []
+    steps = []
 
     def step(label, command, timeout, parse, **row):
         """Runs one measurement; a failure becomes a row that says why."""
@@ -177,7 +177,7 @@ def main():
         bench_json = os.path.join(args.out, f"bench-{precision}-{batch}.json")
         command = [args.imgfeat, "bench", images, "--device", "vulkan", "--weights", "random:0", "--precision", precision,
                    "--batch", str(batch), "--limit", str(batch), "--repeats", str(p["repeats"]),
-                   "--reference-images", "4" if first_round else "0", "--json", bench_json]
+                   "--reference-images", "2" if first_round else "0", "--json", bench_json]
         step(f"imgfeat vulkan {precision} b{batch}", command, imgfeat_timeout,
              lambda _: json.load(open(bench_json)), kind="imgfeat", precision=precision, batch=batch)
 
@@ -226,7 +226,10 @@ def main():
     facts["load_average_at_end"] = round(os.getloadavg()[0], 2)
     report = vulkan_report.build(facts, p, steps, args.command)
     with open(os.path.join(args.out, "vulkan.json"), "w") as f:
-        json.dump(dict(machine=facts, plan=p, steps=steps, elapsed_seconds=round(runner.elapsed(), 1)), f, indent=1)
+        header = ["device", "engine", "precision", "batch", "images_per_second", "ms_per_batch", "agreement", "runs", "note"]
+        table = [dict(zip(header, row)) for row in vulkan_report.engine_rows(facts, steps)]
+        json.dump(dict(machine=facts, plan=p, table=table, steps=steps, elapsed_seconds=round(runner.elapsed(), 1)), f,
+                  indent=1)
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(report)
     print("\n" + report)

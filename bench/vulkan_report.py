@@ -129,7 +129,7 @@ def build(facts, plan, steps, command):
             for d, e, p, b, r, ms, a, n, note in engine_rows(facts, steps)]
     lines.append(table(["device", "engine", "precision", "batch", "img/s", "ms per batch", "vs reference", "runs", "note"], rows))
     lines += ["", "vs reference: imgfeat's largest |difference| from its CPU reference engine over the largest |reference "
-              "value|, on 4 of the batch's images (round 1); ncnn, ONNX Runtime and PyTorch are timed only.", ""]
+              "value|, on up to 2 of the batch's images (round 1); ncnn, ONNX Runtime and PyTorch are timed only.", ""]
     checks = [s for s in steps if s.get("kind") == "check"]
     if checks:
         said = [f"{s['precision']} {s['result']['agreement']:.1e} ({s['result']['batch']} JPEGs)" if s.get("ok")
