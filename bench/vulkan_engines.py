@@ -11,7 +11,7 @@ non-zero with its reason on stderr.
         ONNX Runtime CPU on imgfeat's random:SEED weights (bench/vulkan_weights.py)
   torch --batch B --precision fp32|fp16 [--compile] --runs R
         torchvision mobilenet_v2 features + global average pool on CUDA, channels_last, eager or
-        torch.compile (default init weights: the speed does not depend on them)
+        torch.compile (default init weights: the speed does not depend on them); TF32 off
   check --imgfeat BIN --onnx MODEL.onnx --images DIR [--precision P] [--count N]
         agreement: `imgfeat featurize --device vulkan` on N of the JPEGs against ONNX Runtime on the same
         weights, fed `imgfeat preprocess`'s model inputs (Pillow-exact resize on the CPU); needs pyarrow
@@ -91,6 +91,8 @@ def run_torch(args):
     if not torch.cuda.is_available():
         sys.exit("torch has no CUDA device")
     dtype = torch.float16 if args.precision == "fp16" else torch.float32
+    # fp32 means fp32, as imgfeat's: no TF32 tensor-core shortcut (cuDNN allows it by default).
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     features = torchvision.models.mobilenet_v2(weights=None).features
 
     class Pooled(torch.nn.Module):
