@@ -8,7 +8,8 @@ the engines' own packages are imported by their processes (bench/vulkan_engines.
 runs the driver and the rows of what is missing say so.
 
   python3 bench/vulkan_bench.py --imgfeat BIN --out DIR [--quick] [--rounds N] [--budget S] [--docs FILE]
-Writes DIR/vulkan.json, DIR/report.md and DIR/log.txt; with --docs, the report between the generated
+Writes vulkan.json, report.md and log.txt to --results (default DIR), the first two again after every step so
+that a run cut short still leaves what it measured; with --docs, the report between the generated
 markers of that file's `## Vulkan` section.
 """
 
@@ -30,9 +31,9 @@ import vulkan_report  # noqa: E402
 class Runner:
     """Runs steps as subprocesses with timeouts, logs them, and keeps the time budget."""
 
-    def __init__(self, out, budget):
-        self.out, self.budget, self.start = out, budget, time.monotonic()
-        self.log = open(os.path.join(out, "log.txt"), "w")
+    def __init__(self, results, budget):
+        self.budget, self.start = budget, time.monotonic()
+        self.log = open(os.path.join(results, "log.txt"), "w")
 
     def elapsed(self):
         return time.monotonic() - self.start
@@ -126,6 +127,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--param", default=os.path.join(HERE, "ncnn", "mobilenet_v2.param"))
     parser.add_argument("--seeds", help="seed JPEGs for a Python without Pillow (bench/gpu/gen_jpegs.py)")
+    parser.add_argument("--results", help="folder for vulkan.json, report.md and log.txt (default: --out)")
+    parser.add_argument("--json-name", default="vulkan.json", help="file name of the JSON results")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--budget", type=float, help="seconds for the whole run (default on a GPU 320, --quick 100; "
@@ -133,8 +136,10 @@ def main():
     parser.add_argument("--docs", help="write the report into this file's generated markers")
     parser.add_argument("--command", default="python3 bench/vulkan_bench.py", help="how the run was started, for the report")
     args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    runner = Runner(args.out, args.budget or 100)
+    results = args.results or args.out
+    for folder in (args.out, results):
+        os.makedirs(folder, exist_ok=True)
+    runner = Runner(results, args.budget or 100)
     py = sys.executable or "python3"
     facts = machine_facts(runner, args.imgfeat)
     cpu_device = facts["vulkan_kind"] == "CPU"
@@ -159,6 +164,7 @@ def main():
         else:
             entry["why"] = why(code, err, timeout)
         steps.append(dict(entry, **row))
+        save(results, args.json_name, facts, p, steps, args.command, runner.elapsed())
         return entry.get("result")
 
     # Inputs: JPEGs for imgfeat bench (as many as the largest batch), the ONNX graph of imgfeat's weights.
@@ -223,19 +229,26 @@ def main():
                     count = max(500, int(rate * 60))
                 e2e(runner, step, steps, py, gen, seeds, args, width, height, count, alpha, p["e2e_batch"])
 
-    facts["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    report = vulkan_report.build(facts, p, steps, args.command)
-    with open(os.path.join(args.out, "vulkan.json"), "w") as f:
-        header = ["device", "engine", "precision", "batch", "images_per_second", "ms_per_batch", "agreement", "runs", "note"]
-        table = [dict(zip(header, row)) for row in vulkan_report.engine_rows(facts, steps)]
-        json.dump(dict(machine=facts, plan=p, table=table, steps=steps, elapsed_seconds=round(runner.elapsed(), 1)), f,
-                  indent=1)
-    with open(os.path.join(args.out, "report.md"), "w") as f:
-        f.write(report)
+    report = save(results, args.json_name, facts, p, steps, args.command, runner.elapsed())
     print("\n" + report)
     if args.docs:
         vulkan_report.write_docs(args.docs, report)
     runner.note(f"vulkan_bench: done in {runner.elapsed():.0f}s")
+
+
+def save(folder, json_name, facts, plan, steps, command, elapsed):
+    """Writes the JSON results and the report as they stand; returns the report."""
+    facts["load_average_at_end"] = round(os.getloadavg()[0], 2)
+    report = vulkan_report.build(facts, plan, steps, command)
+    header = ["device", "engine", "precision", "batch", "images_per_second", "ms_per_batch", "agreement", "runs", "note"]
+    table = [dict(zip(header, row)) for row in vulkan_report.engine_rows(facts, steps)]
+    for name, text in ((json_name, json.dumps(dict(machine=facts, plan=plan, table=table, steps=steps,
+                                                   elapsed_seconds=round(elapsed, 1)), indent=1)),
+                       ("report.md", report)):
+        with open(os.path.join(folder, name + ".tmp"), "w") as f:
+            f.write(text)
+        os.replace(os.path.join(folder, name + ".tmp"), os.path.join(folder, name))
+    return report
 
 
 def measured_rate(steps, batch):
