@@ -56,12 +56,24 @@ struct Bench: ParsableCommand {
     var limit: Int = 256
     @Option(help: "Repetitions of the network measurement (the median is reported).")
     var repeats: Int = 3
+    @Option(help: "Images the slow reference engine checks the others on (0: no agreement check).")
+    var referenceImages: Int = 4
+    @Option(help: "Also write the measurements (per-run times, Vulkan per-stage GPU times) as JSON to this file.")
+    var json: String?
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
         var options = RunOptions(input: input, output: "")
         engine.apply(to: &options)
-        let report = try reportingFailure { try Benchmark(options: options, limit: limit, repeats: repeats).run() }
+        let benchmark = Benchmark(options: options, limit: limit, repeats: repeats, referenceImages: referenceImages)
+        let (report, record) = try reportingFailure { try benchmark.measure() }
         print(report)
+        if let json {
+            try reportingFailure {
+                do { try record.json().write(to: URL(fileURLWithPath: json), options: .atomic) } catch {
+                    throw PipelineError("\(json): cannot write the benchmark record: \(error.localizedDescription)")
+                }
+            }
+        }
     }
 }
