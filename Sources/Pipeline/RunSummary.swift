@@ -36,6 +36,8 @@ public struct RunSummary: Codable, Sendable {
     /// `imagesProcessed` over this attempt's featurization time (0 when it processed nothing).
     public var imagesPerSecond: Double
     public var alreadyComplete: Bool = false
+    /// Whether JPEGs were decoded in draft mode (`--draft`); absent in summaries of earlier versions.
+    public var draft: Bool?
 
     /// A few lines for the terminal.
     public var text: String {
