@@ -26,6 +26,8 @@ struct EngineOptions: ParsableArguments {
     var endpointUrl: String?
     @Option(help: "AWS region for S3 (default: AWS_REGION, the profile, then us-east-1).")
     var region: String?
+    @Option(help: "AWS profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE, else default).")
+    var profile: String?
     @Flag(help: "Anonymous S3 access (public buckets): no credentials, no signature.")
     var noSignRequest = false
     @Flag(help: "Do not verify TLS certificates.")
@@ -47,6 +49,7 @@ struct EngineOptions: ParsableArguments {
         options.draft = draft
         if let endpointUrl { options.storage.endpointURL = endpointUrl }
         if let region { options.storage.region = region }
+        if let profile { options.storage.profile = profile }
         if noSignRequest { options.storage.anonymous = true }
         if insecure { options.storage.insecure = true }
         if let fetchConcurrency { options.storage.concurrency = max(1, fetchConcurrency) }

@@ -22,11 +22,18 @@ public struct AWSConfigFiles: Sendable {
         return config[section]?[key] ?? (profile == "default" ? config["profile default"]?[key] : nil)
     }
 
+    /// `key` for `service` in the `[services NAME]` section of the config file (an indented setting
+    /// under `service =`, as the AWS CLI v2 and boto3 read it).
+    public func serviceValue(_ key: String, service: String, services: String) -> String? {
+        Self.parse(path: configPath)["services \(services)"]?["\(service).\(key)"]
+    }
+
     /// Sections of an INI file as the AWS CLI reads it: `key = value`, `#`/`;` comments, names trimmed.
-    /// Indented lines (nested settings such as `s3 =` blocks) are ignored.
+    /// Indented lines under a key with no value are its nested settings, kept as `key.subkey`.
     public static func parse(text: String) -> [String: [String: String]] {
         var sections: [String: [String: String]] = [:]
         var current: String?
+        var parent: String?  // the last top-level key without a value: nested settings belong to it
         for raw in text.split(whereSeparator: \.isNewline) {
             let line = String(raw)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -35,13 +42,18 @@ public struct AWSConfigFiles: Sendable {
                 let name = trimmed.dropFirst().dropLast().split(separator: " ", omittingEmptySubsequences: true)
                     .joined(separator: " ")
                 current = name
+                parent = nil
                 if sections[name] == nil { sections[name] = [:] }
                 continue
             }
-            guard let section = current, line.first != " ", line.first != "\t",
-                  let eq = trimmed.firstIndex(of: "=") else { continue }
+            guard let section = current, let eq = trimmed.firstIndex(of: "=") else { continue }
             let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
             let value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if line.first == " " || line.first == "\t" {
+                if let parent { sections[section, default: [:]]["\(parent).\(key)"] = value }
+                continue
+            }
+            parent = value.isEmpty ? key : nil
             sections[section, default: [:]][key] = value
         }
         return sections

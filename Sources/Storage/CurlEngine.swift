@@ -143,7 +143,7 @@ public final class CurlEngine: @unchecked Sendable {
         }
         let response = HTTPResponse(status: t.status, headers: t.headers, body: t.body)
         switch RetryClassifier.classify(name: name, curlCode: curlCode, curlMessage: t.curlMessage,
-                                        response: response, anonymous: anonymous) {
+                                        response: response, anonymous: anonymous, s3Request: t.request?.isS3 ?? false) {
         case .success:
             finish(t, .success(response))
         case .fail(let error):

@@ -9,6 +9,9 @@ public struct HTTPRequest: Sendable {
     public var bodyFile: String?
     /// The name used in error messages: `s3://bucket/key` or the URL without its query string.
     public var displayName: String
+    /// An S3 API request (signed, or anonymous by `--no-sign-request`): its 401/403 answers are about
+    /// the run's credentials and stop it; for a plain URL they concern that URL alone.
+    public var isS3 = false
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 bodyFile: String? = nil, displayName: String? = nil) {

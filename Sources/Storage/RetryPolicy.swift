@@ -37,8 +37,10 @@ enum RetryClassifier {
     /// libcurl errors worth another try: connection failures, resets, timeouts, short bodies.
     static let retryableCurlCodes: Set<Int> = [5, 6, 7, 16, 18, 28, 35, 52, 55, 56, 92]
 
+    /// What to do after one attempt. `s3Request`: an S3 API call, whose 401/403 concern the run's
+    /// credentials (fatal, with a hint); a plain URL's 401/403 concern that object only.
     static func classify(name: String, curlCode: Int, curlMessage: String, response: HTTPResponse,
-                         anonymous: Bool) -> AttemptOutcome {
+                         anonymous: Bool, s3Request: Bool = true) -> AttemptOutcome {
         if curlCode != 0 {
             if retryableCurlCodes.contains(curlCode) { return .retry("network error: \(curlMessage)") }
             if curlCode == 60 || curlCode == 58 || curlCode == 77 || curlCode == 83 {
@@ -49,10 +51,17 @@ enum RetryClassifier {
         let status = response.status
         if (200 ..< 300).contains(status) { return .success }
         let s3 = response.s3Error
+        // "HTTP 403" once, then S3's code and message when the body has them.
         let detail = s3.map { "\($0.code): \($0.message)" } ?? "HTTP \(status)"
+        let statusAndDetail = s3.map { "HTTP \(status) \($0.code): \($0.message)" } ?? "HTTP \(status)"
         if [500, 502, 503, 504, 429, 408].contains(status) || s3?.code == "SlowDown"
             || s3?.code == "RequestTimeout" || s3?.code == "InternalError" {
-            return .retry("HTTP \(status) \(detail)")
+            return .retry(statusAndDetail)
+        }
+        if (status == 401 || status == 403) && !s3Request {
+            let why = status == 401 ? "authentication required; imgfeat sends no credentials to http(s) URLs"
+                : "forbidden by the server"
+            return .fail(StorageError(name, "\(statusAndDetail) (\(why))"))
         }
         if status == 401 || status == 403 {
             let code = s3?.code ?? ""
@@ -65,7 +74,7 @@ enum RetryClassifier {
             default: hint = anonymous ? "anonymous access is refused; drop --no-sign-request and give credentials"
                 : "access denied; check the credentials' permissions"
             }
-            return .fail(StorageError(name, "HTTP \(status) \(detail) (\(hint))", fatal: true))
+            return .fail(StorageError(name, "\(statusAndDetail) (\(hint))", fatal: true))
         }
         if s3?.code == "PermanentRedirect" || s3?.code == "AuthorizationHeaderMalformed"
             || s3?.code == "IllegalLocationConstraintException" {
@@ -76,6 +85,6 @@ enum RetryClassifier {
         if status == 404 {
             return .fail(StorageError(name, s3.map { "not found (\($0.code))" } ?? "not found (HTTP 404)"))
         }
-        return .fail(StorageError(name, "HTTP \(status) \(detail)"))
+        return .fail(StorageError(name, statusAndDetail))
     }
 }

@@ -18,7 +18,7 @@ public final class S3Client: @unchecked Sendable {
         self.engine = engine ?? CurlEngine(config)
         region = config.resolvedRegion
         credentials = config.anonymous ? nil : CredentialProvider(config: config)
-        endpoint = try config.endpointURL.map(Endpoint.init(parsing:))
+        endpoint = try config.resolvedEndpointURL.map(Endpoint.init(parsing:))
     }
 
     // MARK: listing
@@ -116,8 +116,10 @@ public final class S3Client: @unchecked Sendable {
                                      payloadHash: payloadHash, credentials: creds, date: Date())
             headers += signed.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
-        return HTTPRequest(method: method, url: "\(scheme)://\(host)\(path)" + (queryString.isEmpty ? "" : "?" + queryString),
-                           headers: headers, body: body, displayName: name)
+        var request = HTTPRequest(method: method, url: "\(scheme)://\(host)\(path)" + (queryString.isEmpty ? "" : "?" + queryString),
+                                  headers: headers, body: body, displayName: name)
+        request.isS3 = true
+        return request
     }
 
     /// Buckets usable as a host name label under TLS: lowercase letters, digits and hyphens only.

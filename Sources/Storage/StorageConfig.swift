@@ -70,6 +70,21 @@ public struct StorageConfig: Sendable {
         profile ?? Self.nonEmpty(environment["AWS_PROFILE"]) ?? "default"
     }
 
+    /// The S3 endpoint in use, in the AWS tools' order: `endpointURL` (`--endpoint-url`,
+    /// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), then the profile's `services` section's `s3` →
+    /// `endpoint_url`, then the profile's own `endpoint_url` in ~/.aws/config; the config file is
+    /// skipped when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. nil: AWS's own endpoints.
+    public var resolvedEndpointURL: String? {
+        if let endpointURL { return endpointURL }
+        guard !Self.isTrue(environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]) else { return nil }
+        let files = AWSConfigFiles(environment: environment)
+        if let services = files.value("services", profile: resolvedProfile, inConfigOnly: true),
+           let url = Self.nonEmpty(files.serviceValue("endpoint_url", service: "s3", services: services)) {
+            return url
+        }
+        return Self.nonEmpty(files.value("endpoint_url", profile: resolvedProfile, inConfigOnly: true))
+    }
+
     /// The signing region in use.
     public var resolvedRegion: String {
         if let region { return region }

@@ -62,6 +62,38 @@ struct CredentialChainTests {
         #expect(StorageConfig(environment: ["HOME": "/nonexistent"]).resolvedRegion == "us-east-1")
     }
 
+    /// The endpoint in the AWS CLI v2 / boto3 order: flag or environment, then the profile's
+    /// `services` section, then its `endpoint_url`; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS skips the file.
+    @Test func endpointOrder() throws {
+        let path = folder + "/endpoints.ini"
+        try """
+        [default]
+        endpoint_url = http://127.0.0.1:9000
+        [profile svc]
+        endpoint_url = http://global.example:1
+        services = local
+        [services local]
+        s3 =
+          endpoint_url = http://s3.example:2
+        sqs =
+          endpoint_url = http://sqs.example:3
+        [profile plain]
+        region = eu-west-1
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let base = env(["AWS_CONFIG_FILE": path])
+        #expect(StorageConfig(environment: base).resolvedEndpointURL == "http://127.0.0.1:9000")
+        var named = StorageConfig(environment: base)
+        named.profile = "svc"  // --profile, as the CLI sets it
+        #expect(named.resolvedEndpointURL == "http://s3.example:2")
+        #expect(StorageConfig(environment: base.merging(["AWS_PROFILE": "plain"]) { $1 }).resolvedEndpointURL == nil)
+        let fromEnv = StorageConfig.fromEnvironment(base.merging(["AWS_ENDPOINT_URL": "http://env.example:4"]) { $1 })
+        #expect(fromEnv.resolvedEndpointURL == "http://env.example:4")
+        let ignored = StorageConfig(environment: base.merging(["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"]) { $1 })
+        #expect(ignored.resolvedEndpointURL == nil)
+        // The nested s3 block of an ordinary profile is not taken for a top-level key.
+        #expect(AWSConfigFiles(environment: env()).value("max_concurrent_requests", profile: "cfgonly") == nil)
+    }
+
     @Test func alternativeFileLocations() throws {
         let other = folder + "/elsewhere.ini"
         try "[default]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = s\n"
