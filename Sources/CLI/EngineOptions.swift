@@ -12,6 +12,8 @@ struct EngineOptions: ParsableArguments {
     var deviceIndex: Int?
     @Option(help: "imagenet, a Keras .h5 file, or random:SEED (smoke tests and benchmarks).")
     var weights: String = "imagenet"
+    @Flag(help: "No network access for weights (also IMGFEAT_OFFLINE=1): imagenet weights must be in the cache.")
+    var offline = false
     @Option(help: "Width multiplier (default: what the weights imply; 1.0).")
     var alpha: Double?
     @Option(help: "Square input size (default: what the weights imply; 224).")
@@ -41,6 +43,7 @@ struct EngineOptions: ParsableArguments {
         options.device = device
         options.deviceIndex = deviceIndex
         options.weights = weights
+        if offline { options.weightsSearch.offline = true }
         options.alpha = alpha
         options.inputSize = size
         options.batch = batch

@@ -96,6 +96,15 @@ public enum Commands {
                                directory.appendingPathComponent("_pca-scatter.svg")), input: features)
     }
 
+    /// `imgfeat weights fetch`: the official ImageNet file for `alpha` and `size` in the cache (found
+    /// there, or downloaded and checked by loading it), even when the search is otherwise offline.
+    /// Returns a line naming the file, whether it was downloaded, and its identity.
+    public static func fetchWeights(alpha: Double, size: Int, storage: StorageConfig, search: WeightsSearch) throws -> String {
+        let fetched = try ModelLoading.fetch(alpha: alpha, inputSize: size, storage: storage, search: search)
+        return "\(fetched.path) (\(fetched.downloaded ? "downloaded from \(search.downloadBase)" : "already there"); "
+            + "\(fetched.model.weightsIdentity), loads as MobileNetV2 alpha \(fetched.model.config.alpha))"
+    }
+
     /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM under
     /// `output`, named after its path (PreprocessCommand); bad inputs are reported, not fatal.
     public static func preprocess(inputs: [String], output: String, size: Int, draft: Bool,

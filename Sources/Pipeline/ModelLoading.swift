@@ -3,10 +3,8 @@ import Model
 import Storage
 
 /// Resolves `--weights` (with `--alpha`/`--size`) to a folded model; `imagenet` weights that are in
-/// none of the usual places are downloaded once into the cache.
+/// none of the usual places are downloaded once into the cache, unless the search is offline.
 enum ModelLoading {
-    static let officialBase = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
-
     static func load(_ options: RunOptions) throws -> FoldedMobileNetV2 {
         let source = try WeightsSource(parsing: options.weights)
         let search = options.weightsSearch
@@ -14,30 +12,52 @@ enum ModelLoading {
             return try loadModel(source, alpha: options.alpha, inputSize: options.inputSize, search: search)
         } catch ModelError.weightsNotFound(let message) where source == .imagenet && search.explicitFile == nil {
             return try downloadImagenet(alpha: options.alpha ?? 1.0, inputSize: options.inputSize ?? 224,
-                                        notFound: message, storage: options.storage, search: search)
+                                        notFound: message, storage: options.storage, search: search).model
         }
+    }
+
+    /// The official file for `alpha` and `size`: the cached one when the search finds it, else
+    /// downloaded into the cache (`imgfeat weights fetch`). Returns its path and whether it was fetched now.
+    static func fetch(alpha: Double, inputSize: Int, storage: StorageConfig, search: WeightsSearch) throws
+        -> (path: String, downloaded: Bool, model: FoldedMobileNetV2) {
+        let path: String
+        do {
+            path = try WeightsSource.resolveImagenet(alpha: alpha, size: inputSize, search: search)
+        } catch ModelError.weightsNotFound(let message) {
+            var online = search
+            online.offline = false
+            let fetched = try downloadImagenet(alpha: alpha, inputSize: inputSize, notFound: message, storage: storage,
+                                               search: online)
+            return (fetched.path, true, fetched.model)
+        }
+        return (path, false, try loadModel(.file(path), alpha: alpha, inputSize: inputSize, search: search))
     }
 
     /// Downloads the official include-top file (temporary name, then rename, inside `download`) into the
     /// imgfeat cache, and loads it; a file that does not load as MobileNetV2 weights is removed again.
     private static func downloadImagenet(alpha: Double, inputSize: Int, notFound: String, storage: StorageConfig,
-                                         search: WeightsSearch) throws
-        -> FoldedMobileNetV2 {
+                                         search: WeightsSearch) throws -> (path: String, model: FoldedMobileNetV2) {
         let fileSize = MobileNetV2Config.imagenetSizes.contains(inputSize) ? inputSize : 224
         let name = WeightsSource.imagenetFileName(alpha: alpha, size: fileSize)
         guard let cache = search.folders.first else { throw ModelError.weightsNotFound(notFound) }
+        let url = search.downloadBase + name
+        guard !search.offline else {
+            throw PipelineError("\(notFound); offline (--offline or IMGFEAT_OFFLINE=1), so \(url) was not downloaded: "
+                                + "run `imgfeat weights fetch --alpha \(alpha) --size \(fileSize)` where the network is "
+                                + "reachable and copy \(cache)/\(name) here, or pass --weights FILE")
+        }
         let path = cache + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
-            try Downloader(config: storage).download(url: officialBase + name, to: path)
+            try Downloader(config: storage).download(url: url, to: path)
         } catch {
-            throw PipelineError("\(notFound); downloading \(officialBase + name) failed too: \(error)")
+            throw PipelineError("\(notFound); downloading \(url) failed too: \(error)")
         }
         do {
-            return try loadModel(.file(path), alpha: alpha, inputSize: inputSize, search: search)
+            return (path, try loadModel(.file(path), alpha: alpha, inputSize: inputSize, search: search))
         } catch {
             try? FileManager.default.removeItem(atPath: path)
-            throw PipelineError("\(officialBase + name): the downloaded file is not usable MobileNetV2 weights (\(error)); removed it")
+            throw PipelineError("\(url): the downloaded file is not usable MobileNetV2 weights (\(error)); removed it")
         }
     }
 }

@@ -6,6 +6,13 @@ public struct WeightsSearch: Sendable, Equatable {
     public var explicitFile: String?
     /// The imgfeat cache (where a download goes, first), then Keras' own cache.
     public var folders: [String]
+    /// No network access for weights (`--offline`, IMGFEAT_OFFLINE=1): a file not found is an error.
+    public var offline = false
+    /// Where the official files are downloaded from (IMGFEAT_WEIGHTS_URL overrides it, for mirrors).
+    public var downloadBase = WeightsSearch.officialBase
+
+    /// The Keras applications bucket that `keras.applications.MobileNetV2(weights="imagenet")` reads.
+    public static let officialBase = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
 
     /// A search of `folders` after `explicitFile`.
     public init(explicitFile: String? = nil, folders: [String]) {
@@ -21,5 +28,9 @@ public struct WeightsSearch: Sendable, Equatable {
         let keras = environment["KERAS_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.keras"
         self.init(explicitFile: environment["IMGFEAT_WEIGHTS"].flatMap { $0.isEmpty ? nil : $0 },
                   folders: [cache + "/imgfeat", keras + "/models"])
+        offline = ["1", "true", "yes"].contains(environment["IMGFEAT_OFFLINE"]?.lowercased() ?? "")
+        if let base = environment["IMGFEAT_WEIGHTS_URL"], !base.isEmpty {
+            downloadBase = base.hasSuffix("/") ? base : base + "/"
+        }
     }
 }
