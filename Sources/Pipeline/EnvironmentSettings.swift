@@ -7,7 +7,8 @@ import Storage
 public struct EnvironmentSettings: Sendable {
     /// AWS_* and IMGFEAT_S3_* (docs/STORAGE.md).
     public var storage: StorageConfig
-    /// IMGFEAT_WEIGHTS, XDG_CACHE_HOME, KERAS_HOME, HOME: where `--weights imagenet` looks.
+    /// IMGFEAT_WEIGHTS, XDG_CACHE_HOME, KERAS_HOME, HOME: where `--weights imagenet` looks;
+    /// IMGFEAT_OFFLINE=1 (no download), IMGFEAT_WEIGHTS_URL (a mirror of the official files).
     public var weightsSearch: WeightsSearch
     /// IMGFEAT_VULKAN_VALIDATION=1 (the Khronos validation layer on every context), IMGFEAT_VULKAN_LOADER
     /// (the loader to open), `${XDG_CACHE_HOME:-~/.cache}/imgfeat/spirv` (the SPIR-V cache), IMGFEAT_SHADERS
