@@ -13,8 +13,6 @@ final class DeviceStage {
     }
 
     var name: String { engine.name }
-    /// The engine as the Vulkan engine, for what only it offers (profiles, device facts in benchmarks).
-    var vulkan: VulkanEngine? { engine as? VulkanEngine }
     /// Whether the decode stage hands over decoded pixels (the engine resizes) or the preprocessed tensor.
     var takesPixels: Bool { engine.inputKind == .pixels }
 
