@@ -106,7 +106,7 @@ def test_output_is_laid_out_like_a_single_machine_run(single_run, spark_run):
     assert not (out / "_staging").exists(), "staging folder left behind"
     numbers = part_numbers(out / "features")
     assert len(numbers) >= 4 and len(set(numbers)) == len(numbers), numbers
-    assert "Explained variance (first 10):" in proc.stdout
+    assert f"Explained variance (first {K}):" in proc.stdout
 
 
 def test_rows_and_features_match_the_single_machine_run(bucket, single_run, spark_run):
