@@ -31,12 +31,14 @@ let package = Package(
         // Hand-written SIMD kernels for the fast CPU engine (runtime ISA dispatch inside).
         .target(name: "CKernels", path: "Sources/CKernels",
                 cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        // Pillow-exact 8-bit resampling passes in integer SIMD (generic vectors; AVX2 clone on x86-64).
+        .target(name: "CResample", path: "Sources/CResample", cSettings: [.unsafeFlags(["-O3"])]),
 
         .target(name: "VulkanRuntime",
                 dependencies: ["CVulkan", "CGlslang", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Shaders", path: "Shaders", exclude: ["README.md"],
                 resources: [.copy("glsl")]),
-        .target(name: "Imaging", dependencies: ["CTurboJPEG"]),
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CResample"]),
         .target(name: "Model",
                 dependencies: ["VulkanRuntime", "Shaders", "Imaging", "Storage", "CHDF5", "CBLAS", "CKernels",
                                .product(name: "Logging", package: "swift-log")]),

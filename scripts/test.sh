@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/fixtures/generate.sh
 
+# Every SIMD kernel set against the scalar one in C, NEON under qemu (about 10 s).
+ck_status=0
+bash scripts/test_ckernels.sh || ck_status=$?
+
 # The Vulkan tests run on whatever Vulkan device the loader finds (lavapipe on a machine without a
 # GPU) with the Khronos validation layer on; any validation message fails the test that caused it.
 export IMGFEAT_VULKAN_VALIDATION=1
@@ -20,4 +24,4 @@ py_status=0
 if compgen -G "Tests/python/test_*.py" >/dev/null; then
   .venv/bin/python -m pytest -q Tests/python || py_status=$?
 fi
-[ "$swift_status" -eq 0 ] && [ "$py_status" -eq 0 ]
+[ "$ck_status" -eq 0 ] && [ "$swift_status" -eq 0 ] && [ "$py_status" -eq 0 ]

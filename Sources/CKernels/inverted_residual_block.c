@@ -15,10 +15,10 @@ size_t ck_block_scratch_count(int W, int Cexp, int OW, int OH, int ksize) {
     return (size_t)(ksize + 1) * W * Cexp + (size_t)band_rows(OW, OH) * OW * Cexp;
 }
 
-void ck_block(const float *x, int H, int W, int Cin, const float *expand_packed, const float *expand_bias,
-              int Cexp, const float *dw_w, const float *dw_bias, int ksize, int stride, int pad_top,
-              int pad_left, const float *project_packed, const float *project_bias, int Cout, int residual,
-              float *y, int OH, int OW, float *scratch, int relu6_flags) {
+void ck_block(ck_kernels ks, const float *x, int H, int W, int Cin, const float *expand_packed,
+              const float *expand_bias, int Cexp, const float *dw_w, const float *dw_bias, int ksize, int stride,
+              int pad_top, int pad_left, const float *project_packed, const float *project_bias, int Cout,
+              int residual, float *y, int OH, int OW, float *scratch, int relu6_flags) {
     if (ksize > CK_MAX_KERNEL || OH <= 0 || OW <= 0) return;
     int ring_rows = ksize + 1;
     float *ring = scratch;
@@ -37,7 +37,7 @@ void ck_block(const float *x, int H, int W, int Cin, const float *expand_packed,
                 // Rows are expanded once each, in order; the ring keeps the last k+1, which covers
                 // every window row of this output row.
                 for (; next <= iy; next++)
-                    ck_pointwise(x + (size_t)next * W * Cin, W, Cin, expand_packed, Cexp, 0, Cexp,
+                    ck_pointwise(ks, x + (size_t)next * W * Cin, W, Cin, expand_packed, Cexp, 0, Cexp,
                                  expand_bias, 0, relu6_flags & CK_RELU6_EXPAND,
                                  ring + (size_t)(next % ring_rows) * W * Cexp, 0);
                 rows[ky] = ring + (size_t)(iy % ring_rows) * W * Cexp;
@@ -45,12 +45,12 @@ void ck_block(const float *x, int H, int W, int Cin, const float *expand_packed,
                 rows[ky] = x + (size_t)iy * W * Cin;
             }
         }
-        ck_depthwise_row(rows, W, Cexp, ksize, stride, pad_left, dw_w, dw_bias,
+        ck_depthwise_row(ks, rows, W, Cexp, ksize, stride, pad_left, dw_w, dw_bias,
                          relu6_flags & CK_RELU6_DEPTHWISE, dband + (size_t)(oy - band_start) * OW * Cexp, OW);
         if (oy - band_start + 1 == band || oy == OH - 1) {
             int pixels = (oy - band_start + 1) * OW;
             size_t offset = (size_t)band_start * OW * Cout;
-            ck_pointwise(dband, pixels, Cexp, project_packed, Cout, 0, Cout, project_bias,
+            ck_pointwise(ks, dband, pixels, Cexp, project_packed, Cout, 0, Cout, project_bias,
                          residual ? x + offset : 0, relu6_flags & CK_RELU6_PROJECT, y + offset, 0);
             band_start = oy + 1;
         }

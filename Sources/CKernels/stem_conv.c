@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int pad_top, int pad_left,
-             const float *packed, const float *bias, int Cout, int relu6, float *out, int OH, int OW,
-             int oy0, int oy1) {
+void ck_conv(ck_kernels ks, const float *in, int H, int W, int Cin, int ksize, int stride, int pad_top,
+             int pad_left, const float *packed, const float *bias, int Cout, int relu6, float *out, int OH,
+             int OW, int oy0, int oy1) {
     if (oy1 > OH) oy1 = OH;
     if (oy0 >= oy1 || OW <= 0) return;
     int K = ksize * ksize * Cin;
@@ -38,7 +38,7 @@ void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int 
                 }
             }
         }
-        ck_pointwise(patch, OW, K, packed, Cout, 0, Cout, bias, NULL, relu6,
+        ck_pointwise(ks, patch, OW, K, packed, Cout, 0, Cout, bias, NULL, relu6,
                      out + (size_t)oy * OW * Cout, NULL);
     }
     free(patch);

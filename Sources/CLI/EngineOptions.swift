@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Pipeline
 import Storage
 
@@ -34,7 +35,10 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Object requests kept in flight at once.")
     var fetchConcurrency: Int?
 
-    func apply(to options: inout RunOptions) {
+    /// Copies the options into `options`, and the environment's `IMGFEAT_CPU_KERNELS` choice (refused in one
+    /// line when this CPU lacks it).
+    func apply(to options: inout RunOptions) throws {
+        try reportingFailure { try options.chooseCPUKernels(ProcessInfo.processInfo.environment["IMGFEAT_CPU_KERNELS"]) }
         options.device = device
         options.deviceIndex = deviceIndex
         options.weights = weights

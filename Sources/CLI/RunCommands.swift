@@ -18,7 +18,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var options = RunOptions(input: input, output: output)
-        engine.apply(to: &options)
+        try engine.apply(to: &options)
         try control.apply(to: &options)
         let summary = try reportingFailure { try Commands.run(options, pca: PCAOptions(k: k, center: center)) }
         print(summary.text)
@@ -38,7 +38,7 @@ struct Featurize: ParsableCommand {
 
     func run() throws {
         var options = RunOptions(input: input, output: output)
-        engine.apply(to: &options)
+        try engine.apply(to: &options)
         try control.apply(to: &options)
         let summary = try reportingFailure { try Commands.featurize(options) }
         print(summary.text)

@@ -24,6 +24,9 @@ struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the Vulkan devices and the one that would be used.")
 
     func run() throws {
+        var options = RunOptions(input: "", output: "")
+        try reportingFailure { try options.chooseCPUKernels(ProcessInfo.processInfo.environment["IMGFEAT_CPU_KERNELS"]) }
+        print(Diagnostics.cpuKernelsReport(chosen: options.cpuKernels))
         // Nothing to list without a loader, driver or device: one line naming the cause, and a failure
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
         do {
@@ -51,7 +54,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var options = RunOptions(input: input, output: "")
-        engine.apply(to: &options)
+        try engine.apply(to: &options)
         let report = try reportingFailure { try Benchmark(options: options, limit: limit, repeats: repeats).run() }
         print(report)
     }

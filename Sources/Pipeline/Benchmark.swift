@@ -22,7 +22,7 @@ public struct Benchmark {
         let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
                                            storage: options.storage)
         let size = model.config.inputSize
-        var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads"]
+        var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads", Diagnostics.cpuKernelsReport(chosen: options.cpuKernels)]
 
         // Decode + resize, all cores.
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: size, keepPixels: false,

@@ -1,7 +1,14 @@
+import Model
 import VulkanRuntime
 
 /// Human-readable facts about the machine's Vulkan devices, for `imgfeat devices`.
 public enum Diagnostics {
+    /// Which fast CPU kernel set runs and which ones this CPU could run, for `imgfeat devices` and `bench`.
+    public static func cpuKernelsReport(chosen: FastCPUEngineKernels) -> String {
+        let supported = FastCPUEngineKernels.supported.map(\.rawValue).joined(separator: ", ")
+        return "fast CPU kernels: \(chosen) (this CPU runs \(supported); IMGFEAT_CPU_KERNELS chooses)"
+    }
+
     public static func devicesReport() -> String {
         let devices: [DeviceInfo]
         do {
