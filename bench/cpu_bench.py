@@ -16,6 +16,8 @@ Subcommands (bench/cpu_bench.sh runs them in order):
   check    OUT           the end-to-end Parquet outputs agree: imgfeat vs Pillow + ONNX Runtime (fails
                          above 1e-3 relative: the timings would not compare the same computation), and the
                          notebook's loop vs Pillow + ONNX Runtime; writes OUT/check.json
+  sgemm    OUT           the machine's SGEMM peak: OpenBLAS (numpy's) float32 matrix product of 4096×4096
+                         matrices on BENCH_THREADS threads, GFLOP/s per run
   report   OUT DOC       medians of all runs -> table on stdout, in OUT/report.md and (unless
                          BENCH_WRITE_DOCS=0) in DOC's `## Fast CPU` section
 Each timing subcommand appends JSON lines to OUT/results.jsonl.
@@ -430,6 +432,29 @@ def check(out):
         json.dump(result, f)
 
 
+def run_sgemm(out):
+    # OpenBLAS reads its thread count at load time: cpu_bench.sh exports OPENBLAS_NUM_THREADS, and a
+    # direct call sets it here before numpy is imported.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
+    import numpy as np
+    n = int(os.environ.get("BENCH_SGEMM_SIZE", "4096"))
+    rng = np.random.default_rng(SEED)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    a @ b  # warm-up: threads, pages
+    rates = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        a @ b
+        rates.append(2.0 * n ** 3 / (time.perf_counter() - start) / 1e9)
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        version = f"{blas.get('name', 'blas')} {blas.get('version', '')} via numpy {np.__version__}"
+    except Exception:
+        version = f"numpy {np.__version__}'s BLAS"
+    record(out, engine="openblas-sgemm", what="sgemm", size_n=n, runs=rates, version=version)
+
+
 def median(values):
     s = sorted(values)
     return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
@@ -449,7 +474,16 @@ ROWS = [
 def report(out, doc):
     rows = [json.loads(line) for line in open(os.path.join(out, "results.jsonl"))]
     groups, cpu_groups, versions = {}, {}, {}
+    # The network's floating-point operations per image (imgfeat's count: 2 per multiply-add of every
+    # convolution; the other engines compute the same network) and the kernel set imgfeat ran.
+    gflop = next((r["gflop_per_image"] for r in rows if r.get("gflop_per_image")), None)
+    kernels = sorted({r["kernels"] for r in rows if r.get("kernels")})
+    sgemm = [r for r in rows if r.get("engine") == "openblas-sgemm"]
+    peak_runs = [x for r in sgemm for x in r["runs"]]
+    peak = median(peak_runs) if peak_runs else None
     for r in rows:
+        if r.get("engine") == "openblas-sgemm":
+            continue
         if (r["alpha"], r["size"], r["batch"], r["threads"]) != (ALPHA, SIZE, BATCH, THREADS):
             continue
         key = (r["engine"], r["what"])
@@ -465,15 +499,23 @@ def report(out, doc):
     load = open("/proc/loadavg").read().split()[0]
     cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
     flags = open("/proc/cpuinfo").read()
-    isa = "AVX-512" if "avx512f" in flags else ("AVX2+FMA" if "avx2" in flags else "SSE")
+    isa = "AVX-512F: yes" if "avx512f" in flags else ("AVX2+FMA, AVX-512F: no" if "avx2" in flags else "no AVX2")
+    if platform.machine() == "aarch64":
+        isa = "aarch64 NEON"
+    peak_text = (f"Machine SGEMM peak: {peak:.0f} GFLOP/s ({sgemm[0]['version']}, float32 {sgemm[0]['size_n']}² × "
+                 f"{sgemm[0]['size_n']}² product on {THREADS} threads, median of {len(peak_runs)} runs interleaved "
+                 f"with the engines); the network performs {gflop:.3f} GFLOP per image."
+                 if peak and gflop else "Machine SGEMM peak: not measured.")
     check_path = os.path.join(out, "check.json")
     agreement = json.load(open(check_path)) if os.path.exists(check_path) else {}
     lines = [
         f"Machine: {cpu or platform.processor()}, {os.cpu_count()} cores, {isa}; Linux {platform.release()}. "
         f"MobileNetV2 alpha {ALPHA}, {SIZE}×{SIZE}, batch {BATCH}, {THREADS} threads for every engine, the same "
         f"seeded random weights (one Keras `.h5` file that Keras and imgfeat load, and an ONNX graph built from "
-        f"it), {IMAGES} generated 100×100 JPEGs. Versions: "
+        f"it), {IMAGES} generated 100×100 JPEGs. imgfeat kernels: {', '.join(kernels) or '?'}. Versions: "
         + "; ".join(f"{e} {v}" for e, v in sorted(versions.items())) + ".",
+        "",
+        peak_text,
         "",
         f"Command: `bash bench/cpu_bench.sh` (BENCH_IMAGES={IMAGES}; network rows: one batch of {BATCH} preprocessed "
         f"images, BENCH_RUNS={RUNS} timed runs per engine and round after a warm-up; end-to-end rows: all "
@@ -482,8 +524,8 @@ def report(out, doc):
         "all of a process's threads ran, so they are less sensitive to other load, but they also count any "
         "spin-waiting).",
         "",
-        "| engine | measures | images/s (median) | ratio | images per CPU-second | ratio | target | runs |",
-        "| --- | --- | ---: | ---: | ---: | ---: | :---: | ---: |",
+        "| engine | measures | images/s (median) | ratio | images per CPU-second | ratio | target | network GFLOP/s | of SGEMM peak | runs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |",
     ]
     known = [key for key, *_ in ROWS]
     extra = [(key, key[0], key[1], "") for key in sorted(groups) if key not in known]
@@ -492,12 +534,17 @@ def report(out, doc):
             continue
         m, c = medians(key)
         ours, ours_cpu = medians(("imgfeat-cpu", key[1]))
+        # GFLOP/s only where the row is the network alone; end to end it would mix in decoding.
+        rate = f"{m * gflop:.0f}" if gflop and measures == "network" else ""
+        share = f"{100 * m * gflop / peak:.0f}%" if gflop and peak and measures == "network" else ""
         lines.append(f"| {name} | {measures} | {m:.1f} | {ours / m:.2f}× | {c:.1f} | {ours_cpu / c:.2f}× | {target} "
-                     f"| {len(groups[key])} |")
+                     f"| {rate} | {share} | {len(groups[key])} |")
     lines += [
         "",
         "ratio = imgfeat ÷ that row, network rows against imgfeat's network row and end-to-end rows against "
-        "`imgfeat featurize` (above 1: imgfeat is faster); target = the issue's (#3) goal for that ratio. "
+        "`imgfeat featurize` (above 1: imgfeat is faster); target = the issues' (#3, #20) goal for that ratio; "
+        "network GFLOP/s = images/s × GFLOP per image, against the machine's SGEMM peak above (#20 asks ≥ 80% for "
+        "imgfeat). "
         "Network: preprocessed 224×224 inputs in, 1280-d pooled features out. End to end: JPEG files in, "
         "Parquet (path, label, features) out. `imgfeat featurize` is timed as its whole process (start, "
         "listing, weights load, decode + resize on its threads, network, Parquet parts, PCA statistics, summary), "
@@ -556,4 +603,4 @@ if __name__ == "__main__":
     os.makedirs(out, exist_ok=True)
     {"prepare": lambda: prepare(out), "tf": lambda: run_tf(out), "ort": lambda: run_ort(out),
      "imgfeat": lambda: run_imgfeat(out, sys.argv[3]), "check": lambda: check(out),
-     "report": lambda: report(out, sys.argv[3])}[command]()
+     "sgemm": lambda: run_sgemm(out), "report": lambda: report(out, sys.argv[3])}[command]()

@@ -2,7 +2,8 @@
 # Side-by-side CPU throughput: imgfeat's fast CPU engine vs TensorFlow/Keras vs ONNX Runtime, same
 # machine, same MobileNetV2 weights (one Keras .h5 file), same generated JPEGs, same thread count.
 # Network only (preprocessed batch in, features out) and end to end (JPEG files in, Parquet out:
-# `imgfeat featurize`, a Pillow + ONNX Runtime loop, the notebook's Pillow + Keras loop). Writes the
+# `imgfeat featurize`, a Pillow + ONNX Runtime loop, the notebook's Pillow + Keras loop), and the
+# machine's SGEMM peak (OpenBLAS, same threads) to read the network's GFLOP/s against. Writes the
 # table to the `## Fast CPU` section of docs/PERFORMANCE.md (between the generated markers).
 #
 #   bash bench/cpu_bench.sh                                                  # the full measurement
@@ -29,7 +30,8 @@ VENV=bench/.venv
 IMGFEAT_BIN=${IMGFEAT_BIN:-${SCRATCH:-.build}/release/imgfeat}
 BENCH=${IMGFEAT_BENCH_CPU_BIN:-$(dirname "$IMGFEAT_BIN")/imgfeat-bench-cpu}
 # TensorFlow and ONNX Runtime pick their own pools from these too; pin them to the same count.
-export OMP_NUM_THREADS=$BENCH_THREADS TF_NUM_INTRAOP_THREADS=$BENCH_THREADS TF_NUM_INTEROP_THREADS=1
+export OMP_NUM_THREADS=$BENCH_THREADS OPENBLAS_NUM_THREADS=$BENCH_THREADS
+export TF_NUM_INTRAOP_THREADS=$BENCH_THREADS TF_NUM_INTEROP_THREADS=1
 export TF_CPP_MIN_LOG_LEVEL=2
 
 if ! "$VENV/bin/python" -c "import tensorflow, onnxruntime, onnx, PIL, h5py, pyarrow" 2>/dev/null; then
@@ -65,6 +67,8 @@ for round in $(seq "$ROUNDS"); do
   "$VENV/bin/python" bench/cpu_bench.py imgfeat "$OUT" "$IMGFEAT_BIN"
   "$VENV/bin/python" bench/cpu_bench.py tf "$OUT"
   "$VENV/bin/python" bench/cpu_bench.py ort "$OUT"
+  # The machine's SGEMM peak on the same threads, every round, so it sees the same conditions as the engines.
+  "$VENV/bin/python" bench/cpu_bench.py sgemm "$OUT"
   # After the first round: the end-to-end outputs must hold the same features, or stop here.
   if [[ $round == 1 ]]; then "$VENV/bin/python" bench/cpu_bench.py check "$OUT"; fi
 done
