@@ -45,7 +45,7 @@ static void expect_close(const float *got, const float *expected, size_t n, cons
 }
 
 static void test_pointwise(ck_kernels ks, const char *set) {
-    static const int Ms[] = {1, 3, 13, 49, 127}, Ks[] = {1, 3, 13, 24, 127}, Ns[] = {1, 3, 13, 16, 24, 40, 127};
+    static const int Ms[] = {1, 3, 7, 13, 14, 49, 127}, Ks[] = {1, 3, 13, 24, 127}, Ns[] = {1, 3, 13, 16, 24, 40, 127};
     for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
         for (size_t b = 0; b < sizeof Ks / sizeof *Ks; b++)
             for (size_t c = 0; c < sizeof Ns / sizeof *Ns; c++)
