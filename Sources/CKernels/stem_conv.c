@@ -21,20 +21,21 @@ void ck_conv(ck_kernels ks, const float *in, int H, int W, int Cin, int ksize, i
         for (int ox = 0; ox < OW; ox++) {
             int ix0 = ox * stride - pad_left;
             float *p = patch + (size_t)ox * K;
+            if (ix0 >= 0 && ix0 + ksize <= W) {
+                // Window inside the row: each window row is ksize·Cin contiguous floats (9 for RGB 3×3).
+                for (int ky = 0; ky < ksize; ky++, p += ksize * Cin) {
+                    int iy = iy0 + ky;
+                    if (iy < 0 || iy >= H) memset(p, 0, (size_t)ksize * Cin * sizeof(float));
+                    else memcpy(p, in + ((size_t)iy * W + ix0) * Cin, (size_t)ksize * Cin * sizeof(float));
+                }
+                continue;
+            }
             for (int ky = 0; ky < ksize; ky++) {
                 int iy = iy0 + ky;
                 for (int kx = 0; kx < ksize; kx++, p += Cin) {
                     int ix = ix0 + kx;
-                    if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-                        memset(p, 0, (size_t)Cin * sizeof(float));
-                    } else if (Cin == 3) {  // RGB: three stores beat a library call per tap
-                        const float *src = in + ((size_t)iy * W + ix) * 3;
-                        p[0] = src[0];
-                        p[1] = src[1];
-                        p[2] = src[2];
-                    } else {
-                        memcpy(p, in + ((size_t)iy * W + ix) * Cin, (size_t)Cin * sizeof(float));
-                    }
+                    if (iy < 0 || iy >= H || ix < 0 || ix >= W) memset(p, 0, (size_t)Cin * sizeof(float));
+                    else memcpy(p, in + ((size_t)iy * W + ix) * Cin, (size_t)Cin * sizeof(float));
                 }
             }
         }
