@@ -478,7 +478,7 @@ def report(out, doc):
     # The network's floating-point operations per image (imgfeat's count: 2 per multiply-add of every
     # convolution; the other engines compute the same network) and the kernel set imgfeat ran.
     gflop = next((r["gflop_per_image"] for r in rows if r.get("gflop_per_image")), None)
-    kernels = sorted({r["kernels"] for r in rows if r.get("kernels")})
+    kernels = sorted({r["kernels"] for r in rows if r.get("kernels") and r.get("engine") == "imgfeat-cpu"})
     sgemm = [r for r in rows if r.get("engine") == "openblas-sgemm"]
     peak_runs = [x for r in sgemm for x in r["runs"]]
     peak = median(peak_runs) if peak_runs else None

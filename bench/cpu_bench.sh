@@ -12,10 +12,11 @@
 # Environment: BENCH_ALPHA (1.0), BENCH_SIZE (224), BENCH_BATCH (64), BENCH_THREADS (2), BENCH_IMAGES
 # (generated JPEGs, 512), BENCH_RUNS (timed network runs per engine and round, 5), BENCH_E2E_RUNS
 # (end-to-end runs over all the JPEGs per engine and round, 2), BENCH_ROUNDS (rounds, engines
-# interleaved, 3), BENCH_WRITE_DOCS (0: leave docs/PERFORMANCE.md alone; the report is in
-# $BENCH_OUT/report.md either way), BENCH_OUT (working folder, bench/out), IMGFEAT_BIN (the imgfeat
-# binary, $SCRATCH/release/imgfeat with SCRATCH defaulting to .build; built with `swift build -c release
-# --scratch-path` its build folder when missing, or always with BENCH_BUILD=1), IMGFEAT_BENCH_CPU_BIN
+# interleaved, 3), BENCH_EXTRA_KERNELS (other imgfeat kernel sets to time as well, e.g. "avx2"),
+# BENCH_WRITE_DOCS (0: leave docs/PERFORMANCE.md alone; the report is in $BENCH_OUT/report.md either
+# way), BENCH_OUT (working folder, bench/out), IMGFEAT_BIN (the imgfeat binary, $SCRATCH/release/imgfeat
+# with SCRATCH defaulting to .build; built with `swift build -c release --scratch-path` its build
+# folder when missing, or always with BENCH_BUILD=1), IMGFEAT_BENCH_CPU_BIN
 # (the network benchmark binary, beside IMGFEAT_BIN; same rule). Installs TensorFlow, ONNX Runtime,
 # Pillow and pyarrow into bench/.venv on first use.
 set -euo pipefail
@@ -64,6 +65,11 @@ for round in $(seq "$ROUNDS"); do
   "$BENCH" "${ARGS[@]}" --runs "$BENCH_RUNS" > "$OUT/imgfeat-bench-cpu.txt"
   cat "$OUT/imgfeat-bench-cpu.txt"
   tail -n 1 "$OUT/imgfeat-bench-cpu.txt" >> "$OUT/results.jsonl"
+  # Other kernel sets of imgfeat's own on this machine (BENCH_EXTRA_KERNELS="avx2 scalar"), as extra network rows.
+  for kernels in ${BENCH_EXTRA_KERNELS:-}; do
+    "$BENCH" "${ARGS[@]}" --runs "$BENCH_RUNS" --kernels "$kernels" | tail -n 1 |
+      sed "s/\"engine\": \"imgfeat-cpu\"/\"engine\": \"imgfeat-cpu, $kernels kernels\"/" >> "$OUT/results.jsonl"
+  done
   "$VENV/bin/python" bench/cpu_bench.py imgfeat "$OUT" "$IMGFEAT_BIN"
   "$VENV/bin/python" bench/cpu_bench.py tf "$OUT"
   "$VENV/bin/python" bench/cpu_bench.py ort "$OUT"
