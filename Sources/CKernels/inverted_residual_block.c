@@ -3,7 +3,7 @@
 // a short band of depthwise output rows live at once, small enough to stay in L2.
 #include "ckernels.h"
 
-enum { BAND_PIXELS = 48 };  // enough rows per projection call for the 6-row tiles to fill up
+enum { BAND_PIXELS = 48 };  // enough rows per projection call for the row tiles to fill up
 
 static int band_rows(int OW, int OH) {
     int rows = OW > 0 ? (BAND_PIXELS + OW - 1) / OW : 1;
