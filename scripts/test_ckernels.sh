@@ -16,6 +16,12 @@ CC=${CC:-$(command -v clang || command -v cc)}
 echo "test_ckernels: native ($(uname -m), $CC)"
 "$CC" "${FLAGS[@]}" "${SRC[@]}" -lm -lpthread -o "$OUT/native"
 "$OUT/native"
+# Again with AddressSanitizer where the compiler has it: a kernel writing past its scratch or output
+# fails here even when the values it leaves happen to be right.
+if "$CC" "${FLAGS[@]}" -g -fsanitize=address "${SRC[@]}" -lm -lpthread -o "$OUT/native-asan" >"$OUT/asan.log" 2>&1; then
+  echo "test_ckernels: native with AddressSanitizer"
+  "$OUT/native-asan"
+fi
 
 # aarch64: the same clang the Swift toolchain builds CKernels with on Arm, else the GNU cross compiler.
 SYSROOT=/usr/aarch64-linux-gnu

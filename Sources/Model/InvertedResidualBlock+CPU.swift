@@ -53,7 +53,7 @@ final class FastCPUEngineFusedBlock: @unchecked Sendable {
         inWidth = inputWidth
         outHeight = depthwise.outputSize(inputSize: inputHeight)
         outWidth = depthwise.outputSize(inputSize: inputWidth)
-        scratchCount = Int(ck_block_scratch_count(Int32(inputWidth), Int32(depthwise.inChannels), Int32(outWidth),
+        scratchCount = Int(ck_block_scratch_count(Int32(inputHeight), Int32(inputWidth), Int32(depthwise.inChannels), Int32(outWidth),
                                                   Int32(outHeight), Int32(depthwise.kernelSize)))
     }
 

@@ -44,14 +44,14 @@ void ck_depthwise(ck_kernels ks, const float *in, int H, int W, int C, int ksize
 void ck_depthwise_row(ck_kernels ks, const float *const *rows, int W, int C, int ksize, int stride, int pad_left,
                       const float *w, const float *bias, int relu6, float *out, int OW);
 
-/// Floats of scratch ck_block needs for a block with W input columns, Cexp expanded channels and
-/// OW output columns.
-size_t ck_block_scratch_count(int W, int Cexp, int OW, int OH, int ksize);
+/// Floats of scratch ck_block needs for a block with H×W inputs, Cexp expanded channels and OH×OW outputs.
+size_t ck_block_scratch_count(int H, int W, int Cexp, int OW, int OH, int ksize);
 /// One inverted residual block of one NHWC image, fused row by row so the expanded tensor never
-/// exists in full: 1×1 expand (+bias, ReLU6) into a ring of ksize+1 rows, depthwise (+bias, ReLU6)
-/// into a band of output rows, 1×1 project (+bias, + x if residual) of each band into y (OH×OW×Cout,
-/// must not overlap x). expand_packed NULL means no expansion (Cexp == Cin). relu6_flags: which
-/// layers end in ReLU6 (CK_RELU6_* bits). scratch holds ck_block_scratch_count floats.
+/// exists in full (unless it is small enough to stay in L2, then it is expanded in one product): 1×1
+/// expand (+bias, ReLU6) into a ring of ksize+1 rows, depthwise (+bias, ReLU6) into a band of output
+/// rows, 1×1 project (+bias, + x if residual) of each band into y (OH×OW×Cout, must not overlap x).
+/// expand_packed NULL means no expansion (Cexp == Cin). relu6_flags: which layers end in ReLU6
+/// (CK_RELU6_* bits). scratch holds ck_block_scratch_count floats.
 void ck_block(ck_kernels ks, const float *x, int H, int W, int Cin, const float *expand_packed,
               const float *expand_bias, int Cexp, const float *dw_w, const float *dw_bias, int ksize, int stride,
               int pad_top, int pad_left, const float *project_packed, const float *project_bias, int Cout,
