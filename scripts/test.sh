@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/fixtures/generate.sh
 
-# Every SIMD kernel set against the scalar one in C, NEON under qemu (about 10 s).
+# Module layering (docs/ARCHITECTURE.md): every import declared in Package.swift and allowed by its layer.
+imports_status=0
+python3 scripts/check_imports.py || imports_status=$?
+
+# Every SIMD kernel set against the scalar one in C: natively, under AddressSanitizer, and NEON under
+# qemu-aarch64 (about 35 s on an idle machine).
 ck_status=0
 bash scripts/test_ckernels.sh || ck_status=$?
 
@@ -24,4 +29,4 @@ py_status=0
 if compgen -G "Tests/python/test_*.py" >/dev/null; then
   .venv/bin/python -m pytest -q Tests/python || py_status=$?
 fi
-[ "$ck_status" -eq 0 ] && [ "$swift_status" -eq 0 ] && [ "$py_status" -eq 0 ]
+[ "$imports_status" -eq 0 ] && [ "$ck_status" -eq 0 ] && [ "$swift_status" -eq 0 ] && [ "$py_status" -eq 0 ]

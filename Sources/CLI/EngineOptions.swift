@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
 import Pipeline
-import Storage
 
 extension DeviceChoice: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
@@ -40,7 +38,7 @@ struct EngineOptions: ParsableArguments {
     /// Copies the options into `options`, and the environment's `IMGFEAT_CPU_KERNELS` choice (refused in one
     /// line when this CPU lacks it).
     func apply(to options: inout RunOptions) throws {
-        try reportingFailure { try options.chooseCPUKernels(ProcessInfo.processInfo.environment["IMGFEAT_CPU_KERNELS"]) }
+        try reportingFailure { try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels) }
         options.device = device
         options.deviceIndex = deviceIndex
         options.weights = weights

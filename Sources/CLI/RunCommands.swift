@@ -5,10 +5,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Featurize INPUT, fit a PCA, and write features, projections, errors and the model under OUT.")
 
-    @Argument(help: "A folder (recursive *.jpg/*.jpeg), s3://bucket/prefix, or @FILE listing one path per line.")
-    var input: String
-    @Option(help: "Output folder.")
-    var output: String
+    @OptionGroup var paths: InputOutputOptions
     @Option(help: "Number of principal components.")
     var k: Int = 50
     @Flag(help: "Project centred vectors (scikit-learn) instead of raw ones (Spark ML).")
@@ -17,9 +14,7 @@ struct Run: ParsableCommand {
     @OptionGroup var control: RunControlOptions
 
     func run() throws {
-        var options = RunOptions(input: input, output: output)
-        try engine.apply(to: &options)
-        try control.apply(to: &options)
+        let options = try paths.runOptions(engine, control)
         let summary = try reportingFailure { try Commands.run(options, pca: PCAOptions(k: k, center: center)) }
         print(summary.text)
     }
@@ -29,17 +24,12 @@ struct Featurize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Featurize INPUT into DIR/part-NNNNN-*.parquet (plus _errors.parquet and PCA statistics).")
 
-    @Argument(help: "A folder (recursive *.jpg/*.jpeg), s3://bucket/prefix, or @FILE listing one path per line.")
-    var input: String
-    @Option(help: "Output folder.")
-    var output: String
+    @OptionGroup var paths: InputOutputOptions
     @OptionGroup var engine: EngineOptions
     @OptionGroup var control: RunControlOptions
 
     func run() throws {
-        var options = RunOptions(input: input, output: output)
-        try engine.apply(to: &options)
-        try control.apply(to: &options)
+        let options = try paths.runOptions(engine, control)
         let summary = try reportingFailure { try Commands.featurize(options) }
         print(summary.text)
     }

@@ -1,6 +1,8 @@
+import Common
 import Foundation
 import Imaging
 import Model
+import PCA
 import Parquet
 import Storage
 
@@ -111,12 +113,12 @@ public enum Commands {
     }
 
     private static func writeErrors(_ errors: [ErrorRow], to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
-                                       metadata: ["imgfeat.version": OutputMetadata.version])
-        try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
-        try writer.close()
-        try renameIntoPlace(temporary, url)
+        try AtomicFile.write(to: url) { temporary in
+            let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
+                                           metadata: ["imgfeat.version": OutputMetadata.version])
+            try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
+            try writer.close()
+        }
     }
 
     private static func makeSummary(_ command: String, _ options: RunOptions, _ outcome: FeaturizeOutcome) -> RunSummary {
@@ -136,8 +138,8 @@ public enum Commands {
     }
 
     private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
-        try writeAtomically(try JSONEncoder.pretty.encode(summary), to: layout.summary)
-        try writeAtomically(Data(), to: layout.success)
+        try AtomicFile.write(try JSONEncoder.pretty.encode(summary), to: layout.summary)
+        try AtomicFile.write(Data(), to: layout.success)
     }
 
     /// The saved summary of a run that already finished (in `layout`, or at the remote output whose
