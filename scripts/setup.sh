@@ -16,6 +16,8 @@ APT_PACKAGES=(
   libsnappy-dev libzstd-dev zlib1g-dev
   default-jre-headless
   librsvg2-bin          # rsvg-convert: the plot tests render the SVGs
+  # The NEON kernels' test under emulation (scripts/test_ckernels.sh).
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 
 missing=()

@@ -39,7 +39,10 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "JPEG draft mode: let libjpeg scale by 1/2, 1/4 or 1/8 towards --size before the resize, as Pillow's draft() does. Faster on big photos; not the notebook's pixels (docs/IMAGING.md).")
     var draft = false
 
-    func apply(to options: inout RunOptions) {
+    /// Copies the options into `options`, and the environment's `IMGFEAT_CPU_KERNELS` choice (refused in one
+    /// line when this CPU lacks it).
+    func apply(to options: inout RunOptions) throws {
+        try reportingFailure { try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels) }
         options.device = device
         options.deviceIndex = deviceIndex
         options.weights = weights
