@@ -82,6 +82,14 @@ def submit(s3, master, cwd, *args, binary=None):
     return proc
 
 
+def plain_python(s3, cwd, *args, binary=None):
+    """The job script without spark-submit: what it decides before Spark starts."""
+    proc = subprocess.run([sys.executable, str(JOB), *map(str, args), "--endpoint-url", s3["url"]], capture_output=True,
+                          text=True, env=job_env(s3, binary or imgfeat_binary()), timeout=300, cwd=cwd)
+    assert s3["secret"] not in proc.stdout + proc.stderr
+    return proc
+
+
 def fetch_output(s3, prefix, target):
     keys = download_prefix(s3["client"], BUCKET, prefix, target)
     return [k[len(prefix):] for k in keys]
@@ -188,9 +196,9 @@ def test_stopped_job_rerun_runs_only_the_missing_partitions(s3, images, singles,
     finished = staged_parts(s3, "Rerun/")
     assert finished and 2 not in finished, finished
 
-    # Another job in the unfinished OUT is refused, before any task runs.
+    # Another job in the unfinished OUT is refused before Spark starts.
     before = log.read_text().count("featurize")
-    other = submit(s3, "local[2]", tmp_path, *args[:-1], 4, *SMALL, binary=wrapper)
+    other = plain_python(s3, tmp_path, *args[:-1], 4, *SMALL, binary=wrapper)
     text = other.stdout + other.stderr
     assert other.returncode == 1 and "unfinished job with other settings (k 3 there, 4 now)" in text, text[-2000:]
     assert log.read_text().count("featurize") == before
@@ -212,10 +220,10 @@ def test_stopped_job_rerun_runs_only_the_missing_partitions(s3, images, singles,
     assert len(set(part_numbers(got / "features"))) == len(part_numbers(got / "features"))
     assert not keys_under(s3["client"], BUCKET, "Rerun/_staging/")
 
-    # The same job again does nothing; another one in the finished OUT is refused.
-    again = submit(s3, "local[2]", tmp_path, *args, *SMALL, binary=wrapper)
+    # The same job again does nothing; another one in the finished OUT is refused (both before Spark starts).
+    again = plain_python(s3, tmp_path, *args, *SMALL, binary=wrapper)
     assert again.returncode == 0 and "already complete" in again.stdout, again.stdout[-2000:]
-    refused = submit(s3, "local[2]", tmp_path, *args[:-1], 4, *SMALL, binary=wrapper)
+    refused = plain_python(s3, tmp_path, *args[:-1], 4, *SMALL, binary=wrapper)
     text = refused.stdout + refused.stderr
     assert refused.returncode == 1 and "already holds a finished job with other settings" in text, text[-2000:]
     assert log.read_text().count("featurize") - before == ran

@@ -328,14 +328,27 @@ def featurize_missing(sc, args, staging, chunks, missing):
     return done
 
 
-def run_job(spark, args):
-    started = time.time()
+def listable_without_spark(args):
+    """Whether INPUT is listed without Hadoop (a folder, @FILE, or S3 with boto3 at hand)."""
+    scheme = args.input.split("://", 1)[0].lower() if "://" in args.input and not args.input.startswith("@") else None
+    if scheme in ("s3", "s3a", "s3n"):
+        try:
+            import boto3  # noqa: F401
+            return True
+        except ImportError:
+            return False
+    return scheme in (None, "file")
+
+
+def run_job(spark, args, paths=None, listed_seconds=0.0):
+    started = time.time() - listed_seconds
     out, staging = open_output(args)
     sc = spark.sparkContext
-    paths = list_input(spark, args.input, args)
+    if paths is None:
+        paths = list_input(spark, args.input, args)
+        listed_seconds = time.time() - started
     if not paths:
         raise JobError(f"{args.input}: no *.jpg/*.jpeg images found")
-    listed_seconds = time.time() - started
     count = max(1, min(args.partitions or sc.defaultParallelism, len(paths)))
     identity = commit.job_identity(args, paths, count)
     done = commit.finished_summary(out, identity)
@@ -424,13 +437,25 @@ def main(argv=None):
         # Before starting Spark, so that a wrong OUT costs no cluster time.
         out, _staging = open_output(args)
         commit.refuse_foreign(out)
+        paths, listed_seconds = None, 0.0
+        if args.partitions and listable_without_spark(args):
+            # The job identity, hence a finished or other job in OUT, is known without Spark.
+            started = time.time()
+            paths = list_input(None, args.input, args)
+            listed_seconds = time.time() - started
+            if paths:
+                identity = commit.job_identity(args, paths, max(1, min(args.partitions, len(paths))))
+                if commit.finished_summary(out, identity) is not None:
+                    print(f"{out} is already complete; nothing to do")
+                    return 0
+                commit.unfinished(out, identity)
     except (JobError, store.StoreError, commit.CommitError) as error:
         print(f"imgfeat_spark: error: {error}", file=sys.stderr)
         return 1
     from pyspark.sql import SparkSession
     spark = SparkSession.builder.appName("imgfeat").getOrCreate()
     try:
-        run_job(spark, args)
+        run_job(spark, args, paths, listed_seconds)
     except (JobError, store.StoreError, commit.CommitError) as error:
         print(f"imgfeat_spark: error: {error}", file=sys.stderr)
         return 1

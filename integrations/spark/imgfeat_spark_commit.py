@@ -71,16 +71,23 @@ def attempts_in(staging):
     return found
 
 
+def unfinished(out, identity):
+    """Whether OUT holds an unfinished run of this job; an unfinished other job is refused."""
+    if not out.exists(MARKER):
+        return False
+    marker = json.loads(out.read(MARKER))
+    if marker.get("identity") != identity["digest"]:
+        raise CommitError(f"{out}: holds an unfinished job with other settings ({_differences(identity['fields'], marker.get('fields', {}))}); "
+                          "rerun that job, choose another --output, or remove it")
+    return True
+
+
 def prepare(out, staging, identity):
     """Marks OUT as holding this job, or continues the same unfinished job: returns {partition:
     folder} of the finished attempts it reuses and the attempts it discarded. The discarded ones
     (partial or duplicate) are deleted so that no later attempt of the same name finds them."""
     discarded, reused = [], {}
-    if out.exists(MARKER):
-        marker = json.loads(out.read(MARKER))
-        if marker.get("identity") != identity["digest"]:
-            raise CommitError(f"{out}: holds an unfinished job with other settings ({_differences(identity['fields'], marker.get('fields', {}))}); "
-                              "rerun that job, choose another --output, or remove it")
+    if unfinished(out, identity):
         for folder, (partition, attempt, success, parts) in sorted(attempts_in(staging).items(), key=lambda kv: kv[1][:2]):
             if success and partition < identity["fields"]["partitions"] and partition not in reused:
                 reused[partition] = folder
