@@ -28,7 +28,7 @@ struct Devices: ParsableCommand {
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
         let report: String
         do {
-            report = try Diagnostics.devicesReport()
+            report = try Diagnostics.devicesReport(EnvironmentSettings.process.vulkan)
         } catch {
             FileHandle.standardError.write(Data(
                 "imgfeat: error: \(error); --device auto will use the fast CPU path, --device vulkan will fail\n".utf8))

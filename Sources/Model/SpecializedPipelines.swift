@@ -67,7 +67,7 @@ func makePipeline(_ context: VulkanContext, _ name: String, formats: [String: St
 private func makePipeline(_ context: VulkanContext, _ name: String, label: String, defines: [String: String],
                           bindings: Int, pushWords: Int, specialization: [UInt32]) throws -> ComputePipeline {
     // ShaderSource's error names the file and every folder it looked in.
-    return try ComputePipeline(context: context, name: "\(name) (\(label))", source: ShaderSource.named(name), defines: defines,
+    return try ComputePipeline(context: context, name: "\(name) (\(label))", source: ShaderSource.named(name, folder: context.shaderSources), defines: defines,
                                bindingCount: bindings, pushConstantBytes: pushWords * 4, specialization: specialization)
 }
 

@@ -3,11 +3,15 @@ import VulkanRuntime
 /// A Vulkan device as the engines see it: name, kind, memory, features (`imgfeat devices`).
 public typealias VulkanDeviceInfo = DeviceInfo
 
+/// How the engines open Vulkan: device index, validation layer, loader path, SPIR-V cache (the
+/// runtime's `VulkanOptions`; the CLI fills it from the environment).
+public typealias VulkanSetup = VulkanOptions
+
 /// The Vulkan devices the engines can run on: the one way above Model to reach them.
 public enum VulkanDevices {
-    /// Every physical device; throws when there is no loader, driver or device.
-    public static func list() throws -> [VulkanDeviceInfo] {
-        try VulkanContext.devices()
+    /// Every physical device (through `setup`'s loader); throws when there is no loader, driver or device.
+    public static func list(_ setup: VulkanSetup = VulkanSetup()) throws -> [VulkanDeviceInfo] {
+        try VulkanContext.devices(options: setup)
     }
 
     /// The index `--device vulkan` takes when none is given.

@@ -38,15 +38,6 @@ public final class VulkanEngine: FeatureEngine {
                       headPool: headPool)
     }
 
-    /// Opens device `deviceIndex` (nil: the preferred one), with the validation layer when `validation`
-    /// is true, and prepares `model` on it.
-    public convenience init(model: FoldedMobileNetV2, deviceIndex: Int?, validation: Bool = false,
-                            precision: VulkanPrecision = .fp32, batchSize: Int = 16,
-                            headPool: HeadPool.Mode = .fused) throws {
-        try self.init(model: model, options: VulkanOptions(deviceIndex: deviceIndex, validation: validation),
-                      precision: precision, batchSize: batchSize, headPool: headPool)
-    }
-
     /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head.
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
                 batchSize: Int = 16, headPool: HeadPool.Mode = .fused) throws {

@@ -1,7 +1,6 @@
 import CBLAS
 import Common
 import Foundation
-import Shaders
 import VulkanRuntime
 
 extension PCAModel {
@@ -71,8 +70,7 @@ final class SubspaceProduct {
         self.context = context
         self.d = d
         self.b = b
-        pipeline = try ComputePipeline(context: context, name: "pca_subspace", source: ShaderSource.named("pca_subspace"), bindingCount: 3,
-                                       pushConstantBytes: 8)
+        pipeline = try .pcaKernel("pca_subspace", context: context, bindings: 3, pushBytes: 8)
         covariance = try Buffer(context: context, size: d * d * 8)
         block = try Buffer(context: context, size: d * b * 8, location: .upload)
         product = try Buffer(context: context, size: d * b * 8, location: .readback)

@@ -1,5 +1,4 @@
 import Foundation
-import Shaders
 import VulkanRuntime
 
 extension PCAStatistics {
@@ -21,9 +20,7 @@ extension PCAStatistics {
             guard dimension > 0 else { throw PCAError.emptyDimension }
             self.context = context
             self.dimension = dimension
-            // ShaderSource's error names the file and every folder it looked in.
-            pipeline = try ComputePipeline(context: context, name: "pca_syrk", source: ShaderSource.named("pca_syrk"), bindingCount: 4,
-                                           pushConstantBytes: 12)
+            pipeline = try .pcaKernel("pca_syrk", context: context, bindings: 4, pushBytes: 12)
             comoment = try Buffer(context: context, size: dimension * dimension * 8)
             sums = try Buffer(context: context, size: dimension * 8)
             shift = try Buffer(context: context, size: dimension * 4)

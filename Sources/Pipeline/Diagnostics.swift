@@ -4,8 +4,8 @@ import Model
 public enum Diagnostics {
     /// One paragraph per device, then what `--device vulkan` and `--device auto` would use; throws
     /// when there is no loader, driver or device.
-    public static func devicesReport() throws -> String {
-        let devices = try VulkanDevices.list()
+    public static func devicesReport(_ setup: VulkanSetup) throws -> String {
+        let devices = try VulkanDevices.list(setup)
         // Each device's own one-line-per-property summary: the one place devices are formatted.
         var lines = devices.map(\.summary)
         if let index = VulkanDevices.preferredIndex(among: devices) {

@@ -19,7 +19,7 @@ enum EngineFactory {
             }
         case .auto:
             let note: String
-            switch autoChoice() {
+            switch autoChoice(among: Result { try VulkanDevices.list(options.vulkan) }) {
             case .gpu(let device):
                 do {
                     let engine = try vulkanEngine(options: options, model: model, deviceIndex: options.deviceIndex ?? device.index)
@@ -35,8 +35,10 @@ enum EngineFactory {
     }
 
     private static func vulkanEngine(options: RunOptions, model: FoldedMobileNetV2, deviceIndex: Int?) throws -> VulkanEngine {
-        try VulkanEngine(model: model, deviceIndex: deviceIndex, validation: options.vulkanValidation,
-                                precision: options.precision, batchSize: max(1, options.batch), headPool: options.headPool)
+        var setup = options.vulkan
+        setup.deviceIndex = deviceIndex
+        return try VulkanEngine(model: model, options: setup, precision: options.precision,
+                                batchSize: max(1, options.batch), headPool: options.headPool)
     }
 
     enum AutoChoice {
@@ -45,8 +47,7 @@ enum EngineFactory {
     }
 
     /// `--device auto` takes a discrete or integrated GPU, never a CPU driver such as lavapipe.
-    static func autoChoice(among listing: Result<[VulkanDeviceInfo], Error> = Result { try VulkanDevices.list() })
-        -> AutoChoice {
+    static func autoChoice(among listing: Result<[VulkanDeviceInfo], Error>) -> AutoChoice {
         let devices: [VulkanDeviceInfo]
         switch listing {
         case .success(let found): devices = found

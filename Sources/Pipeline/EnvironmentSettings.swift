@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import Storage
 
@@ -8,8 +9,10 @@ public struct EnvironmentSettings: Sendable {
     public var storage: StorageConfig
     /// IMGFEAT_WEIGHTS, XDG_CACHE_HOME, KERAS_HOME, HOME: where `--weights imagenet` looks.
     public var weightsSearch: WeightsSearch
-    /// IMGFEAT_VULKAN_VALIDATION=1: the Khronos validation layer on every Vulkan context.
-    public var vulkanValidation: Bool
+    /// IMGFEAT_VULKAN_VALIDATION=1 (the Khronos validation layer on every context), IMGFEAT_VULKAN_LOADER
+    /// (the loader to open), `${XDG_CACHE_HOME:-~/.cache}/imgfeat/spirv` (the SPIR-V cache), IMGFEAT_SHADERS
+    /// (a folder of GLSL sources to use instead of the bundled ones).
+    public var vulkan: VulkanSetup
     /// IMGFEAT_VULKAN_HEAD_POOL=fused|separate: how the Vulkan engine runs the head (fused by default).
     public var headPool: HeadPool.Mode
 
@@ -17,7 +20,11 @@ public struct EnvironmentSettings: Sendable {
     public init(environment: [String: String]) {
         storage = .fromEnvironment(environment)
         weightsSearch = WeightsSearch(environment: environment)
-        vulkanValidation = environment["IMGFEAT_VULKAN_VALIDATION"] == "1"
+        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        vulkan = VulkanSetup(validation: environment["IMGFEAT_VULKAN_VALIDATION"] == "1",
+                             loaderPath: environment["IMGFEAT_VULKAN_LOADER"].flatMap { $0.isEmpty ? nil : $0 },
+                             shaderCache: cache.map { $0.appendingPathComponent("imgfeat/spirv") } ?? VulkanSetup.homeShaderCache,
+                             shaderSources: environment["IMGFEAT_SHADERS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) })
         headPool = environment["IMGFEAT_VULKAN_HEAD_POOL"].flatMap(HeadPool.Mode.init(rawValue:)) ?? .fused
     }
 }

@@ -49,8 +49,9 @@ public struct RunOptions: Sendable {
     public var storage: StorageConfig
     /// Where `--weights imagenet` looks.
     public var weightsSearch: WeightsSearch
-    /// The Khronos validation layer on the Vulkan engine's context.
-    public var vulkanValidation: Bool
+    /// How the Vulkan engine opens its device (validation layer, loader, SPIR-V cache); `deviceIndex` is
+    /// taken from `deviceIndex` above.
+    public var vulkan: VulkanSetup
     /// How the Vulkan engine runs the head.
     public var headPool: HeadPool.Mode
 
@@ -60,7 +61,7 @@ public struct RunOptions: Sendable {
         self.output = output
         storage = settings.storage
         weightsSearch = settings.weightsSearch
-        vulkanValidation = settings.vulkanValidation
+        vulkan = settings.vulkan
         headPool = settings.headPool
     }
 

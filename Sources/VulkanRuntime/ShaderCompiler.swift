@@ -8,20 +8,13 @@ public enum ShaderCompiler {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var initialized = false
 
-    /// `${XDG_CACHE_HOME:-~/.cache}/imgfeat/spirv`.
-    public static var cacheDirectory: URL {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return base.appendingPathComponent("imgfeat/spirv")
-    }
-
     /// SPIR-V words for `source` with `#define`s prepended; `cacheKey` adds what else changes the
-    /// output (the driver), `name` is used in errors.
+    /// output (the driver), `name` is used in errors; `cacheDirectory` (nil: none) keeps compiled words.
     public static func spirv(source: String, name: String, defines: [String: String] = [:],
-                             cacheKey: String = "") throws -> [UInt32] {
+                             cacheKey: String = "", cacheDirectory: URL?) throws -> [UInt32] {
         let preamble = defines.keys.sorted().map { "#define \($0) \(defines[$0]!)\n" }.joined()
         let hash = stableHash(source + "\u{0}" + preamble + "\u{0}" + cacheKey)
+        guard let cacheDirectory else { return try compile(source: source, name: name, preamble: preamble) }
         let file = cacheDirectory.appendingPathComponent("\(hash).spv")
         if let data = try? Data(contentsOf: file), data.count % 4 == 0, !data.isEmpty {
             return data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }

@@ -24,8 +24,8 @@ final class VulkanInstance {
 
     static let validationLayer = "VK_LAYER_KHRONOS_validation"
 
-    init(validation: Bool) throws {
-        try VulkanLoader.loadGlobalFunctions()
+    init(validation: Bool, loaderPath: String?) throws {
+        try VulkanLoader.loadGlobalFunctions(library: loaderPath)
         if validation {
             var count: UInt32 = 0
             try check(vkEnumerateInstanceLayerProperties(&count, nil), "vkEnumerateInstanceLayerProperties")

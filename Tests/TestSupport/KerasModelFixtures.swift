@@ -77,11 +77,18 @@ public struct FixtureMissing: Error, CustomStringConvertible {
     public var description: String { "missing fixture \(path): run scripts/fixtures/generate.sh" }
 }
 
-/// Cases of a set by name, read at test-discovery time so each case shows as its own test argument.
+/// Cases of a set by name, read at test-discovery time so each case shows as its own test argument. A
+/// missing or unreadable manifest gives one case that names the problem and whose files do not exist,
+/// so every test over the cases fails instead of running over none.
 public func kerasCases(_ set: KerasModelFixtureSet) -> [KerasModelManifest.Case] {
     let url = set.directory.appendingPathComponent("manifest.json")
     guard let data = try? Data(contentsOf: url),
-          let manifest = try? JSONDecoder().decode(KerasModelManifest.self, from: data) else { return [] }
+          let manifest = try? JSONDecoder().decode(KerasModelManifest.self, from: data) else {
+        let missing = "missing-fixture-run-scripts-fixtures-generate.sh"
+        return [KerasModelManifest.Case(name: "<no readable \(url.path)>", alpha: 1, size: 224, count: 1,
+                                        files: ["legacy_no_top": missing], inputs: missing, features: missing,
+                                        featureDimension: 1280, layers: [])]
+    }
     return manifest.cases
 }
 

@@ -63,8 +63,9 @@ func main() throws {
 
 /// The GPU path: statistics accumulated by pca_syrk.comp, then the subspace solver.
 func benchVulkan(_ features: [Float], n: Int, d: Int, k: Int, batch: Int, runs: Int) throws {
-    let validation = ProcessInfo.processInfo.environment["IMGFEAT_VULKAN_VALIDATION"] == "1"
-    let context = try VulkanContext(options: VulkanOptions(validation: validation))
+    let environment = ProcessInfo.processInfo.environment
+    let context = try VulkanContext(options: VulkanOptions(validation: environment["IMGFEAT_VULKAN_VALIDATION"] == "1",
+                                                           loaderPath: environment["IMGFEAT_VULKAN_LOADER"]))
     for run in 0..<runs {
         let t0 = Date()
         let gpu = try PCAStatistics.Vulkan(context: context, dimension: d)
