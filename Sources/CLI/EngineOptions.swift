@@ -25,6 +25,8 @@ struct EngineOptions: ParsableArguments {
     @OptionGroup var storage: StorageOptions
     @Option(help: "Object requests kept in flight at once.")
     var fetchConcurrency: Int?
+    @Flag(help: "JPEG draft mode: let libjpeg scale by 1/2, 1/4 or 1/8 towards --size before the resize, as Pillow's draft() does. Faster on big photos; not the notebook's pixels (docs/IMAGING.md).")
+    var draft = false
 
     func apply(to options: inout RunOptions) {
         options.device = device
@@ -35,6 +37,7 @@ struct EngineOptions: ParsableArguments {
         options.batch = batch
         options.threads = threads
         options.precision = precision
+        options.draft = draft
         storage.apply(to: &options.storage)
         if let fetchConcurrency { options.storage.concurrency = max(1, fetchConcurrency) }
     }

@@ -95,22 +95,11 @@ public enum Commands {
         return rows
     }
 
-    /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM in
-    /// `output`; returns the files written. Stops at the first image that cannot be used.
-    public static func preprocess(images: [String], output: String, size: Int, storage: StorageConfig) throws -> [String] {
-        let directory = URL(fileURLWithPath: output)
-        try createDirectory(directory)
-        var written: [String] = []
-        for path in images {
-            let bytes = try ObjectFetcher(storage).fetch(path)
-            let image = try JPEGDecoder.decode(bytes, name: path)
-            let resized = PillowResize.resize(image, width: size, height: size)
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".ppm"
-            let url = directory.appendingPathComponent(name)
-            try AtomicFile.write(Data(PPM.encode(resized)), to: url)
-            written.append(url.path)
-        }
-        return written
+    /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM under
+    /// `output`, named after its path (PreprocessCommand); bad inputs are reported, not fatal.
+    public static func preprocess(inputs: [String], output: String, size: Int, draft: Bool,
+                                  storage: StorageConfig) throws -> PreprocessReport {
+        try PreprocessCommand.run(inputs: inputs, output: output, size: size, draft: draft, storage: storage)
     }
 
     // MARK: - pieces
@@ -151,7 +140,7 @@ public enum Commands {
         var byStage: [String: Int] = [:]
         for error in outcome.errors { byStage[error.stage, default: 0] += 1 }
         let processed = Double(outcome.featurized + outcome.errors.count)
-        return RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
+        var summary = RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
                           deviceChoice: outcome.deviceChoice, weights: outcome.model.weightsIdentity,
                           alpha: outcome.model.config.alpha, inputSize: outcome.model.config.inputSize,
                           shard: options.shard.description, listed: outcome.listed, featurized: outcome.featurized,
@@ -159,6 +148,8 @@ public enum Commands {
                           partsResumed: outcome.partsResumed, pcaStatisticsOn: outcome.statisticsGatheredOn,
                           secondsPerStage: outcome.times,
                           imagesPerSecond: processed / max(outcome.times.total, 1e-9))
+        summary.draft = options.draft
+        return summary
     }
 
     private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
@@ -188,6 +179,7 @@ public enum Commands {
         if summary.shard != options.shard.description { differences.append("its shard is \(summary.shard)") }
         if let alpha = options.alpha, abs(alpha - summary.alpha) > 1e-9 { differences.append("its alpha is \(summary.alpha)") }
         if let size = options.inputSize, size != summary.inputSize { differences.append("its size is \(summary.inputSize)") }
+        if (summary.draft ?? false) != options.draft { differences.append(options.draft ? "it was decoded in full, without --draft" : "it was decoded with --draft") }
         guard differences.isEmpty else {
             throw PipelineError("\(options.output) already holds a finished run (\(differences.joined(separator: ", "))); "
                                 + "choose another --output or remove that one")

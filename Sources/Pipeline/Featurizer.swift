@@ -36,7 +36,8 @@ struct Featurizer {
         var manifest = RunManifest(input: options.input, shard: options.shard.description, partRows: options.partRows,
                                    itemCount: items.count, listingDigest: RunManifest.digest(of: items),
                                    weights: model.weightsIdentity, alpha: model.config.alpha,
-                                   inputSize: model.config.inputSize, runID: UUID().uuidString.lowercased())
+                                   inputSize: model.config.inputSize, draft: options.draft,
+                                   runID: UUID().uuidString.lowercased())
         if let previous = try RunManifest.load(layout) {
             try previous.checkResumable(as: manifest, in: layout)
             manifest.runID = previous.runID
@@ -71,7 +72,7 @@ struct Featurizer {
                                         alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: model.config.inputSize,
                                   keepPixels: engine.takesPixels,
-                                  maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels)
+                                  maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels, draft: options.draft)
         let queue = BoundedQueue<PreparedBatch>(capacity: 3)
         let producerDone = DispatchSemaphore(value: 0)
         let decodeTime = LockedValue(0.0)

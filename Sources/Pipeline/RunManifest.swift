@@ -16,6 +16,8 @@ struct RunManifest: Codable, Equatable {
     var weights: String
     var alpha: Double
     var inputSize: Int
+    /// JPEG draft mode (other pixels than a full decode); absent in manifests of earlier versions.
+    var draft: Bool?
     /// The unique part of the part file names, kept across restarts.
     var runID: String
 
@@ -50,6 +52,9 @@ struct RunManifest: Codable, Equatable {
         if weights != current.weights { differences.append("weights \(weights) vs \(current.weights)") }
         if alpha != current.alpha || inputSize != current.inputSize {
             differences.append("model alpha \(alpha)/size \(inputSize) vs \(current.alpha)/\(current.inputSize)")
+        }
+        if (draft ?? false) != (current.draft ?? false) {
+            differences.append("--draft \(draft ?? false ? "on" : "off") vs \(current.draft ?? false ? "on" : "off")")
         }
         guard differences.isEmpty else {
             throw PipelineError("\(layout.root.path) holds an unfinished run with other settings (\(differences.joined(separator: "; "))); resume it with the same command or choose another --output")

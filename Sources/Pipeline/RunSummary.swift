@@ -24,6 +24,8 @@ public struct RunSummary: Codable, Sendable {
     public var secondsPerStage: StageTimes
     public var imagesPerSecond: Double
     public var alreadyComplete: Bool = false
+    /// Whether JPEGs were decoded in draft mode (`--draft`); absent in summaries of earlier versions.
+    public var draft: Bool?
 
     /// A few lines for the terminal.
     public var text: String {
