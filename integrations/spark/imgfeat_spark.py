@@ -67,6 +67,7 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=None, help="threads per task (default: spark.task.cpus)")
     parser.add_argument("--precision", default=None, choices=["fp32", "fp16"])
     parser.add_argument("--part-rows", type=int, default=None, help="images per Parquet part")
+    parser.add_argument("--draft", action="store_true", help="JPEG draft mode, as imgfeat's --draft (not the notebook's pixels)")
     parser.add_argument("--endpoint-url", default=None, help="S3-compatible endpoint, for the driver's boto3 and for imgfeat")
     parser.add_argument("--region", default=None, help="AWS region, for the driver's boto3 and for imgfeat")
     parser.add_argument("--inject-failure", type=int, default=None, metavar="PARTITION",
@@ -77,6 +78,8 @@ def parse_args(argv):
 def engine_arguments(args, threads):
     """The featurize options passed through to imgfeat on the executors."""
     out = ["--device", args.device, "--weights", args.weights, "--threads", str(threads), "--quiet"]
+    if args.draft:
+        out.append("--draft")
     for flag, value in (("--alpha", args.alpha), ("--size", args.size), ("--batch", args.batch),
                         ("--precision", args.precision), ("--part-rows", args.part_rows),
                         *storage_arguments(args)):
@@ -311,7 +314,7 @@ def job_summary(args, out, sc, paths, count, summaries, ran, reused, identity, f
         "partsResumed": sum(summaries[p].get("partsWritten", 0) + summaries[p].get("partsResumed", 0) for p in reused),
         "pcaStatisticsOn": first.get("pcaStatisticsOn"), "pcaK": fitted["k"],
         "pcaExplainedVarianceTotal": sum(fitted["explained_variance"]), "secondsPerStage": stage_times,
-        "imagesPerSecond": len(paths) / max(seconds["total"], 1e-9), "alreadyComplete": False,
+        "imagesPerSecond": len(paths) / max(seconds["total"], 1e-9), "alreadyComplete": False, "draft": bool(args.draft),
         # The job's own:
         "partitions": count, "attempts": {str(p): a for p, (a, _f) in sorted(ran.items())},
         "reusedPartitions": sorted(reused), "discardedAttempts": discarded, "devices": devices,

@@ -13,7 +13,7 @@ MARKER = "_imgfeat_spark.json"
 ATTEMPT = re.compile(r"task-(\d{5})-attempt-(\d+)")
 # What makes two jobs the same: their partitions' outputs and their PCA depend on these only.
 IDENTITY_FIELDS = ("input", "listingDigest", "images", "partitions", "weights", "alpha", "size",
-                   "precision", "partRows", "k", "center")
+                   "precision", "partRows", "draft", "k", "center")
 
 
 class CommitError(Exception):
@@ -25,7 +25,7 @@ def job_identity(args, paths, partitions):
     listing = hashlib.sha256("".join(p + "\n" for p in paths).encode()).hexdigest()
     fields = {"input": args.input, "listingDigest": listing, "images": len(paths), "partitions": partitions,
               "weights": args.weights, "alpha": args.alpha, "size": args.size, "precision": args.precision,
-              "partRows": args.part_rows, "k": args.k, "center": bool(args.center)}
+              "partRows": args.part_rows, "draft": bool(args.draft), "k": args.k, "center": bool(args.center)}
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
     return {"digest": digest, "fields": fields}
 
