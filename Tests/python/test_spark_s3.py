@@ -249,3 +249,41 @@ def test_large_parts_are_committed_by_multipart_copy(s3):
     assert "CopyObject" in calls and "UploadPartCopy" not in calls, calls
     out.delete_tree()
     assert keys_under(client, BUCKET, "copy/") == []
+
+
+def test_pca_fit_and_transform_read_and_write_s3(s3, singles, tmp_path):
+    """`imgfeat pca fit`/`pca transform` with s3:// features, statistics, model and output give what
+    they give on the same local files."""
+    single = singles["Small"]
+    client = s3["client"]
+    for part in (single / "features").iterdir():
+        client.upload_file(str(part), BUCKET, f"pcain/features/{part.name}")
+    client.put_object(Bucket=BUCKET, Key="pcain/features/_ignored.parquet", Body=b"not parquet: skipped by Spark's rule")
+    client.upload_file(str(single / "pca-statistics.bin"), BUCKET, "pcain/stats.bin")
+
+    def imgfeat(*args):
+        proc = subprocess.run([str(imgfeat_binary()), *map(str, args)], capture_output=True, text=True, timeout=300,
+                              env=job_env(s3, imgfeat_binary()))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert s3["secret"] not in proc.stdout + proc.stderr
+
+    s3uri = f"s3://{BUCKET}/pcain"
+    flags = ["--endpoint-url", s3["url"]]
+    imgfeat("pca", "fit", single / "features", "--k", 3, "--model", tmp_path / "local.json")
+    imgfeat("pca", "fit", f"{s3uri}/features", "--k", 3, "--model", f"{s3uri}/from-features.json", *flags)
+    imgfeat("pca", "fit", f"{s3uri}/stats.bin", "--k", 3, "--model", f"s3a://{BUCKET}/pcain/from-stats.json", *flags)
+    local = json.loads((tmp_path / "local.json").read_text())
+    for name in ("from-features.json", "from-stats.json"):
+        got = json.loads(client.get_object(Bucket=BUCKET, Key=f"pcain/{name}")["Body"].read())
+        assert got["n"] == local["n"] == 40
+        np.testing.assert_allclose(got["explained_variance"], local["explained_variance"], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(got["components"], local["components"], rtol=0, atol=1e-7)
+
+    imgfeat("pca", "transform", single / "features", "--model", tmp_path / "local.json", "--output", tmp_path / "local-pca")
+    imgfeat("pca", "transform", f"{s3uri}/features", "--model", f"{s3uri}/from-features.json", "--output", f"{s3uri}/pca", *flags)
+    names = download_prefix(client, BUCKET, "pcain/pca/", tmp_path / "s3-pca")
+    assert "pcain/pca/_SUCCESS" in names
+    got, expected = projections_by_path(tmp_path / "s3-pca"), projections_by_path(tmp_path / "local-pca")
+    assert set(got) == set(expected) and len(got) == 40
+    for path in expected:
+        np.testing.assert_allclose(got[path], expected[path], rtol=0, atol=1e-9 * max(1.0, np.max(np.abs(expected[path]))))
