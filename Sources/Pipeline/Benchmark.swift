@@ -86,11 +86,11 @@ public struct Benchmark {
             }
             lines.append(padded(engine.name) + String(format: "%10.1f img/s   (median of %d", Double(n) / median(times), times.count)
                          + (agreement.map { String(format: "; max |diff| vs reference %.2e relative)", $0) } ?? ")"))
-            // Profiling is the Vulkan engine's own feature.
-            let vulkanEngine = engine.engine as? VulkanEngine
-            var entry = BenchmarkRecord.Engine(name: engine.name, precision: vulkanEngine == nil ? "fp32" : options.precision.rawValue, batch: n,
+            // Profiling and the device facts are the Vulkan engine's own.
+            let vulkan = engine.engine as? VulkanEngine
+            var entry = BenchmarkRecord.Engine(name: engine.name, precision: vulkan == nil ? "fp32" : options.precision.rawValue, batch: n,
                                                networkSeconds: times, agreement: agreement)
-            if let vulkan = vulkanEngine {
+            if let vulkan {
                 entry.deviceKind = vulkan.context.info.kind.rawValue
                 entry.driver = "\(vulkan.context.info.driverName) \(vulkan.context.info.driverInfo)"
                 entry.submissionBatch = vulkan.batchSize
