@@ -63,12 +63,16 @@ public enum Commands {
 
     /// `imgfeat pca fit`: merges the statistics of Parquet feature tables and/or statistics files
     /// (`*.bin` written by featurize/run), fits, saves MODEL.json, prints the explained variance.
-    public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool) throws -> PCAModel {
+    /// Inputs and the model may be `s3://` objects (a features prefix is read as a folder of parts).
+    public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool,
+                              storage: StorageConfig = StorageConfig()) throws -> PCAModel {
         guard !inputs.isEmpty else { throw PipelineError("pca fit: no FEATURES given") }
+        let remote = RemoteFiles(storage: storage)
+        defer { remote.cleanUp() }
         var merged: PCAStatistics?
         var check = FeatureModelCheck()
         for input in inputs {
-            let statistics = try statisticsOf(input, check: &check)
+            let statistics = try statisticsOf(input, remote, check: &check)
             if merged == nil { merged = statistics } else {
                 do { try merged?.merge(statistics) } catch {
                     throw PipelineError("\(input): cannot merge with the inputs before it (\(error))")
@@ -76,24 +80,35 @@ public enum Commands {
             }
         }
         guard let merged else { throw PipelineError("pca fit: no statistics") }
-        return try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelPath),
-                                                                features: check.model)
+        let modelFile = try remote.output(modelPath)
+        let model = try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelFile),
+                                                                     features: check.model)
+        try remote.publish(modelFile, to: modelPath)
+        return model
     }
 
     /// `imgfeat pca transform`: projects a feature table with a saved model into a folder of parts;
-    /// features of another model than the one the PCA was fitted on are refused.
-    public static func pcaTransform(features: String, modelPath: String, output: String) throws -> Int {
-        let model = try PCAModel.load(from: URL(fileURLWithPath: modelPath))
-        let table = try FeatureTable(path: features)
+    /// features of another model than the one the PCA was fitted on are refused. FEATURES, the model
+    /// and the output may be `s3://` (the output is written locally, then uploaded `_SUCCESS` last, as
+    /// `featurize` does).
+    public static func pcaTransform(features: String, modelPath: String, output: String,
+                                    storage: StorageConfig = StorageConfig()) throws -> Int {
+        let remote = RemoteFiles(storage: storage)
+        defer { remote.cleanUp() }
+        let model = try PCAModel.load(from: URL(fileURLWithPath: try remote.file(modelPath)))
+        let table = try FeatureTable(path: try remote.table(features))
         // Every file's footer is checked before anything is projected.
         var check = FeatureModelCheck(fittedOn: model.featureModel, modelPath: modelPath)
         for file in table.files { try check.see(try FeatureTable.model(of: file), in: file.path) }
-        let directory = URL(fileURLWithPath: output)
-        return try PCAStage(options: PCAOptions(k: model.k, center: model.center), quiet: true)
+        let target = OutputTarget(output)
+        let directory = target.local
+        let rows = try PCAStage(options: PCAOptions(k: model.k, center: model.center), quiet: true)
             .transform(features: table, model: model, directory: directory,
                        metadata: model.featureModel.merging(["imgfeat.version": OutputMetadata.version]) { $1 },
                        plots: (directory.appendingPathComponent("_pca-scree.svg"),
                                directory.appendingPathComponent("_pca-scatter.svg")), input: features)
+        try target.publish(storage)
+        return rows
     }
 
     /// `imgfeat weights fetch`: the official ImageNet file for `alpha` and `size` in the cache (found
@@ -114,12 +129,12 @@ public enum Commands {
 
     // MARK: - pieces
 
-    private static func statisticsOf(_ input: String, check: inout FeatureModelCheck) throws -> PCAStatistics {
+    private static func statisticsOf(_ input: String, _ remote: RemoteFiles, check: inout FeatureModelCheck) throws -> PCAStatistics {
         if input.lowercased().hasSuffix(".bin") {
-            return try PCAStatistics.load(from: URL(fileURLWithPath: input))
+            return try PCAStatistics.load(from: URL(fileURLWithPath: try remote.file(input)))
         }
         var statistics: PCAStatistics?
-        try FeatureTable(path: input).forEachChunk { chunk in
+        try FeatureTable(path: try remote.table(input)).forEachChunk { chunk in
             if statistics == nil { statistics = try PCAStatistics(dimension: chunk.dimension) }
             guard statistics?.dimension == chunk.dimension else {
                 throw PipelineError("\(chunk.file.path): features are \(chunk.dimension)-dimensional, earlier rows \(statistics?.dimension ?? 0)")

@@ -17,6 +17,9 @@ public enum DeviceChoice: String, Sendable, CaseIterable {
 /// Storage precision of the Vulkan engine (`--precision`): the engine's own type.
 public typealias Precision = VulkanPrecision
 
+/// S3 and HTTP settings (`--endpoint-url`, `--region`, …): Storage's own type, named for the CLI.
+public typealias StorageSettings = StorageConfig
+
 /// Everything that shapes a featurization run; the command line fills it in.
 public struct RunOptions: Sendable {
     /// INPUT as given: a folder, `@FILE`, or `s3://bucket/prefix`.
