@@ -53,14 +53,11 @@ func writeAtomically(_ data: Data, to url: URL) throws {
     let temporary = url.deletingLastPathComponent()
         .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     do {
-        try data.write(to: temporary)
+        try OutputFiles.writeNew(data, to: temporary)
         try renameIntoPlace(temporary, url)
-    } catch let error as PipelineError {
-        try? FileManager.default.removeItem(at: temporary)
-        throw error
     } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw PipelineError("\(url.path): cannot write (\(error.localizedDescription))")
+        unlink(temporary.path)
+        throw error
     }
 }
 
