@@ -9,7 +9,7 @@ struct Run: ParsableCommand {
     var input: String
     @Option(help: "Output folder.")
     var output: String
-    @Option(help: "Number of principal components.")
+    @Option(help: "Number of principal components, 1…the feature width (1280), and fewer than the images.")
     var k: Int = 50
     @Flag(help: "Project centred vectors (scikit-learn) instead of raw ones (Spark ML).")
     var center = false
@@ -19,8 +19,10 @@ struct Run: ParsableCommand {
     func run() throws {
         var options = RunOptions(input: input, output: output)
         engine.apply(to: &options)
-        try control.apply(to: &options)
-        let summary = try reportingFailure { try Commands.run(options, pca: PCAOptions(k: k, center: center)) }
+        let summary = try reportingFailure {
+            try control.apply(to: &options)
+            return try Commands.run(options, pca: PCAOptions(k: k, center: center))
+        }
         print(summary.text)
     }
 }
@@ -39,8 +41,10 @@ struct Featurize: ParsableCommand {
     func run() throws {
         var options = RunOptions(input: input, output: output)
         engine.apply(to: &options)
-        try control.apply(to: &options)
-        let summary = try reportingFailure { try Commands.featurize(options) }
+        let summary = try reportingFailure {
+            try control.apply(to: &options)
+            return try Commands.featurize(options)
+        }
         print(summary.text)
     }
 }

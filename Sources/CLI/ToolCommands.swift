@@ -52,7 +52,12 @@ struct Bench: ParsableCommand {
     func run() throws {
         var options = RunOptions(input: input, output: "")
         engine.apply(to: &options)
-        let report = try reportingFailure { try Benchmark(options: options, limit: limit, repeats: repeats).run() }
+        let report = try reportingFailure {
+            try options.validate(needsOutput: false)
+            try OptionRanges.check("limit", limit, OptionRanges.benchLimit)
+            try OptionRanges.check("repeats", repeats, OptionRanges.benchRepeats)
+            return try Benchmark(options: options, limit: limit, repeats: repeats).run()
+        }
         print(report)
     }
 }

@@ -7,47 +7,71 @@ import Storage
 /// The commands of the `imgfeat` tool as library calls: the CLI parses, calls these, and prints.
 public enum Commands {
     /// `imgfeat run`: featurize INPUT, fit the PCA from the statistics gathered on the way, project,
-    /// write everything under OUT, `_SUCCESS` last.
+    /// write everything under OUT, `_SUCCESS` last. A finished OUT of the same job is left as it is; of
+    /// the same featurization with another `--k`/`--center`, its PCA is refitted from the stored
+    /// statistics; of another job, refused.
     public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
+        try options.validate()
+        guard pca.k >= 1 else { throw PipelineError("--k must be 1 or more (got \(pca.k))") }
         let target = OutputTarget(options.output)
-        let layout = OutputLayout.forRun(target.local)
-        if let done = try completedSummary("run", options, layout, target) { return done }
-        let outcome = try Featurizer(options: options, layout: layout).run()
-        let featuresOutput = try featureOutput(outcome)
-        try featuresOutput.commit()
-        try writeErrors(outcome.errors, to: layout.errors)
-        try outcome.statistics.save(to: layout.statistics)
+        let session = try OutputSession(target: target, layout: .forRun(target.local), options: options,
+                                        overwrite: options.overwrite)
+        return try withExtendedLifetime(session) {
+            let layout = session.layout
+            let model = try loadModel(options)
+            try pca.validate(featureDimension: model.featureDimension)
+            let job = JobIdentity(command: "run", options: options, model: model, pca: pca)
+            switch try session.state(for: job, output: options.output, storage: options.storage) {
+            case .complete(let summary): return summary
+            case .refit(let summary, let manifest):
+                return try refit(summary, manifest: manifest, job: job, model: model, pca: pca, options: options, layout: layout)
+            case .fresh: break
+            }
+            let outcome = try Featurizer(options: options, layout: layout, model: model, job: job) {
+                try pca.validate(featureDimension: model.featureDimension, images: $0)
+            }.run()
+            let featuresOutput = try featureOutput(outcome)
+            try featuresOutput.commit()
+            try writeErrors(outcome.errors, to: layout.errors)
+            try outcome.statistics.save(to: layout.statistics)
 
-        let pcaStart = Date()
-        let stage = PCAStage(options: pca, quiet: options.quiet)
-        let model = try stage.fit(outcome.statistics, modelURL: layout.pcaModel)
-        try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
-                            directory: layout.pcaDirectory, metadata: featuresOutput.metadata,
-                            plots: (layout.screePlot, layout.scatterPlot))
-        var summary = makeSummary("run", options, outcome)
-        summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
-        summary.secondsPerStage.total += summary.secondsPerStage.pca
-        summary.pcaK = model.k
-        summary.pcaExplainedVarianceTotal = model.explainedVariance.reduce(0, +)
-        try finish(summary, layout)
-        try target.publish(options.storage)
-        return summary
+            let pcaStart = Date()
+            let fitted = try fitAndProject(outcome.statistics, pca: pca, layout: layout, metadata: featuresOutput.metadata,
+                                           quiet: options.quiet)
+            var summary = makeSummary("run", options, outcome)
+            summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
+            summary.secondsPerStage.total += summary.secondsPerStage.pca
+            summary.pcaK = fitted.k
+            summary.pcaExplainedVarianceTotal = fitted.explainedVariance.reduce(0, +)
+            try finish(summary, layout)
+            try target.publish(options.storage)
+            return summary
+        }
     }
 
     /// `imgfeat featurize`: the feature parts only, plus the errors and the PCA statistics of this
     /// shard behind `_` names (for `imgfeat pca fit` to merge), `_SUCCESS` last.
     public static func featurize(_ options: RunOptions) throws -> RunSummary {
+        try options.validate()
         let target = OutputTarget(options.output)
-        let layout = OutputLayout.forFeaturize(target.local)
-        if let done = try completedSummary("featurize", options, layout, target) { return done }
-        let outcome = try Featurizer(options: options, layout: layout).run()
-        _ = try featureOutput(outcome)
-        try writeErrors(outcome.errors, to: layout.errors)
-        try outcome.statistics.save(to: layout.statistics)
-        let summary = makeSummary("featurize", options, outcome)
-        try finish(summary, layout)
-        try target.publish(options.storage)
-        return summary
+        let session = try OutputSession(target: target, layout: .forFeaturize(target.local), options: options,
+                                        overwrite: options.overwrite)
+        return try withExtendedLifetime(session) {
+            let layout = session.layout
+            let model = try loadModel(options)
+            let job = JobIdentity(command: "featurize", options: options, model: model, pca: nil)
+            if case .complete(let summary) = try session.state(for: job, output: options.output, storage: options.storage) {
+                return summary
+            }
+            let outcome = try Featurizer(options: options, layout: layout, model: model, job: job).run()
+            _ = try featureOutput(outcome)
+            try writeErrors(outcome.errors, to: layout.errors)
+            try outcome.statistics.save(to: layout.statistics)
+            let summary = makeSummary("featurize", options, outcome)
+            try finish(summary, layout)
+            try target.publish(options.storage)
+            return summary
+        }
     }
 
     /// `imgfeat pca fit`: merges the statistics of Parquet feature tables and/or statistics files
@@ -98,6 +122,56 @@ public enum Commands {
 
     // MARK: - pieces
 
+    private static func loadModel(_ options: RunOptions) throws -> FoldedMobileNetV2 {
+        try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
+                              storage: options.storage)
+    }
+
+    /// Fits the PCA, saves the model, projects the feature parts and draws the plots.
+    private static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, layout: OutputLayout,
+                                      metadata: [String: String], quiet: Bool) throws -> PCAModel {
+        let stage = PCAStage(options: pca, quiet: quiet)
+        let model = try stage.fit(statistics, modelURL: layout.pcaModel)
+        try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
+                            directory: layout.pcaDirectory, metadata: metadata,
+                            plots: (layout.screePlot, layout.scatterPlot))
+        return model
+    }
+
+    /// A finished run asked again with only `--k`/`--center` changed: the PCA is refitted from the
+    /// stored statistics (no image is read) and its outputs replaced. `_SUCCESS` is taken away first,
+    /// so an interrupted refit leaves an unfinished output that the next run completes from the parts.
+    private static func refit(_ previous: RunSummary, manifest: RunManifest, job: JobIdentity, model: FoldedMobileNetV2,
+                              pca: PCAOptions, options: RunOptions, layout: OutputLayout) throws -> RunSummary {
+        let start = Date()
+        let statistics: PCAStatistics
+        do {
+            statistics = try PCAStatistics.load(from: layout.statistics)
+        } catch {
+            throw PipelineError("\(options.output): cannot refit the PCA, the stored statistics are unreadable (\(error)); add --overwrite to run again")
+        }
+        try pca.validate(featureDimension: statistics.dimension, images: statistics.count)
+        try OutputFiles.remove(layout.success)
+        var updated = manifest
+        updated.job = job
+        try updated.save(layout)
+        let metadata = OutputMetadata.features(model: model, engine: previous.device)
+        let fitted = try fitAndProject(statistics, pca: pca, layout: layout, metadata: metadata, quiet: options.quiet)
+        var summary = previous
+        summary.alreadyComplete = false
+        summary.refitted = true
+        summary.partsResumed = previous.partsResumed + previous.partsWritten
+        summary.partsWritten = 0
+        summary.pcaK = fitted.k
+        summary.pcaExplainedVarianceTotal = fitted.explainedVariance.reduce(0, +)
+        summary.secondsPerStage = StageTimes()
+        summary.secondsPerStage.pca = Date().timeIntervalSince(start)
+        summary.secondsPerStage.total = summary.secondsPerStage.pca
+        summary.imagesPerSecond = 0
+        try finish(summary, layout)
+        return summary
+    }
+
     private static func statisticsOf(_ input: String) throws -> PCAStatistics {
         if input.lowercased().hasSuffix(".bin") {
             return try PCAStatistics.load(from: URL(fileURLWithPath: input))
@@ -123,18 +197,24 @@ public enum Commands {
 
     private static func writeErrors(_ errors: [ErrorRow], to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
-                                       metadata: ["imgfeat.version": OutputMetadata.version])
-        try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
-        try writer.close()
-        try renameIntoPlace(temporary, url)
+        do {
+            let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
+                                           metadata: ["imgfeat.version": OutputMetadata.version])
+            try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage),
+                                        messages: errors.map(\.message)).columns)
+            try writer.close()
+            try renameIntoPlace(temporary, url)
+        } catch {
+            unlink(temporary.path)
+            throw error
+        }
     }
 
     private static func makeSummary(_ command: String, _ options: RunOptions, _ outcome: FeaturizeOutcome) -> RunSummary {
         var byStage: [String: Int] = [:]
         for error in outcome.errors { byStage[error.stage, default: 0] += 1 }
         let processed = Double(outcome.featurized + outcome.errors.count)
-        return RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
+        var summary = RunSummary(command: command, input: options.input, output: options.output, device: outcome.deviceName,
                           deviceChoice: outcome.deviceChoice, weights: outcome.model.weightsIdentity,
                           alpha: outcome.model.config.alpha, inputSize: outcome.model.config.inputSize,
                           shard: options.shard.description, listed: outcome.listed, featurized: outcome.featurized,
@@ -142,40 +222,12 @@ public enum Commands {
                           partsResumed: outcome.partsResumed, pcaStatisticsOn: outcome.statisticsGatheredOn,
                           secondsPerStage: outcome.times,
                           imagesPerSecond: processed / max(outcome.times.total, 1e-9))
+        summary.duplicates = outcome.duplicates
+        return summary
     }
 
     private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
         try writeAtomically(try JSONEncoder.pretty.encode(summary), to: layout.summary)
         try writeAtomically(Data(), to: layout.success)
-    }
-
-    /// The saved summary of a run that already finished (in `layout`, or at the remote output whose
-    /// staging copy is gone), so rerunning it does nothing. A finished run of another command, input,
-    /// shard or model there is refused rather than reported as done.
-    private static func completedSummary(_ command: String, _ options: RunOptions, _ layout: OutputLayout,
-                                         _ target: OutputTarget) throws -> RunSummary? {
-        var summary: RunSummary
-        if FileManager.default.fileExists(atPath: layout.success.path),
-           let data = try? Data(contentsOf: layout.summary),
-           let local = try? JSONDecoder().decode(RunSummary.self, from: data) {
-            try target.publish(options.storage)
-            summary = local
-        } else if let remote = try target.remoteSummary(layout, options.storage) {
-            summary = remote
-        } else {
-            return nil
-        }
-        var differences: [String] = []
-        if summary.command != command { differences.append("it was written by imgfeat \(summary.command)") }
-        if summary.input != options.input { differences.append("its input is \(summary.input)") }
-        if summary.shard != options.shard.description { differences.append("its shard is \(summary.shard)") }
-        if let alpha = options.alpha, abs(alpha - summary.alpha) > 1e-9 { differences.append("its alpha is \(summary.alpha)") }
-        if let size = options.inputSize, size != summary.inputSize { differences.append("its size is \(summary.inputSize)") }
-        guard differences.isEmpty else {
-            throw PipelineError("\(options.output) already holds a finished run (\(differences.joined(separator: ", "))); "
-                                + "choose another --output or remove that one")
-        }
-        summary.alreadyComplete = true
-        return summary
     }
 }

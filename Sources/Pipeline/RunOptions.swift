@@ -41,6 +41,8 @@ public struct RunOptions: Sendable {
     /// Stop the run (non-zero exit) once more inputs than this have failed; nil = never.
     public var maxErrors: Int?
     public var quiet: Bool = false
+    /// `--overwrite`: clear imgfeat's files from OUT first (nothing else in it), whatever job wrote them.
+    public var overwrite: Bool = false
     /// Largest decoded image, in pixels, before an input is refused.
     public var maxPixels: Int?
     /// Object-store settings: endpoint, region, credentials profile, anonymous access, concurrency.

@@ -718,7 +718,7 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
     uploaded = feature_rows(pq.read_table(download / "features"), f"s3a://{BUCKET}/{PREFIX}/")
     assert uploaded.keys() == local.keys()
     assert all(uploaded[k] == local[k] for k in local)
-    assert not any((STAGING / "imgfeat-staging").glob("*")), "the staging copy should be gone once uploaded"
+    assert not (STAGING / "imgfeat-staging").exists(), "the staging copy (and its empty parent) should be gone once uploaded"
 
     # The same command again finds the finished run on S3 and does nothing; another input is refused.
     before = {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="results/")["Contents"]}
@@ -734,7 +734,7 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
                                   "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": s3["key"],
                                   "AWS_SECRET_ACCESS_KEY": s3["secret"], "TMPDIR": str(STAGING)})
     OUTPUTS.append(refused.stdout + refused.stderr)
-    assert refused.returncode != 0 and "already holds a finished run" in refused.stderr, refused.stderr[-2000:]
+    assert refused.returncode != 0 and "holds the output of another job" in refused.stderr, refused.stderr[-2000:]
 
 
 def test_imgfeat_with_wrong_credentials_stops_at_once_without_success(s3, tmp_path):
