@@ -350,7 +350,7 @@ def test_missing_object_is_an_error_not_a_crash(s3):
 
 
 @pytest.mark.parametrize("which,code", [("secret", "SignatureDoesNotMatch"), ("key", "InvalidAccessKeyId")])
-def test_wrong_credentials_fail_fast_and_clearly(s3, which, code):
+def test_wrong_credentials_fail_fast_and_clearly(s3, proxy, which, code):
     env = {"AWS_ACCESS_KEY_ID": s3["key"], "AWS_SECRET_ACCESS_KEY": s3["secret"]}
     if which == "secret":
         env["AWS_SECRET_ACCESS_KEY"] = "wrong" + s3["secret"][5:]
@@ -358,12 +358,17 @@ def test_wrong_credentials_fail_fast_and_clearly(s3, which, code):
     else:
         env["AWS_ACCESS_KEY_ID"] = "AKIAWRONGWRONGWRONG1"
     paths = expected_images(s3)[:300]
-    got = probe(s3, "get", *paths, "--endpoint-url", s3["url"], env=env, creds=False, expect_ok=False)
+    # "Fast" is counted in requests, not seconds: no object is asked for twice, and the batch stops at
+    # once, with at most the requests already in flight (--concurrency) sent after the first refusal.
+    p = proxy()
+    got = probe(s3, "get", *paths, "--endpoint-url", p.url, "--concurrency", "8", env=env, creds=False,
+                expect_ok=False)
     assert got["_returncode"] == 1 and got["fatal"]
-    assert got["_seconds"] < 10
+    assert max(p.attempts.values()) == 1, "a refused signature was retried"
+    assert len(p.log) <= 2 * 8, f"{len(p.log)} of {len(paths)} objects requested after the refusal"
     first = got["items"][0]["error"]
     assert code in first and "403" in first
-    listing = probe(s3, "list", f"s3://{BUCKET}/{PREFIX}", "--endpoint-url", s3["url"], env=env, creds=False,
+    listing = probe(s3, "list", f"s3://{BUCKET}/{PREFIX}", "--endpoint-url", p.url, env=env, creds=False,
                     expect_ok=False)
     assert listing["_returncode"] == 1 and listing["fatal"] and code in listing["error"]
 
@@ -737,17 +742,18 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
     assert refused.returncode != 0 and "holds the output of another job" in refused.stderr, refused.stderr[-2000:]
 
 
-def test_imgfeat_with_wrong_credentials_stops_at_once_without_success(s3, tmp_path):
+def test_imgfeat_with_wrong_credentials_stops_at_once_without_success(s3, proxy, tmp_path):
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     base.update(AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID=s3["key"], AWS_SECRET_ACCESS_KEY="wrong-secret")
     out = tmp_path / "out"
-    start = time.time()
+    p = proxy()
     proc = subprocess.run([str(imgfeat_binary()), "run", f"s3://{BUCKET}/{PREFIX}", "--output", str(out),
-                           "--endpoint-url", s3["url"], "--device", "cpu", "--weights", "random:0", "--quiet"],
+                           "--endpoint-url", p.url, "--device", "cpu", "--weights", "random:0", "--quiet"],
                           capture_output=True, text=True, env=base, timeout=120)
     OUTPUTS.append(proc.stdout + proc.stderr)
     assert proc.returncode != 0
-    assert time.time() - start < 30, "a refused signature must not be retried for long"
+    # Counted in requests, not seconds: the refused listing is asked for once and nothing follows it.
+    assert len(p.log) == 1 and "list-type=2" in p.log[0][1], p.log
     lines = [line for line in proc.stderr.splitlines() if line.startswith("imgfeat: error:")]
     assert len(lines) == 1 and "SignatureDoesNotMatch" in lines[0], proc.stderr[-2000:]
     assert "wrong-secret" not in proc.stdout + proc.stderr
