@@ -390,6 +390,14 @@ def test_an_unusable_output_path_is_named_with_the_cause(tmp_path, small_bucket)
     assert proc.returncode == 1 and len(lines) == 1, proc.stderr
     assert "NSCocoaErrorDomain" not in lines[0] and str(tmp_path / "file.txt") in lines[0]
     assert "not a folder" in lines[0] or "Not a directory" in lines[0], lines[0]
+    out = tmp_path / "out"
+    run_imgfeat("run", root, "--output", out, "--k", "2", *SMALL)
+    proc = run_imgfeat("pca", "transform", out / "features", "--model", out / "pca-model.json",
+                       "--output", tmp_path / "file.txt" / "pca", check=False)
+    lines = error_lines(proc)
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert "NSCocoaErrorDomain" not in lines[0] and str(tmp_path / "file.txt") in lines[0], lines[0]
+    assert "not a folder" in lines[0], lines[0]
 
 
 # --- 7. no litter --------------------------------------------------------------------------------------
