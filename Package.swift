@@ -23,7 +23,9 @@ let package = Package(
         // so imgfeat starts without it (loader.c, docs/VULKAN.md).
         .target(name: "CVulkan", path: "Sources/CVulkan"),
         shim("CGlslang", apt: "glslang-dev"),
-        shim("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
+        // libjpeg(-turbo) driven as Pillow drives it (setjmp/longjmp error handling has to live in C).
+        .target(name: "CJPEG", path: "Sources/CJPEG", cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("jpeg")]),
         shim("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
         shim("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         shim("CHDF5", pkgConfig: "hdf5", apt: "libhdf5-dev"),
@@ -36,7 +38,7 @@ let package = Package(
                 dependencies: ["CVulkan", "CGlslang", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Shaders", path: "Shaders", exclude: ["README.md"],
                 resources: [.copy("glsl")]),
-        .target(name: "Imaging", dependencies: ["CTurboJPEG"]),
+        .target(name: "Imaging", dependencies: ["CJPEG"]),
         .target(name: "Model",
                 dependencies: ["VulkanRuntime", "Shaders", "Imaging", "Storage", "CHDF5", "CBLAS", "CKernels",
                                .product(name: "Logging", package: "swift-log")]),
@@ -52,6 +54,8 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")]),
         // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
         .executableTarget(name: "imgfeat-bench-cpu", dependencies: ["Model"], path: "bench/imgfeat-bench-cpu"),
+        // Single-thread JPEG decode throughput, for bench/decode_bench.py.
+        .executableTarget(name: "imgfeat-bench-decode", dependencies: ["Imaging"], path: "bench/imgfeat-bench-decode"),
         // CPU PCA fit time, for bench/pca_bench.py.
         .executableTarget(name: "imgfeat-bench-pca", dependencies: ["Model"], path: "bench/imgfeat-bench-pca"),
         // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.

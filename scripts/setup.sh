@@ -9,7 +9,7 @@ APT_PACKAGES=(
   pkg-config
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   glslang-dev glslang-tools spirv-tools
-  libturbojpeg0-dev libjpeg62-turbo-dev
+  libjpeg62-turbo-dev libjpeg-turbo-progs
   libcurl4-openssl-dev
   libopenblas-dev liblapacke-dev
   libhdf5-dev

@@ -33,6 +33,8 @@ struct EngineOptions: ParsableArguments {
     var insecure = false
     @Option(help: "Object requests kept in flight at once, 1…1024.")
     var fetchConcurrency: Int?
+    @Flag(help: "JPEG draft mode: let libjpeg scale by 1/2, 1/4 or 1/8 towards --size before the resize, as Pillow's draft() does. Faster on big photos; not the notebook's pixels (docs/IMAGING.md).")
+    var draft = false
 
     func apply(to options: inout RunOptions) {
         options.device = device
@@ -43,6 +45,7 @@ struct EngineOptions: ParsableArguments {
         options.batch = batch
         options.threads = threads
         options.precision = precision
+        options.draft = draft
         if let endpointUrl { options.storage.endpointURL = endpointUrl }
         if let region { options.storage.region = region }
         if noSignRequest { options.storage.anonymous = true }

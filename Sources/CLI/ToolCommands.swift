@@ -1,22 +1,31 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Storage
 import VulkanRuntime
 
 struct Preprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the model input of each image (Pillow-exact resize) as binary PPM.")
 
-    @Argument(help: "JPEG files.")
+    @Argument(help: "JPEG files, folders (searched recursively), @FILE lists or s3:// prefixes.")
     var images: [String]
-    @Option(help: "Output folder.")
+    @Option(help: "Output folder; each PPM keeps its input's path relative to the folder given.")
     var output: String
     @Option(help: "Square model input size.")
     var size: Int = 224
+    @Flag(help: "JPEG draft mode (DCT scaling before the resize), as for run/featurize.")
+    var draft = false
 
     func run() throws {
-        let written = try reportingFailure { try Commands.preprocess(images: images, output: output, size: size) }
-        for path in written { print(path) }
+        let report = try reportingFailure {
+            try Commands.preprocess(inputs: images, output: output, size: size, draft: draft,
+                                    storage: .fromEnvironment())
+        }
+        for path in report.written { print(path) }
+        // Every bad input is named; the exit status says whether there were any.
+        for failure in report.failures { FileHandle.standardError.write(Data("imgfeat: error: \(failure)\n".utf8)) }
+        if !report.failures.isEmpty { throw ExitCode.failure }
     }
 }
 
@@ -47,17 +56,29 @@ struct Bench: ParsableCommand {
     var limit: Int = 256
     @Option(help: "Repetitions of the network measurement (the median is reported).")
     var repeats: Int = 3
+    @Option(help: "Images the slow reference engine checks the others on (0: no agreement check).")
+    var referenceImages: Int = 4
+    @Option(help: "Also write the measurements (per-run times, Vulkan per-stage GPU times) as JSON to this file.")
+    var json: String?
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
         var options = RunOptions(input: input, output: "")
         engine.apply(to: &options)
-        let report = try reportingFailure {
+        let benchmark = Benchmark(options: options, limit: limit, repeats: repeats, referenceImages: referenceImages)
+        let (report, record) = try reportingFailure {
             try options.validate(needsOutput: false)
             try OptionRanges.check("limit", limit, OptionRanges.benchLimit)
             try OptionRanges.check("repeats", repeats, OptionRanges.benchRepeats)
-            return try Benchmark(options: options, limit: limit, repeats: repeats).run()
+            return try benchmark.measure()
         }
         print(report)
+        if let json {
+            try reportingFailure {
+                do { try record.json().write(to: URL(fileURLWithPath: json), options: .atomic) } catch {
+                    throw PipelineError("\(json): cannot write the benchmark record: \(error.localizedDescription)")
+                }
+            }
+        }
     }
 }

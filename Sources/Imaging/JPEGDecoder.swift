@@ -1,111 +1,70 @@
-import CTurboJPEG
+import CJPEG
 
-/// Decodes JPEG bytes to RGB with libjpeg-turbo, giving the same pixels as Pillow's
-/// `Image.open(...).convert('RGB')`.
+/// Decodes JPEG bytes to RGB through libjpeg's API the way Pillow does, giving the pixels of
+/// `Image.open(...).convert('RGB')` and refusing what Pillow refuses.
 public enum JPEGDecoder {
     /// Pillow's `Image.MAX_IMAGE_PIXELS`.
     public static let defaultMaxPixels: Int = 89_478_485
 
-    /// Decodes `bytes`; `name` (a path or URL) only labels errors. Throws `ImagingError`.
-    public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
+    /// Decodes `bytes`; `name` (a path or URL) only labels errors. With `draft` = S it decodes as
+    /// Pillow's `img.draft("RGB", (S, S))` does: DCT scaling by 1/2, 1/4 or 1/8 when the image is at
+    /// least that many times S on both sides. Throws `ImagingError`.
+    public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int = defaultMaxPixels,
+                              draft: Int? = nil) throws -> RGBImage {
         guard !bytes.isEmpty else { throw ImagingError.empty(name: name) }
-        guard bytes.count >= 2, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
-            throw ImagingError.notJPEG(name: name, detected: describeSignature(bytes))
+        let header = try PillowJPEGHeader(bytes, name: name)
+        // Checked from the frame header, before libjpeg allocates anything for the image.
+        if header.width * header.height > maxPixels {
+            throw ImagingError.tooManyPixels(name: name, width: header.width, height: header.height, limit: maxPixels)
         }
-        guard let handle = tjInitDecompress() else {
-            throw ImagingError.decodeFailed(name: name, message: "cannot create a TurboJPEG decompressor")
-        }
-        defer { tjDestroy(handle) }
-
-        var result = try decompress(bytes, handle: handle, name: name, maxPixels: maxPixels)
-        // libjpeg pads a stream that ends early with grey and only warns; Pillow calls it truncated.
-        if let warning = result.warning, warning.contains(prematureEnd) {
-            // A sequential file that lacks only its EOI marker is complete for Pillow (it never
-            // waits for EOI after the last scanline). Supplying the marker tells the two apart:
-            // a file cut inside its scan data still warns. Progressive files need every scan up
-            // to EOI, so Pillow refuses them either way.
-            guard frameIsSequential(bytes) else { throw ImagingError.truncated(name: name) }
-            result = try decompress(bytes + [0xFF, 0xD9], handle: handle, name: name, maxPixels: maxPixels)
-            if result.warning != nil { throw ImagingError.truncated(name: name) }
-        }
-        let pixels = result.isCMYK ? CMYKConversion.pillowRGB(fromInvertedCMYK: result.pixels) : result.pixels
-        return RGBImage(width: result.width, height: result.height, pixels: pixels)
-    }
-
-    private static let prematureEnd = "Premature end of JPEG file"
-
-    private struct Decompressed {
-        var width: Int, height: Int, isCMYK: Bool, pixels: [UInt8], warning: String?
-    }
-
-    /// One TurboJPEG decode with flags 0 (libjpeg defaults, as Pillow uses): RGB, or raw CMYK
-    /// for CMYK/YCCK files, which TurboJPEG cannot convert to RGB.
-    private static func decompress(_ bytes: [UInt8], handle: tjhandle, name: String, maxPixels: Int) throws -> Decompressed {
-        try bytes.withUnsafeBufferPointer { source -> Decompressed in
-            guard let base = source.baseAddress else { throw ImagingError.empty(name: name) }
-            let size = UInt(source.count)
-            var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-            if tjDecompressHeader3(handle, base, size, &width, &height, &subsampling, &colorspace) != 0 {
-                throw failure(handle, name: name)
+        let scale = draft.map { draftScale(width: header.width, height: header.height, size: $0) } ?? 1
+        return try bytes.withUnsafeBufferPointer { source in
+            var decoder: OpaquePointer?
+            defer { cjpeg_close(decoder) }
+            var info = cjpeg_info()
+            try check(cjpeg_open(source.baseAddress, source.count, Int32(scale), &decoder, &info), decoder, name)
+            let width = Int(info.output_width), height = Int(info.output_height)
+            let channels = Int(info.output_components)
+            let samples = try [UInt8](unsafeUninitializedCapacity: width * height * channels) { buffer, count in
+                try check(cjpeg_decode(decoder, buffer.baseAddress, width * height * channels), decoder, name)
+                count = width * height * channels  // only reached when every row was written
             }
-            guard width > 0, height > 0 else {
-                throw ImagingError.decodeFailed(name: name, message: "header gives an empty \(width)x\(height) image")
+            let pixels: [UInt8]
+            switch channels {
+            case 1: pixels = expandGray(samples)
+            case 4: pixels = CMYKConversion.pillowRGB(fromInvertedCMYK: samples)
+            default: pixels = samples
             }
-            let w = Int(width), h = Int(height)
-            // Checked before any pixel buffer exists so a forged header cannot make us allocate.
-            if w * h > maxPixels {
-                throw ImagingError.tooManyPixels(name: name, width: w, height: h, limit: maxPixels)
-            }
-            let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
-            let channels = isCMYK ? 4 : 3
-            let format = isCMYK ? TJPF_CMYK : TJPF_RGB
-            var warning: String?
-            let pixels = try [UInt8](unsafeUninitializedCapacity: w * h * channels) { buffer, count in
-                let status = tjDecompress2(handle, base, size, buffer.baseAddress, width, 0, height,
-                                           Int32(format.rawValue), 0)
-                if status != 0 {
-                    // Warnings leave a complete image behind; only a real error leaves it unusable.
-                    guard tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) else {
-                        throw failure(handle, name: name)
-                    }
-                    warning = errorText(handle)
-                }
-                count = w * h * channels
-            }
-            return Decompressed(width: w, height: h, isCMYK: isCMYK, pixels: pixels, warning: warning)
+            return RGBImage(width: width, height: height, pixels: pixels)
         }
     }
 
-    /// Whether the first frame header is a sequential (not progressive) one, found by walking
-    /// the marker segments; false when there is none before the first scan.
-    static func frameIsSequential(_ bytes: [UInt8]) -> Bool {
-        var i = 2
-        while i + 1 < bytes.count {
-            guard bytes[i] == 0xFF else { return false }
-            let marker = bytes[i + 1]
-            if marker == 0xFF { i += 1; continue }  // fill byte
-            if marker == 0x01 || (0xD0...0xD8).contains(marker) { i += 2; continue }  // no length
-            switch marker {
-            case 0xC2, 0xC6, 0xCA, 0xCE: return false  // progressive SOFs
-            case 0xC0...0xCF where marker != 0xC4 && marker != 0xC8 && marker != 0xCC: return true
-            case 0xDA, 0xD9: return false  // a scan or the end before any frame header
-            default:
-                guard i + 3 < bytes.count else { return false }
-                i += 2 + (Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]))
-            }
+    /// The DCT scale denominator Pillow's `JpegImageFile.draft(mode, (size, size))` picks.
+    public static func draftScale(width: Int, height: Int, size: Int) -> Int {
+        guard size > 0 else { return 1 }
+        let ratio = min(width / size, height / size)
+        return [8, 4, 2].first { ratio >= $0 } ?? 1
+    }
+
+    /// The one place a CJPEG status becomes an `ImagingError`.
+    private static func check(_ status: cjpeg_status, _ decoder: OpaquePointer?, _ name: String) throws {
+        switch status {
+        case CJPEG_OK: return
+        case CJPEG_TRUNCATED: throw ImagingError.truncated(name: name)
+        default: throw ImagingError.decodeFailed(name: name, message: String(cString: cjpeg_message(decoder)))
         }
-        return false
     }
 
-    private static func errorText(_ handle: tjhandle) -> String {
-        guard let text = tjGetErrorStr2(handle) else { return "unknown TurboJPEG error" }
-        return String(cString: text)
-    }
-
-    private static func failure(_ handle: tjhandle, name: String) -> ImagingError {
-        let message = errorText(handle)
-        if message.contains(prematureEnd) { return .truncated(name: name) }
-        return .decodeFailed(name: name, message: message)
+    /// Pillow's `convert('RGB')` of an L image: each value three times.
+    private static func expandGray(_ gray: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: gray.count * 3) { out, count in
+            for (i, v) in gray.enumerated() {
+                out[3 * i] = v
+                out[3 * i + 1] = v
+                out[3 * i + 2] = v
+            }
+            count = gray.count * 3
+        }
     }
 
     /// A short guess at what non-JPEG bytes are, for the error message.
@@ -118,6 +77,7 @@ public enum JPEGDecoder {
         if head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) {
             return "TIFF data"
         }
+        if head.starts(with: [0xFF, 0xD8]) { return "JPEG start marker not followed by a marker" }
         let sample = bytes.prefix(256)
         if sample.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             return "text"

@@ -9,14 +9,21 @@ public struct Benchmark {
     var options: RunOptions
     var limit: Int
     var repeats: Int
+    /// Images the reference engine checks (it is slow); 0 skips the agreement check.
+    var referenceImages: Int
 
-    public init(options: RunOptions, limit: Int, repeats: Int) {
+    public init(options: RunOptions, limit: Int, repeats: Int, referenceImages: Int = 4) {
         self.options = options
         self.limit = limit
         self.repeats = repeats
+        self.referenceImages = max(0, referenceImages)
     }
 
-    public func run() throws -> String {
+    /// The printed report.
+    public func run() throws -> String { try measure().report }
+
+    /// The printed report and the same measurements as a record (`imgfeat bench --json`).
+    public func measure() throws -> (report: String, record: BenchmarkRecord) {
         let items = Array(try Listing.items(of: try InputSource(parsing: options.input), config: options.storage).prefix(max(1, limit)))
         guard !items.isEmpty else { throw PipelineError("\(options.input): no *.jpg or *.jpeg images found") }
         let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
@@ -26,25 +33,31 @@ public struct Benchmark {
 
         // Decode + resize, all cores.
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: size, keepPixels: false,
-                                  maxPixels: JPEGDecoder.defaultMaxPixels)
+                                  maxPixels: JPEGDecoder.defaultMaxPixels, draft: options.draft)
         let decodeTimes = (0..<max(1, repeats)).map { _ in decoder.prepare(part: 0, items: items, endsPart: true).decodeSeconds }
         let batch = decoder.prepare(part: 0, items: items, endsPart: true)
         guard !batch.items.isEmpty else { throw PipelineError("\(options.input): none of the images decoded") }
-        lines.append(String(format: "decode + resize + scale: %.1f img/s (median of %d)", Double(items.count) / median(decodeTimes), decodeTimes.count))
+        lines.append((options.draft ? "decode (draft)" : "decode") + String(format: " + resize + scale: %.1f img/s (median of %d)", Double(items.count) / median(decodeTimes), decodeTimes.count))
+        var record = BenchmarkRecord(images: items.count, alpha: model.config.alpha, size: size, weights: model.weightsIdentity,
+                                     threads: options.resolvedThreads, decodeSeconds: decodeTimes, referenceImages: 0)
 
         let n = min(batch.items.count, max(1, options.batch))
         let input = Tensor(batch: n, height: size, width: size, channels: 3,
                            data: Array(batch.tensorData.prefix(n * size * size * 3)))
         // The reference is slow: measure it on a few images only, once.
-        let referenceCount = min(n, 4)
+        let referenceCount = min(n, referenceImages)
+        record.referenceImages = referenceCount
         let referenceInput = Tensor(batch: referenceCount, height: size, width: size, channels: 3,
                                     data: Array(input.data.prefix(referenceCount * size * size * 3)))
-        let referenceStart = Date()
-        let reference = try ReferenceEngine(model: model).features(referenceInput)
-        let referenceSeconds = Date().timeIntervalSince(referenceStart)
         lines.append("network, batch \(n):")
-        lines.append(padded("reference") + String(format: "%10.1f img/s   (%d images, 1 run)",
-                                                  Double(referenceCount) / referenceSeconds, referenceCount))
+        var reference: [Float] = []
+        if referenceCount > 0 {
+            let referenceStart = Date()
+            reference = try ReferenceEngine(model: model).features(referenceInput)
+            let referenceSeconds = Date().timeIntervalSince(referenceStart)
+            lines.append(padded("reference") + String(format: "%10.1f img/s   (%d images, 1 run)",
+                                                      Double(referenceCount) / referenceSeconds, referenceCount))
+        }
 
         // --device cpu or vulkan measures that engine alone; auto (the default) and reference measure both.
         let devices: [DeviceChoice] = options.device == .cpu || options.device == .vulkan ? [options.device] : [.cpu, .vulkan]
@@ -65,36 +78,60 @@ public struct Benchmark {
                 _ = try engine.engine.features(input)
                 times.append(Date().timeIntervalSince(start))
             }
-            let got = try engine.engine.features(referenceInput)
-            let scale = reference.map { abs($0) }.max() ?? 1
-            let worst = zip(got, reference).map { abs($0 - $1) }.max() ?? 0
-            lines.append(padded(engine.name) + String(format: "%10.1f img/s   (median of %d; max |diff| vs reference %.2e relative)",
-                                                      Double(n) / median(times), times.count, Double(worst / max(scale, 1e-30))))
-            if let vulkan = engine.vulkan {
-                lines += try vulkanProfile(vulkan, items: Array(items.prefix(n)), decoder: decoder)
+            var agreement: Double?
+            if referenceCount > 0 {
+                let got = try engine.engine.features(referenceInput)
+                let scale = reference.map { abs($0) }.max() ?? 1
+                let worst = zip(got, reference).map { abs($0 - $1) }.max() ?? 0
+                agreement = Double(worst / max(scale, 1e-30))
             }
+            lines.append(padded(engine.name) + String(format: "%10.1f img/s   (median of %d", Double(n) / median(times), times.count)
+                         + (agreement.map { String(format: "; max |diff| vs reference %.2e relative)", $0) } ?? ")"))
+            var entry = BenchmarkRecord.Engine(name: engine.name, precision: engine.vulkan == nil ? "fp32" : options.precision.rawValue, batch: n,
+                                               networkSeconds: times, agreement: agreement)
+            if let vulkan = engine.vulkan {
+                entry.deviceKind = vulkan.context.info.kind.rawValue
+                entry.driver = "\(vulkan.context.info.driverName) \(vulkan.context.info.driverInfo)"
+                entry.submissionBatch = vulkan.batchSize
+                entry.networkProfile = try profiled(vulkan) { _ = try vulkan.features(input) }.map(BenchmarkRecord.Profile.init)
+                lines += try vulkanProfile(vulkan, items: Array(items.prefix(n)), decoder: decoder, entry: &entry)
+            }
+            record.engines.append(entry)
         }
-        return lines.joined(separator: "\n")
+        return (lines.joined(separator: "\n"), record)
     }
 
-    /// Pixels in, features out on the device, with the per-layer GPU times of one timed run.
-    private func vulkanProfile(_ engine: VulkanEngine, items: [InputItem], decoder: DecodeStage) throws -> [String] {
+    /// Pixels in, features out on the device: wall time of `repeats` runs (median), then the per-layer GPU
+    /// times of one more, profiled run.
+    private func vulkanProfile(_ engine: VulkanEngine, items: [InputItem], decoder: DecodeStage,
+                               entry: inout BenchmarkRecord.Engine) throws -> [String] {
         var pixelDecoder = decoder
         pixelDecoder.keepPixels = true
         let images = pixelDecoder.prepare(part: 0, items: items, endsPart: true).images
         guard !images.isEmpty else { return [] }
         _ = try engine.features(images: images)
-        engine.profiling = true
-        defer { engine.profiling = false }
-        let start = Date()
-        _ = try engine.features(images: images)
-        let seconds = Date().timeIntervalSince(start)
-        var lines = [String(format: "  vulkan, decoded pixels in (resize on the device): %.1f img/s wall, batch %d",
-                            Double(images.count) / seconds, images.count)]
-        if let profile = engine.lastProfile {
+        var times: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let start = Date()
+            _ = try engine.features(images: images)
+            times.append(Date().timeIntervalSince(start))
+        }
+        entry.pixelsInSeconds = times
+        var lines = [String(format: "  vulkan, decoded pixels in (resize on the device): %.1f img/s wall (median of %d), batch %d",
+                            Double(images.count) / median(times), times.count, images.count)]
+        if let profile = try profiled(engine, { _ = try engine.features(images: images) }) {
+            entry.pixelsInProfile = BenchmarkRecord.Profile(profile)
             lines += profile.report.split(separator: "\n").map { "    " + $0 }
         }
         return lines
+    }
+
+    /// The GPU timestamps of one run of `body` with profiling on.
+    private func profiled(_ engine: VulkanEngine, _ body: () throws -> Void) throws -> VulkanProfile? {
+        engine.profiling = true
+        defer { engine.profiling = false }
+        try body()
+        return engine.lastProfile
     }
 
     /// "  name" padded to a column, for the table.

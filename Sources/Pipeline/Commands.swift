@@ -102,22 +102,11 @@ public enum Commands {
                                directory.appendingPathComponent("_pca-scatter.svg")))
     }
 
-    /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM in
-    /// `output`; returns the files written. Stops at the first image that cannot be used.
-    public static func preprocess(images: [String], output: String, size: Int) throws -> [String] {
-        let directory = URL(fileURLWithPath: output)
-        try createDirectory(directory)
-        var written: [String] = []
-        for path in images {
-            let bytes = try ObjectFetcher().fetch(path)
-            let image = try JPEGDecoder.decode(bytes, name: path)
-            let resized = PillowResize.resize(image, width: size, height: size)
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".ppm"
-            let url = directory.appendingPathComponent(name)
-            try writeAtomically(Data(PPM.encode(resized)), to: url)
-            written.append(url.path)
-        }
-        return written
+    /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM under
+    /// `output`, named after its path (PreprocessCommand); bad inputs are reported, not fatal.
+    public static func preprocess(inputs: [String], output: String, size: Int, draft: Bool,
+                                  storage: StorageConfig) throws -> PreprocessReport {
+        try PreprocessCommand.run(inputs: inputs, output: output, size: size, draft: draft, storage: storage)
     }
 
     // MARK: - pieces
@@ -223,6 +212,7 @@ public enum Commands {
                           secondsPerStage: outcome.times,
                           imagesPerSecond: processed / max(outcome.times.total, 1e-9))
         summary.duplicates = outcome.duplicates
+        summary.draft = options.draft
         return summary
     }
 

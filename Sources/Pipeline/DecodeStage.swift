@@ -25,6 +25,8 @@ struct DecodeStage {
     var inputSize: Int
     var keepPixels: Bool
     var maxPixels: Int
+    /// JPEG draft mode: DCT-scaled decode towards `inputSize` (JPEGDecoder.decode(draft:)).
+    var draft = false
 
     /// Fetches `items` (many requests in flight for remote ones), then decodes and preprocesses them
     /// on all cores at once.
@@ -34,7 +36,7 @@ struct DecodeStage {
         let fetched = fetcher.fetch(items.map(\.location))
         var outcomes = [DecodeOutcome?](repeating: nil, count: items.count)
         var inputs = [[Float]?](repeating: nil, count: items.count)
-        let size = inputSize, keep = keepPixels, limit = maxPixels
+        let size = inputSize, keep = keepPixels, limit = maxPixels, draftSize = draft ? inputSize : nil
         outcomes.withUnsafeMutableBufferPointer { results in
             inputs.withUnsafeMutableBufferPointer { floats in
                 let results = UnsafeSendable(results), floats = UnsafeSendable(floats)
@@ -51,7 +53,8 @@ struct DecodeStage {
                         return
                     }
                     do {
-                        let image = try JPEGDecoder.decode(bytes, name: item.path, maxPixels: limit)
+                        let image = try JPEGDecoder.decode(bytes, name: item.path, maxPixels: limit,
+                                                              draft: draftSize)
                         if keep {
                             results.value[i] = .decoded(image)
                         } else {

@@ -118,7 +118,7 @@ struct Featurizer {
                                         alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: model.config.inputSize,
                                   keepPixels: engine.takesPixels,
-                                  maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels)
+                                  maxPixels: options.maxPixels ?? JPEGDecoder.defaultMaxPixels, draft: options.draft)
         let queue = BoundedQueue<PreparedBatch>(capacity: 3)
         let producerDone = DispatchSemaphore(value: 0)
         let decodeTime = LockedValue(0.0)

@@ -12,6 +12,8 @@ struct JobIdentity: Codable, Equatable {
     var weights: String
     var alpha: Double
     var inputSize: Int
+    /// JPEG draft mode (`--draft`: other pixels than a full decode); nil reads as off.
+    var draft: Bool?
     /// The PCA of `run`; nil for `featurize`.
     var k: Int?
     var center: Bool?
@@ -26,6 +28,9 @@ struct JobIdentity: Codable, Equatable {
         if weights != current.weights { out.append("its weights are \(weights), not \(current.weights)") }
         if alpha != current.alpha { out.append("its alpha is \(alpha), not \(current.alpha)") }
         if inputSize != current.inputSize { out.append("its size is \(inputSize), not \(current.inputSize)") }
+        if (draft ?? false) != (current.draft ?? false) {
+            out.append(draft ?? false ? "it was decoded with --draft" : "it was decoded in full, without --draft")
+        }
         return out
     }
 
@@ -43,6 +48,6 @@ extension JobIdentity {
     init(command: String, options: RunOptions, model: FoldedMobileNetV2, pca: PCAOptions?) {
         self.init(command: command, input: options.input, shard: options.shard.description,
                   weights: model.weightsIdentity, alpha: model.config.alpha, inputSize: model.config.inputSize,
-                  k: pca?.k, center: pca?.center)
+                  draft: options.draft, k: pca?.k, center: pca?.center)
     }
 }

@@ -45,6 +45,9 @@ public struct RunOptions: Sendable {
     public var overwrite: Bool = false
     /// Largest decoded image, in pixels, before an input is refused.
     public var maxPixels: Int?
+    /// Decode as Pillow's `draft("RGB", (size, size))` does (DCT scaling) before the resize: faster on
+    /// big photos, not the notebook's pixels (docs/IMAGING.md).
+    public var draft: Bool = false
     /// Object-store settings: endpoint, region, credentials profile, anonymous access, concurrency.
     public var storage: StorageConfig = .fromEnvironment()
 

@@ -28,6 +28,8 @@ public struct RunSummary: Codable, Sendable {
     public var duplicates: Int?
     /// Set when this command refitted the PCA of a finished run from its stored statistics.
     public var refitted: Bool?
+    /// Whether JPEGs were decoded in draft mode (`--draft`); absent in summaries of earlier versions.
+    public var draft: Bool?
 
     /// A few lines for the terminal.
     public var text: String {

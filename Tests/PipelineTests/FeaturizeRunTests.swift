@@ -111,6 +111,14 @@ import TestSupport
         } catch let error as PipelineError {
             #expect(error.description.contains("another job (its weights are random:0, not random:1)"), "\(error)")
         }
+        do {
+            var draft = Self.options(input.root, cut, device: .cpu)
+            draft.draft = true  // other pixels: must not fill in a full-decode run
+            _ = try Commands.featurize(draft)
+            Issue.record("resuming with --draft did not throw")
+        } catch let error as PipelineError {
+            #expect(error.description.contains("--draft"), "\(error)")
+        }
 
         let resumed = try Commands.featurize(Self.options(input.root, cut, device: .cpu))
         #expect(resumed.partsResumed == 1 && resumed.partsWritten == 2)

@@ -89,7 +89,7 @@ import VulkanRuntime
         let images = try manifest.images.map {
             try JPEGDecoder.decode([UInt8](Data(contentsOf: imageFolder.appendingPathComponent($0.file))), name: $0.file)
         }
-        #expect(images.count >= 17)
+        #expect(images.count >= 16)  // the committed subset's good images (scripts/fixtures/images.py)
         let size = model.config.inputSize
         let input = Tensor(batch: images.count, height: size, width: size, channels: 3,
                            data: images.flatMap { ModelInput.preprocess($0, size: size) })

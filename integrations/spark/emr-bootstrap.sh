@@ -38,7 +38,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # Runtime libraries of imgfeat (the -dev packages of scripts/setup.sh, without headers); GPU nodes add
 # the Vulkan loader (imgfeat opens it at run time; CPU nodes run --device cpu and need no Vulkan).
 if command -v apt-get >/dev/null 2>&1; then
-  packages=(libturbojpeg0 libcurl4 libopenblas0 liblapacke libhdf5-103-1 libsnappy1v5 libzstd1 zlib1g
+  packages=(libjpeg62-turbo libcurl4 libopenblas0 liblapacke libhdf5-103-1 libsnappy1v5 libzstd1 zlib1g
             ca-certificates)
   [ "$MODE" = gpu ] && packages+=(libvulkan1 vulkan-tools)
   export DEBIAN_FRONTEND=noninteractive
