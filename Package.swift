@@ -16,7 +16,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Vulkan headers only (libvulkan-dev); libvulkan.so.1 is opened with dlopen at run time, not linked,
@@ -34,39 +33,38 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels",
                 cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
 
-        .target(name: "VulkanRuntime",
-                dependencies: ["CVulkan", "CGlslang", .product(name: "Logging", package: "swift-log")]),
+        // Atomic file replace, stable hashes, a seeded generator, a lock: what every module below
+        // Pipeline needs once (docs/ARCHITECTURE.md).
+        .target(name: "Common"),
+        .target(name: "VulkanRuntime", dependencies: ["CVulkan", "CGlslang", "Common"]),
         .target(name: "Shaders", path: "Shaders", exclude: ["README.md"],
                 resources: [.copy("glsl")]),
         .target(name: "Imaging", dependencies: ["CJPEG"]),
+        .target(name: "Parquet", dependencies: ["CCompression", "Common"]),
+        .target(name: "Storage", dependencies: ["CCurl", "Common"]),
         .target(name: "Model",
-                dependencies: ["VulkanRuntime", "Shaders", "Imaging", "Storage", "CHDF5", "CBLAS", "CKernels",
-                               .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Parquet", dependencies: ["CCompression"]),
-        .target(name: "Storage",
-                dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Pipeline",
-                dependencies: ["Model", "Imaging", "Parquet", "Storage", "VulkanRuntime",
-                               .product(name: "Logging", package: "swift-log")]),
+                dependencies: ["VulkanRuntime", "Shaders", "Imaging", "CHDF5", "CKernels", "Common"]),
+        .target(name: "PCA", dependencies: ["VulkanRuntime", "Shaders", "CBLAS", "Common"]),
+        .target(name: "Pipeline", dependencies: ["Model", "PCA", "Imaging", "Parquet", "Storage", "Common"]),
         .executableTarget(name: "CLI",
-                          dependencies: ["Pipeline", "Storage", "VulkanRuntime",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                         .product(name: "Logging", package: "swift-log")]),
+                          dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Network-only throughput of the fast CPU engine, for bench/cpu_bench.sh.
         .executableTarget(name: "imgfeat-bench-cpu", dependencies: ["Model"], path: "bench/imgfeat-bench-cpu"),
         // Single-thread JPEG decode throughput, for bench/decode_bench.py.
         .executableTarget(name: "imgfeat-bench-decode", dependencies: ["Imaging"], path: "bench/imgfeat-bench-decode"),
         // CPU PCA fit time, for bench/pca_bench.py.
-        .executableTarget(name: "imgfeat-bench-pca", dependencies: ["Model"], path: "bench/imgfeat-bench-pca"),
+        .executableTarget(name: "imgfeat-bench-pca", dependencies: ["PCA", "VulkanRuntime"], path: "bench/imgfeat-bench-pca"),
         // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.
-        .executableTarget(name: "storage-probe", dependencies: ["Storage"], path: "Sources/storage-probe"),
+        .executableTarget(name: "storage-probe", dependencies: ["Storage", "Common"], path: "Sources/storage-probe"),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Imaging", "TestSupport"]),
-        .testTarget(name: "VulkanTests", dependencies: ["VulkanRuntime", "Shaders", "Model", "Imaging", "TestSupport"]),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Storage", "Parquet", "TestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["Common", "Model"], path: "Tests/TestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Model", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
+        .testTarget(name: "PCATests", dependencies: ["PCA", "Pipeline", "TestSupport"]),
+        .testTarget(name: "VulkanTests",
+                    dependencies: ["VulkanRuntime", "Shaders", "Model", "PCA", "Imaging", "TestSupport"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PCA", "Storage", "Parquet", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Common", "TestSupport"]),
     ]
 )

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/fixtures/generate.sh
 
+# Module layering (docs/ARCHITECTURE.md): every import declared in Package.swift and allowed by its layer.
+imports_status=0
+python3 scripts/check_imports.py || imports_status=$?
+
 # The Vulkan tests run on whatever Vulkan device the loader finds (lavapipe on a machine without a
 # GPU) with the Khronos validation layer on; any validation message fails the test that caused it.
 export IMGFEAT_VULKAN_VALIDATION=1
@@ -20,4 +24,4 @@ py_status=0
 if compgen -G "Tests/python/test_*.py" >/dev/null; then
   .venv/bin/python -m pytest -q Tests/python || py_status=$?
 fi
-[ "$swift_status" -eq 0 ] && [ "$py_status" -eq 0 ]
+[ "$imports_status" -eq 0 ] && [ "$swift_status" -eq 0 ] && [ "$py_status" -eq 0 ]

@@ -16,18 +16,11 @@
 //           2 int coefficients[] (per axis at hCoef/vCoef: starts[SIZE], counts[SIZE], weights[SIZE×taps])
 //           3 uint intermediate[]
 //           4 float scaleTable[256]
-//           5 OUT_T output[N × SIZE × SIZE × 3]
+//           5 float output[N × SIZE × SIZE × 3] (float32 at both engine precisions)
 // push constants: uint size (SIZE), uint count (N)
 // specialization: 0 = PASS, 1/2 = local size x/y
 // grid: PASS 0: (ceil(max intermediate width / 64), max intermediate rows, N), local 64×1×1
 //       PASS 1: (ceil(SIZE / 8), ceil(SIZE / 8), N), local 8×8×1
-#ifdef FP16
-#extension GL_EXT_shader_16bit_storage : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#define OUT_T float16_t
-#else
-#define OUT_T float
-#endif
 layout(constant_id = 0) const uint PASS = 0;
 layout(local_size_x_id = 1, local_size_y_id = 2) in;
 layout(std430, binding = 0) readonly buffer Pixels { uint pixels[]; };
@@ -35,7 +28,7 @@ layout(std430, binding = 1) readonly buffer Images { uint images[]; };
 layout(std430, binding = 2) readonly buffer Coefficients { int coefficients[]; };
 layout(std430, binding = 3) buffer Intermediate { uint intermediate[]; };
 layout(std430, binding = 4) readonly buffer ScaleTable { float scaleTable[]; };
-layout(std430, binding = 5) writeonly buffer Output { OUT_T outputs[]; };
+layout(std430, binding = 5) writeonly buffer Output { float outputs[]; };
 layout(push_constant) uniform Push { uint size; uint count; } pc;
 
 const int HALF = 1 << 21;
@@ -125,7 +118,7 @@ void main() {
         v = uvec3(fetch(false, p), fetch(false, p + 1u), fetch(false, p + 2u));
     }
     uint o = ((n * size + y) * size + x) * 3u;
-    outputs[o] = OUT_T(scaleTable[v.r]);
-    outputs[o + 1u] = OUT_T(scaleTable[v.g]);
-    outputs[o + 2u] = OUT_T(scaleTable[v.b]);
+    outputs[o] = float(scaleTable[v.r]);
+    outputs[o + 1u] = float(scaleTable[v.g]);
+    outputs[o + 2u] = float(scaleTable[v.b]);
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Pipeline
-import Storage
 
 extension DeviceChoice: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}

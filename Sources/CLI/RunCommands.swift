@@ -5,11 +5,8 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Featurize INPUT, fit a PCA, and write features, projections, errors and the model under OUT.")
 
-    @Argument(help: "A folder (recursive *.jpg/*.jpeg), s3://bucket/prefix, or @FILE listing one path per line.")
-    var input: String
-    @Option(help: "Output folder.")
-    var output: String
-    @Option(help: "Number of principal components, 1…the feature width (1280), and fewer than the images.")
+    @OptionGroup var paths: InputOutputOptions
+    @Option(help: "Number of principal components.")
     var k: Int = 50
     @Flag(help: "Project centred vectors (scikit-learn) instead of raw ones (Spark ML).")
     var center = false
@@ -17,12 +14,8 @@ struct Run: ParsableCommand {
     @OptionGroup var control: RunControlOptions
 
     func run() throws {
-        var options = RunOptions(input: input, output: output)
-        engine.apply(to: &options)
-        let summary = try reportingFailure {
-            try control.apply(to: &options)
-            return try Commands.run(options, pca: PCAOptions(k: k, center: center))
-        }
+        // Inside reportingFailure: a bad --shard is an `imgfeat: error:` line like every other.
+        let summary = try reportingFailure { try Commands.run(try paths.runOptions(engine, control), pca: PCAOptions(k: k, center: center)) }
         print(summary.text)
     }
 }
@@ -31,20 +24,13 @@ struct Featurize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Featurize INPUT into DIR/part-NNNNN-*.parquet (plus _errors.parquet and PCA statistics).")
 
-    @Argument(help: "A folder (recursive *.jpg/*.jpeg), s3://bucket/prefix, or @FILE listing one path per line.")
-    var input: String
-    @Option(help: "Output folder.")
-    var output: String
+    @OptionGroup var paths: InputOutputOptions
     @OptionGroup var engine: EngineOptions
     @OptionGroup var control: RunControlOptions
 
     func run() throws {
-        var options = RunOptions(input: input, output: output)
-        engine.apply(to: &options)
-        let summary = try reportingFailure {
-            try control.apply(to: &options)
-            return try Commands.featurize(options)
-        }
+        // Inside reportingFailure: a bad --shard is an `imgfeat: error:` line like every other.
+        let summary = try reportingFailure { try Commands.featurize(try paths.runOptions(engine, control)) }
         print(summary.text)
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Storage
-import VulkanRuntime
 
 struct Preprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +18,7 @@ struct Preprocess: ParsableCommand {
     func run() throws {
         let report = try reportingFailure {
             try Commands.preprocess(inputs: images, output: output, size: size, draft: draft,
-                                    storage: .fromEnvironment())
+                                    storage: EnvironmentSettings.process.storage)
         }
         for path in report.written { print(path) }
         // Every bad input is named; the exit status says whether there were any.
@@ -35,14 +33,15 @@ struct Devices: ParsableCommand {
     func run() throws {
         // Nothing to list without a loader, driver or device: one line naming the cause, and a failure
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
+        let report: String
         do {
-            _ = try VulkanContext.devices()
+            report = try Diagnostics.devicesReport(EnvironmentSettings.process.vulkan)
         } catch {
             FileHandle.standardError.write(Data(
                 "imgfeat: error: \(error); --device auto will use the fast CPU path, --device vulkan will fail\n".utf8))
             throw ExitCode.failure
         }
-        print(Diagnostics.devicesReport())
+        print(report)
     }
 }
 
@@ -63,7 +62,7 @@ struct Bench: ParsableCommand {
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
-        var options = RunOptions(input: input, output: "")
+        var options = RunOptions(input: input, output: "", settings: .process)
         engine.apply(to: &options)
         let benchmark = Benchmark(options: options, limit: limit, repeats: repeats, referenceImages: referenceImages)
         let (report, record) = try reportingFailure {

@@ -16,15 +16,12 @@ extension DepthwiseConv {
                            input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
                            bias: BufferBinding, output: BufferBinding, outputFormat: StorageFormat) throws {
             try checkOutput(layer, outputFormat)
-            let outH = layer.outputSize(inputSize: height), outW = layer.outputSize(inputSize: width)
             let localX = channelGroup(layer.inChannels)
             let pipeline = try pipelines.get([UInt32(localX), UInt32(layer.kernelSize)],
                                              formats: ["IN": inputFormat, "OUT": outputFormat])
-            let push = [height, width, outH, outW, layer.inChannels, layer.stride,
-                        layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
-                        layer.relu6 ? 1 : 0].map { UInt32($0) }
-            try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
-                                  groups: (ceilDiv(layer.inChannels, localX), outW, batch * outH))
+            let launch = WindowedConvLaunch(layer, batch: batch, height: height, width: width,
+                                            channels: layer.inChannels, localX: localX)
+            try sequence.dispatch(pipeline, [input, weights, bias, output], push: launch.push, groups: launch.groups)
         }
     }
 }

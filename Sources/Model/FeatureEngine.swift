@@ -1,14 +1,36 @@
-/// Something that turns preprocessed images into MobileNetV2 feature vectors.
+import VulkanRuntime
+
+/// Something that turns images into MobileNetV2 feature vectors.
 public protocol FeatureEngine: AnyObject {
     /// "reference", "cpu", or "vulkan: <device name>".
     var name: String { get }
     /// The model whose features this engine computes.
     var model: FoldedMobileNetV2 { get }
+    /// What `features(_:observer:)` takes: the preprocessed tensor (the default) or decoded pixels.
+    var inputKind: EngineInputKind { get }
+    /// The Vulkan context the engine runs on, if any (for device-side observers); nil by default.
+    var vulkanContext: VulkanContext? { get }
     /// Input N×S×S×3 preprocessed (values in [-1, 1]); output N×featureDimension, row-major.
     func features(_ input: Tensor) throws -> [Float]
+    /// Features of `batch` (of the kind `inputKind` names), N×featureDimension row-major; `observer`
+    /// sees them before they are returned.
+    func features(_ batch: EngineBatch, observer: (any FeatureBatchObserver)?) throws -> [Float]
 }
 
 extension FeatureEngine {
+    public var inputKind: EngineInputKind { .tensor }
+    public var vulkanContext: VulkanContext? { nil }
+
+    /// Tensor engines: `features(_:)`, then the observer on the host.
+    public func features(_ batch: EngineBatch, observer: (any FeatureBatchObserver)?) throws -> [Float] {
+        guard case .tensor(let input) = batch else {
+            throw ModelError.badInput("\(name) engine takes the preprocessed tensor, not decoded pixels")
+        }
+        let features = try features(input)
+        try observer?.observe(features, rows: input.batch)
+        return features
+    }
+
     /// Throws unless `input` is N×S×S×3 for the model's input size S.
     public func checkInput(_ input: Tensor) throws {
         let size = model.config.inputSize

@@ -1,3 +1,5 @@
+import Common
+
 /// A MobileNetV2 up to its global average pool, with every BatchNorm folded into the convolution before it.
 public struct FoldedMobileNetV2: Sendable {
     public var config: MobileNetV2Config
@@ -24,16 +26,7 @@ public struct FoldedMobileNetV2: Sendable {
     public var featureDimension: Int { head.outChannels }
 
     /// Every layer in execution order.
-    public var layers: [ConvLayer] {
-        var result = [stem]
-        for block in blocks {
-            if let expand = block.expand { result.append(expand) }
-            result.append(block.depthwise)
-            result.append(block.project)
-        }
-        result.append(head)
-        return result
-    }
+    public var layers: [ConvLayer] { layersInOrder(stem: stem, blocks: blocks, head: head) }
 
     /// Deterministic, well-scaled random weights for smoke tests and benchmarks (not a trained model).
     /// Precondition: a valid config (alpha > 0, input size ≥ 32).
@@ -74,24 +67,4 @@ enum RandomWeights {
         }
         return spec.layer(weights: weights, bias: bias)
     }
-}
-
-/// SplitMix64: tiny, portable and exactly reproducible on every platform.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits, computed exactly.
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// Uniform in [-1, 1).
-    mutating func nextSigned() -> Double { 2 * nextUnit() - 1 }
 }

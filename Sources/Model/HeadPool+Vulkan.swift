@@ -12,25 +12,13 @@ public enum HeadPool {
 
     /// How the Vulkan engine runs the head: `fused` (`head_pool.comp`, the head activation never stored) or
     /// `separate` (`pointwise_conv.comp` into an N×P×C activation, then `global_average_pool.comp`).
+    /// Engines are fused by default on every device (docs/VULKAN.md has the measurements); the CLI takes
+    /// `$IMGFEAT_VULKAN_HEAD_POOL` for benchmarks. Both give the reference's features (at fp16 `separate`
+    /// also rounds the head activation to 16 bits).
     public enum Mode: String, Sendable {
         case fused, separate
     }
 
-    private static let modeLock = NSLock()
-    nonisolated(unsafe) private static var modeOverride: Mode?
-
-    /// The mode engines created from now on use: set here, else `$IMGFEAT_VULKAN_HEAD_POOL` (`fused` or
-    /// `separate`), else fused on every device (docs/VULKAN.md has the measurements). For benchmarks and
-    /// tests; both give the reference's features (at fp16 `separate` also rounds the head activation to
-    /// 16 bits).
-    public static var engineMode: Mode {
-        get {
-            modeLock.withLock { modeOverride }
-                ?? ProcessInfo.processInfo.environment["IMGFEAT_VULKAN_HEAD_POOL"].flatMap(Mode.init(rawValue:))
-                ?? .fused
-        }
-        set { modeLock.withLock { modeOverride = newValue } }
-    }
 
     /// Launcher of `head_pool.comp`: per image, the mean over its pixels of the convolution's output,
     /// written as float32 N×C.

@@ -85,16 +85,7 @@ public struct MobileNetV2Architecture: Sendable {
     }
 
     /// Every convolution in the order Keras creates them (each is followed by its BatchNorm).
-    public var convolutions: [ConvSpec] {
-        var result = [stem]
-        for block in blocks {
-            if let expand = block.expand { result.append(expand) }
-            result.append(block.depthwise)
-            result.append(block.project)
-        }
-        result.append(head)
-        return result
-    }
+    public var convolutions: [ConvSpec] { layersInOrder(stem: stem, blocks: blocks, head: head) }
 
     /// Length of the output vector.
     public var featureDimension: Int { head.outChannels }

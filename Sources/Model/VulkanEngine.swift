@@ -16,12 +16,9 @@ public final class VulkanEngine: FeatureEngine {
     public var profiling = false
     /// GPU timings of the last `features` call when `profiling` was on.
     public private(set) var lastProfile: VulkanProfile?
-    /// When set, every batch's features are also added to these PCA statistics while they are still on
-    /// the device (no second pass, no host work); they must live on this engine's context.
-    public var deviceStatistics: PCAStatistics.Vulkan? {
-        willSet { precondition(newValue.map { $0.context === context && $0.dimension == model.featureDimension } ?? true,
-                               "PCA statistics must share the engine's context and feature dimension") }
-    }
+    /// Decoded pixels: the engine resizes on the device (20× fewer bytes over the bus than the tensor).
+    public var inputKind: EngineInputKind { .pixels }
+    public var vulkanContext: VulkanContext? { context }
 
     private let network: VulkanNetwork
     private let preprocess: ModelInput.Vulkan
@@ -36,14 +33,14 @@ public final class VulkanEngine: FeatureEngine {
     /// Opens a context with `options` and prepares `model` on it.
     public convenience init(model: FoldedMobileNetV2, options: VulkanOptions = VulkanOptions(),
                             precision: VulkanPrecision = .fp32, batchSize: Int = 16,
-                            headPool: HeadPool.Mode = HeadPool.engineMode) throws {
+                            headPool: HeadPool.Mode = .fused) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
                       headPool: headPool)
     }
 
     /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head.
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
-                batchSize: Int = 16, headPool: HeadPool.Mode = HeadPool.engineMode) throws {
+                batchSize: Int = 16, headPool: HeadPool.Mode = .fused) throws {
         try precision.check(context)
         guard batchSize >= 1 else { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
@@ -61,11 +58,39 @@ public final class VulkanEngine: FeatureEngine {
         try uploadOnce(ModelInput.scaleTable, to: scaleTable)
     }
 
+    /// Features of `batch`; an observer whose `deviceConsumer` lives on this engine's context sees each
+    /// submission's features on the device (no second pass, no host work), any other one on the host.
+    public func features(_ batch: EngineBatch, observer: (any FeatureBatchObserver)?) throws -> [Float] {
+        var consumer: (any DeviceFeatureConsumer)?
+        if let candidate = observer?.deviceConsumer, candidate.context === context {
+            guard candidate.rowLength == model.featureDimension else {
+                throw ModelError.badInput("a device observer of \(candidate.rowLength)-d rows on a \(model.featureDimension)-d engine")
+            }
+            consumer = candidate
+        }
+        let features: [Float]
+        switch batch {
+        case .tensor(let input): features = try tensorFeatures(input, consumer: consumer)
+        case .pixels(let images): features = try pixelFeatures(images, consumer: consumer)
+        }
+        if consumer == nil { try observer?.observe(features, rows: batch.count) }
+        return features
+    }
+
     /// Features of preprocessed input N×S×S×3; N×featureDimension row-major.
     public func features(_ input: Tensor) throws -> [Float] {
+        try tensorFeatures(input, consumer: nil)
+    }
+
+    /// Features of decoded images of any sizes: their uint8 pixels are uploaded and resized on the device.
+    public func features(images: [RGBImage]) throws -> [Float] {
+        try pixelFeatures(images, consumer: nil)
+    }
+
+    private func tensorFeatures(_ input: Tensor, consumer: (any DeviceFeatureConsumer)?) throws -> [Float] {
         try checkInput(input)
         let perImage = input.elementsPerImage
-        return try run(count: input.batch) { range, slot, sequence in
+        return try run(count: input.batch, consumer: consumer) { range, slot, sequence in
             let bytes = precision.encode(Array(input.data[range.lowerBound * perImage..<range.upperBound * perImage]))
             let staging = try slot.staging(bytes: bytes.count)
             try staging.write(bytes)
@@ -75,13 +100,12 @@ public final class VulkanEngine: FeatureEngine {
         }
     }
 
-    /// Features of decoded images of any sizes: their uint8 pixels are uploaded and resized on the device.
-    public func features(images: [RGBImage]) throws -> [Float] {
+    private func pixelFeatures(_ images: [RGBImage], consumer: (any DeviceFeatureConsumer)?) throws -> [Float] {
         for image in images where image.width < 1 || image.height < 1 || image.pixels.count != image.width * image.height * 3 {
             throw ModelError.badInput("image \(image.width)x\(image.height) with \(image.pixels.count) bytes is not RGB8")
         }
         let size = model.config.inputSize
-        return try run(count: images.count) { range, slot, sequence in
+        return try run(count: images.count, consumer: consumer) { range, slot, sequence in
             let packed = ModelInput.PackedImages(Array(images[range]), size: size)
             let arrays: [[UInt32]] = [packed.pixelWords, packed.table, packed.coefficients.map { UInt32(bitPattern: $0) }]
             let offsets = arrays.reduce(into: [0]) { $0.append($0.last! + ($1.count * 4 + 255) / 256 * 256) }
@@ -109,8 +133,10 @@ public final class VulkanEngine: FeatureEngine {
     }
 
     /// Splits `count` images into batches; `upload` records getting batch `range` into `network.input`.
-    /// Batch k + 1 is packed and submitted while batch k runs; results are read back in order.
-    private func run(count: Int, upload: (Range<Int>, Slot, CommandSequence) throws -> Void) throws -> [Float] {
+    /// Batch k + 1 is packed and submitted while batch k runs; results are read back in order. `consumer`
+    /// reads each submission's features on the device before they are downloaded.
+    private func run(count: Int, consumer: (any DeviceFeatureConsumer)?,
+                     upload: (Range<Int>, Slot, CommandSequence) throws -> Void) throws -> [Float] {
         let dimension = model.featureDimension
         var result = [Float](repeating: 0, count: count * dimension)
         let start = Date()
@@ -145,8 +171,8 @@ public final class VulkanEngine: FeatureEngine {
             if profiling { sequence.timestamp("start") }
             try upload(range, slot, sequence)
             try network.record(sequence, batch: range.count, timestamps: profiling)
-            if let deviceStatistics {
-                try deviceStatistics.record(sequence, features: network.features, rows: range.count)
+            if let consumer {
+                try consumer.record(sequence, rows: range.count, of: network.features)
                 if profiling { sequence.timestamp("pca statistics") }
             }
             try sequence.copy(from: network.features, to: slot.readback, size: range.count * dimension * 4)

@@ -1,7 +1,12 @@
 #if canImport(Glibc)
 import Glibc
+// The C calls by module-qualified name: FileSink's own `write` and `close` would shadow them.
+private let systemWrite = Glibc.write
+private let systemClose = Glibc.close
 #elseif canImport(Darwin)
 import Darwin
+private let systemWrite = Darwin.write
+private let systemClose = Darwin.close
 #endif
 
 /// An append-only file that counts the bytes written (column offsets in the footer need them).
@@ -23,7 +28,7 @@ final class FileSink {
     func write(_ raw: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < raw.count {
-            let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+            let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ParquetError(file: path, "write failed: \(String(cString: strerror(errno)))")
@@ -39,13 +44,13 @@ final class FileSink {
         defer { fd = -1 }
         if sync && fsync(fd) != 0 {
             let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
+            _ = systemClose(fd)
             throw ParquetError(file: path, "fsync failed: \(reason)")
         }
-        guard Glibc.close(fd) == 0 else {
+        guard systemClose(fd) == 0 else {
             throw ParquetError(file: path, "close failed: \(String(cString: strerror(errno)))")
         }
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit { if fd >= 0 { _ = systemClose(fd) } }
 }

@@ -18,8 +18,9 @@ public struct ParquetDataset: Sendable {
     /// The data files, in name order.
     public let files: [URL]
 
-    /// A single file, or every file of a folder except `_SUCCESS`, hidden and `_`-prefixed files
-    /// (as Spark does); throws when there is nothing to read.
+    /// A single file, or the `*.parquet` files of a folder (any case) that are not hidden or
+    /// `_`-prefixed (Spark's rule: `_SUCCESS`, `.crc` files and in-progress parts are skipped), sorted by
+    /// name; throws when there is nothing to read.
     public init(url: URL) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -35,7 +36,7 @@ public struct ParquetDataset: Sendable {
         } catch {
             throw ParquetError(file: url.path, "cannot list folder: \(error.localizedDescription)")
         }
-        files = names.filter { !$0.hasPrefix("_") && !$0.hasPrefix(".") && !$0.hasSuffix(".crc") }
+        files = names.filter { !$0.hasPrefix("_") && !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".parquet") }
             .sorted()
             .map { url.appendingPathComponent($0) }
             .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }

@@ -1,4 +1,4 @@
-/// The kind of value a column holds; imgfeat's tables need only these three.
+/// The kind of value a column holds: the types the writer and reader support.
 public enum ParquetColumnType: Sendable, Hashable {
     /// A UTF-8 string (`binary (STRING)`).
     case string
@@ -24,16 +24,6 @@ public struct ParquetSchema: Sendable, Hashable {
     public var columns: [ParquetColumn]
     /// Makes a schema from its columns, in file order.
     public init(_ columns: [ParquetColumn]) { self.columns = columns }
-
-    /// `path, label, features: list<float>`: the featurize output.
-    public static let features = ParquetSchema([.init("path", .string), .init("label", .string),
-                                                .init("features", .floatList)])
-    /// `path, label, pca_features: list<double>`: the PCA projections.
-    public static let pca = ParquetSchema([.init("path", .string), .init("label", .string),
-                                           .init("pca_features", .doubleList)])
-    /// `path, stage, message`: one row per input that could not be used.
-    public static let errors = ParquetSchema([.init("path", .string), .init("stage", .string),
-                                              .init("message", .string)])
 
     /// The flattened thrift schema (root first, depth-first), as written to the footer.
     var elements: [SchemaElement] {

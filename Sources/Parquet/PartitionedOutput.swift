@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A Spark-style output folder: `part-NNNNN-<uuid>.<codec>.parquet` files, each written under a
@@ -70,19 +71,16 @@ public final class PartitionedOutput: @unchecked Sendable {
     public func writePart(index: Int, _ body: (ParquetWriter) throws -> Void) throws -> URL {
         guard index >= 0 else { throw ParquetError(file: directory.path, "negative part index \(index)") }
         let final = directory.appendingPathComponent(partFileName(index: index))
-        // Hidden and "_"-free dot prefix: Spark and imgfeat's reader both skip it while incomplete.
-        let temporary = directory.appendingPathComponent(".\(partFileName(index: index)).\(UUID().uuidString).tmp")
+        // AtomicFile's hidden dot prefix: Spark and imgfeat's reader both skip the part while incomplete.
         do {
-            let writer = try ParquetWriter(url: temporary, schema: schema, compression: compression,
-                                           metadata: metadata, rowGroupRows: rowGroupRows, options: options)
-            try body(writer)
-            try writer.close()
-            guard rename(temporary.path, final.path) == 0 else {
-                throw ParquetError(file: final.path, "cannot rename temporary part into place: \(String(cString: strerror(errno)))")
+            try AtomicFile.write(to: final) { temporary in
+                let writer = try ParquetWriter(url: temporary, schema: schema, compression: compression,
+                                               metadata: metadata, rowGroupRows: rowGroupRows, options: options)
+                try body(writer)
+                try writer.close()
             }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        } catch let error as AtomicFileError {
+            throw ParquetError(file: error.path, error.reason)
         }
         return final
     }

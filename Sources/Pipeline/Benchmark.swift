@@ -26,8 +26,7 @@ public struct Benchmark {
     public func measure() throws -> (report: String, record: BenchmarkRecord) {
         let items = Array(try Listing.items(of: try InputSource(parsing: options.input), config: options.storage).prefix(max(1, limit)))
         guard !items.isEmpty else { throw PipelineError("\(options.input): no *.jpg or *.jpeg images found") }
-        let model = try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
-                                           storage: options.storage)
+        let model = try ModelLoading.load(options)
         let size = model.config.inputSize
         var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads"]
 
@@ -87,9 +86,11 @@ public struct Benchmark {
             }
             lines.append(padded(engine.name) + String(format: "%10.1f img/s   (median of %d", Double(n) / median(times), times.count)
                          + (agreement.map { String(format: "; max |diff| vs reference %.2e relative)", $0) } ?? ")"))
-            var entry = BenchmarkRecord.Engine(name: engine.name, precision: engine.vulkan == nil ? "fp32" : options.precision.rawValue, batch: n,
+            // Profiling and the device facts are the Vulkan engine's own.
+            let vulkan = engine.engine as? VulkanEngine
+            var entry = BenchmarkRecord.Engine(name: engine.name, precision: vulkan == nil ? "fp32" : options.precision.rawValue, batch: n,
                                                networkSeconds: times, agreement: agreement)
-            if let vulkan = engine.vulkan {
+            if let vulkan {
                 entry.deviceKind = vulkan.context.info.kind.rawValue
                 entry.driver = "\(vulkan.context.info.driverName) \(vulkan.context.info.driverInfo)"
                 entry.submissionBatch = vulkan.batchSize

@@ -1,6 +1,8 @@
+import Common
 import Foundation
 import Imaging
 import Model
+import PCA
 import Parquet
 import Storage
 
@@ -112,8 +114,7 @@ public enum Commands {
     // MARK: - pieces
 
     private static func loadModel(_ options: RunOptions) throws -> FoldedMobileNetV2 {
-        try ModelLoading.load(weights: options.weights, alpha: options.alpha, inputSize: options.inputSize,
-                              storage: options.storage)
+        try ModelLoading.load(options)
     }
 
     /// Fits the PCA, saves the model, projects the feature parts and draws the plots.
@@ -185,17 +186,11 @@ public enum Commands {
     }
 
     private static func writeErrors(_ errors: [ErrorRow], to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
+        try AtomicFile.write(to: url) { temporary in
             let writer = try ParquetWriter(url: temporary, schema: .errors, compression: .snappy,
                                            metadata: ["imgfeat.version": OutputMetadata.version])
-            try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage),
-                                        messages: errors.map(\.message)).columns)
+            try writer.append(ErrorRows(paths: errors.map(\.path), stages: errors.map(\.stage), messages: errors.map(\.message)).columns)
             try writer.close()
-            try renameIntoPlace(temporary, url)
-        } catch {
-            unlink(temporary.path)
-            throw error
         }
     }
 
@@ -217,7 +212,7 @@ public enum Commands {
     }
 
     private static func finish(_ summary: RunSummary, _ layout: OutputLayout) throws {
-        try writeAtomically(try JSONEncoder.pretty.encode(summary), to: layout.summary)
-        try writeAtomically(Data(), to: layout.success)
+        try AtomicFile.write(try JSONEncoder.pretty.encode(summary), to: layout.summary)
+        try AtomicFile.write(Data(), to: layout.success)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import PCA
 import Parquet
 
 /// A part that an earlier, interrupted attempt committed: its statistics are rebuilt from the features

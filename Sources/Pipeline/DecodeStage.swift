@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Model
 import Storage
 
 /// One batch ready for the device: the images that decoded, in listing order, and the ones that did not.

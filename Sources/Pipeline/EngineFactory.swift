@@ -1,36 +1,5 @@
 import Foundation
 import Model
-import VulkanRuntime
-
-/// The device stage: an engine, and whether it wants decoded pixels (it resizes on the device) or the
-/// preprocessed tensor.
-final class DeviceStage {
-    let engine: FeatureEngine
-    /// Set when the engine resizes on the device: it is given decoded pixels, not the tensor.
-    let vulkan: VulkanEngine?
-    var takesPixels: Bool { vulkan != nil }
-    /// The choice `--device auto` made, and why, for the user.
-    let choiceNote: String?
-
-    init(engine: FeatureEngine, choiceNote: String? = nil) {
-        self.engine = engine
-        self.vulkan = engine as? VulkanEngine
-        self.choiceNote = choiceNote
-    }
-
-    var name: String { engine.name }
-
-    func features(of batch: PreparedBatch) throws -> [Float] {
-        let size = engine.model.config.inputSize
-        do {
-            if let vulkan { return try vulkan.features(images: batch.images) }
-            return try engine.features(Tensor(batch: batch.items.count, height: size, width: size, channels: 3,
-                                              data: batch.tensorData))
-        } catch {
-            throw PipelineError("\(engine.name) engine failed on a batch starting at \(batch.items.first?.path ?? "?"): \(error)")
-        }
-    }
-}
 
 /// Builds the engine that `--device` asks for.
 enum EngineFactory {
@@ -50,7 +19,7 @@ enum EngineFactory {
             }
         case .auto:
             let note: String
-            switch autoChoice() {
+            switch autoChoice(among: Result { try VulkanDevices.list(options.vulkan) }) {
             case .gpu(let device):
                 do {
                     let engine = try vulkanEngine(options: options, model: model, deviceIndex: options.deviceIndex ?? device.index)
@@ -66,26 +35,25 @@ enum EngineFactory {
     }
 
     private static func vulkanEngine(options: RunOptions, model: FoldedMobileNetV2, deviceIndex: Int?) throws -> VulkanEngine {
-        let precision: VulkanPrecision = options.precision == .fp16 ? .fp16 : .fp32
-        return try VulkanEngine(model: model, options: VulkanOptions(deviceIndex: deviceIndex), precision: precision,
-                                batchSize: max(1, options.batch))
+        var setup = options.vulkan
+        setup.deviceIndex = deviceIndex
+        return try VulkanEngine(model: model, options: setup, precision: options.precision,
+                                batchSize: max(1, options.batch), headPool: options.headPool)
     }
 
     enum AutoChoice {
-        case gpu(DeviceInfo)
+        case gpu(VulkanDeviceInfo)
         case none(String)
     }
 
     /// `--device auto` takes a discrete or integrated GPU, never a CPU driver such as lavapipe.
-    static func autoChoice() -> AutoChoice {
-        let devices: [DeviceInfo]
-        do {
-            devices = try VulkanContext.devices()
-        } catch {
-            return .none("no Vulkan device (\(error))")
+    static func autoChoice(among listing: Result<[VulkanDeviceInfo], Error>) -> AutoChoice {
+        let devices: [VulkanDeviceInfo]
+        switch listing {
+        case .success(let found): devices = found
+        case .failure(let error): return .none("no Vulkan device (\(error))")
         }
-        let gpus = devices.filter { $0.kind == .discreteGPU || $0.kind == .integratedGPU }
-        guard let best = gpus.first(where: { $0.kind == .discreteGPU }) ?? gpus.first else {
+        guard let best = VulkanDevices.autoGPU(among: devices) else {
             return .none("no Vulkan GPU (only \(devices.map(\.name).joined(separator: ", ")))")
         }
         return .gpu(best)

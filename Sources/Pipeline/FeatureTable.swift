@@ -10,23 +10,8 @@ struct FeatureTable {
 
     init(path: String, column: String = "features") throws {
         self.column = column
-        files = try Self.partFiles(path)
-    }
-
-    /// The data files of a table: the file itself, or the folder's `*.parquet` files that are not hidden
-    /// or `_`-prefixed (Spark's rule), sorted by name.
-    static func partFiles(_ path: String) throws -> [URL] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw PipelineError("\(path): no such file or folder")
-        }
-        let url = URL(fileURLWithPath: path)
-        guard isDirectory.boolValue else { return [url] }
-        let names = try FileManager.default.contentsOfDirectory(atPath: path)
-            .filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") && $0.lowercased().hasSuffix(".parquet") }
-            .sorted()
-        guard !names.isEmpty else { throw PipelineError("\(path): no Parquet files in the folder") }
-        return names.map { url.appendingPathComponent($0) }
+        // The data files: the file itself, or the folder's parts by Spark's rule (ParquetDataset).
+        files = try ParquetDataset(url: URL(fileURLWithPath: path)).files
     }
 
     /// One row group of the table.

@@ -1,42 +1,10 @@
+import Common
 import Foundation
 import Imaging
 import Model
+import PCA
 import Parquet
 import Storage
-
-/// Seconds spent in each stage of a run (decode is summed over batches, not threads).
-public struct StageTimes: Codable, Sendable {
-    public var listing = 0.0
-    public var decode = 0.0
-    public var device = 0.0
-    public var write = 0.0
-    public var resumeScan = 0.0
-    public var pca = 0.0
-    public var total = 0.0
-}
-
-/// What the featurization stage produced.
-public struct FeaturizeOutcome: Sendable {
-    public var layout: OutputLayout
-    public var model: FoldedMobileNetV2
-    public var deviceName: String
-    /// What `--device auto` chose and why.
-    public var deviceChoice: String?
-    /// Images listed for this shard.
-    public var listed: Int
-    /// Lines of an `@FILE` list that repeated an earlier one: kept once.
-    public var duplicates: Int
-    /// Rows in the feature parts, committed parts of an earlier attempt included.
-    public var featurized: Int
-    public var errors: [ErrorRow]
-    /// Parts written by this process (the rest were already committed).
-    public var partsWritten: Int
-    public var partsResumed: Int
-    public var statistics: PCAStatistics
-    /// Where this attempt's PCA statistics were gathered: "host" or the Vulkan device's name.
-    public var statisticsGatheredOn: String
-    public var times: StageTimes
-}
 
 /// The streaming featurization: list, decode on a thread pool, run the engine batch by batch, commit
 /// one Parquet part per `partRows` inputs, and gather the PCA statistics on the way.
@@ -106,13 +74,9 @@ struct Featurizer {
         // past it each time and finally succeed.
         try checkErrorLimit(errors)
 
-        // On a Vulkan engine the statistics are accumulated by a shader on each feature batch while it
-        // is still on the device; the host path adds the downloaded rows.
-        let deviceStatistics = try engine.vulkan.map {
-            try PCAStatistics.Vulkan(context: $0.context, dimension: model.featureDimension)
-        }
-        engine.vulkan?.deviceStatistics = deviceStatistics
-        defer { engine.vulkan?.deviceStatistics = nil }
+        // Each feature batch goes on to the statistics (on the device when the engine is there) and
+        // the writer; nothing flows back into the engine.
+        let observer = try StatisticsObserver(dimension: model.featureDimension, engine: engine.engine)
 
         let progress = ProgressReporter(total: items.count, quiet: options.quiet,
                                         alreadyDone: committed.reduce(0) { $0 + partRange($1, items.count, partRows: options.partRows).count })
@@ -152,8 +116,7 @@ struct Featurizer {
             if let fatal = batch.fatal { throw PipelineError("\(fatal)") }
             let deviceStart = Date()
             if !batch.items.isEmpty {
-                let features = try engine.features(of: batch)
-                if deviceStatistics == nil { try statistics.add(rows: features, count: batch.items.count) }
+                let features = try engine.features(of: batch, observer: observer)
                 rows.append(batch.items, features)
             }
             times.device += Date().timeIntervalSince(deviceStart)
@@ -177,10 +140,8 @@ struct Featurizer {
         }
         writerFinished = true
         times.write = try writer.finish()
-        if let deviceStatistics {
-            do { try statistics.merge(try deviceStatistics.statistics()) } catch {
-                throw PipelineError("PCA statistics gathered on \(engine.name): \(error)")
-            }
+        do { try statistics.merge(try observer.statistics()) } catch {
+            throw PipelineError("PCA statistics gathered on \(engine.name): \(error)")
         }
         progress.finish()
         times.decode = decodeTime.value
@@ -189,7 +150,7 @@ struct Featurizer {
                                 listed: items.count, duplicates: listing.duplicates,
                                 featurized: featurized, errors: errors, partsWritten: partsWritten,
                                 partsResumed: committed.count, statistics: statistics,
-                                statisticsGatheredOn: engine.vulkan.map { $0.context.info.name } ?? "host", times: times)
+                                statisticsGatheredOn: observer.gatheredOn, times: times)
     }
 }
 
@@ -199,46 +160,5 @@ extension Featurizer {
         guard let limit = options.maxErrors, errors.count > limit, let first = errors.first else { return }
         throw PipelineError("stopped after \(errors.count) unusable inputs (more than --max-errors \(limit)); "
                             + "the first: \(first.path): \(first.message)")
-    }
-}
-
-/// The inputs of part `index` in the sorted listing.
-func partRange(_ index: Int, _ count: Int, partRows: Int) -> Range<Int> {
-    let start = min(index * partRows, count)
-    return start..<min(start + partRows, count)
-}
-
-/// Rows of the part being filled.
-struct PartAccumulator {
-    var paths: [String] = []
-    var labels: [String] = []
-    var values: [Float] = []
-    var errors: [ErrorRow] = []
-
-    mutating func append(_ items: [InputItem], _ features: [Float]) {
-        paths += items.map(\.path)
-        labels += items.map(\.label)
-        values += features
-    }
-}
-
-func createDirectory(_ url: URL) throws {
-    try OutputFiles.createFolder(url)
-}
-
-/// A value shared between threads behind a lock.
-final class LockedValue<T>: @unchecked Sendable {
-    private var stored: T
-    private let lock = NSLock()
-    init(_ value: T) { stored = value }
-    var value: T { lock.lock(); defer { lock.unlock() }; return stored }
-    func update(_ body: (inout T) -> Void) { lock.lock(); body(&stored); lock.unlock() }
-}
-
-extension JSONEncoder {
-    static var pretty: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return encoder
     }
 }

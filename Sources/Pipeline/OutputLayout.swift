@@ -47,24 +47,3 @@ public struct OutputLayout: Sendable {
 
     public var manifest: URL { state.appendingPathComponent("run.json") }
 }
-
-/// Writes `data` to `url` through a temporary file and a rename, so a crash never leaves a half file.
-func writeAtomically(_ data: Data, to url: URL) throws {
-    let temporary = url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    do {
-        try OutputFiles.writeNew(data, to: temporary)
-        try renameIntoPlace(temporary, url)
-    } catch {
-        unlink(temporary.path)
-        throw error
-    }
-}
-
-/// Moves a finished temporary file to its final name; rename(2) replaces an existing file atomically
-/// (Foundation's replaceItemAt does not, on Linux).
-func renameIntoPlace(_ temporary: URL, _ url: URL) throws {
-    guard rename(temporary.path, url.path) == 0 else {
-        throw PipelineError("\(url.path): cannot rename into place (\(String(cString: strerror(errno))))")
-    }
-}

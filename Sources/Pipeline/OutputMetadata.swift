@@ -1,4 +1,5 @@
 import Model
+import PCA
 
 /// Key-value metadata written into every Parquet file, so a table says which model made it.
 enum OutputMetadata {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Storage
 
@@ -10,11 +11,9 @@ struct OutputTarget {
 
     init(_ output: String) {
         if S3Location.isS3(output) {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in output.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
             local = FileManager.default.temporaryDirectory
                 .appendingPathComponent("imgfeat-staging")
-                .appendingPathComponent(String(format: "%016llx", hash))
+                .appendingPathComponent(FNV1a.hex(FNV1a.hash(output)))
             remote = output
         } else {
             local = URL(fileURLWithPath: output)

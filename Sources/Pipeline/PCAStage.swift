@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import PCA
 import Parquet
 
 /// Fits the PCA from gathered statistics, projects every feature row, and writes the model, the

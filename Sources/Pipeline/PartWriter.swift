@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Parquet
 
@@ -21,7 +22,7 @@ final class PartWriter: @unchecked Sendable {
             while let part = queue.pop() {
                 let start = Date()
                 do {
-                    try writeAtomically(try JSONEncoder.pretty.encode(part.errors), to: layout.partErrors(part.index))
+                    try AtomicFile.write(try JSONEncoder.pretty.encode(part.errors), to: layout.partErrors(part.index))
                     try output.writePart(index: part.index, rows: part.rows)
                 } catch {
                     failure.update { $0 = error }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Imaging
 import Storage
@@ -39,7 +40,7 @@ enum PreprocessCommand {
                     let resized = PillowResize.resize(image, width: size, height: size)
                     let url = directory.appendingPathComponent(name)
                     try createDirectory(url.deletingLastPathComponent())
-                    try writeAtomically(Data(PPM.encode(resized)), to: url)
+                    try AtomicFile.write(Data(PPM.encode(resized)), to: url)
                     taken[name] = item.path
                     report.written.append(url.path)
                 } catch {

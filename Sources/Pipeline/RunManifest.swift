@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Storage
 
@@ -16,16 +17,12 @@ struct RunManifest: Codable, Equatable {
     var runID: String
 
     static func digest(of items: [InputItem]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = FNV1a()
         for item in items {
-            for byte in item.path.utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01B3
-            }
-            hash ^= 0x0A
-            hash = hash &* 0x0000_0100_0000_01B3
+            hash.add(item.path)
+            hash.add(0x0A)
         }
-        return String(format: "%016llx", hash)
+        return hash.hex
     }
 
     /// Loads the manifest of an earlier run in `layout`, if any.
@@ -44,7 +41,7 @@ struct RunManifest: Codable, Equatable {
     }
 
     func save(_ layout: OutputLayout) throws {
-        try writeAtomically(try JSONEncoder.pretty.encode(self), to: layout.manifest)
+        try AtomicFile.write(try JSONEncoder.pretty.encode(self), to: layout.manifest)
     }
 
     /// Throws unless `self` (the earlier, unfinished run) describes the same work as `current`.

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Storage
 
 /// Which engine computes the features (`--device`).
@@ -13,10 +14,8 @@ public enum DeviceChoice: String, Sendable, CaseIterable {
     case reference
 }
 
-/// Storage precision of the Vulkan engine (`--precision`).
-public enum Precision: String, Sendable, CaseIterable {
-    case fp32, fp16
-}
+/// Storage precision of the Vulkan engine (`--precision`): the engine's own type.
+public typealias Precision = VulkanPrecision
 
 /// Everything that shapes a featurization run; the command line fills it in.
 public struct RunOptions: Sendable {
@@ -49,11 +48,23 @@ public struct RunOptions: Sendable {
     /// big photos, not the notebook's pixels (docs/IMAGING.md).
     public var draft: Bool = false
     /// Object-store settings: endpoint, region, credentials profile, anonymous access, concurrency.
-    public var storage: StorageConfig = .fromEnvironment()
+    public var storage: StorageConfig
+    /// Where `--weights imagenet` looks.
+    public var weightsSearch: WeightsSearch
+    /// How the Vulkan engine opens its device (validation layer, loader, SPIR-V cache); `deviceIndex` is
+    /// taken from `deviceIndex` above.
+    public var vulkan: VulkanSetup
+    /// How the Vulkan engine runs the head.
+    public var headPool: HeadPool.Mode
 
-    public init(input: String, output: String) {
+    /// Options for INPUT and OUT, with what the edge read from the environment.
+    public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
         self.input = input
         self.output = output
+        storage = settings.storage
+        weightsSearch = settings.weightsSearch
+        vulkan = settings.vulkan
+        headPool = settings.headPool
     }
 
     /// Threads to use: the explicit count, else the active cores.

@@ -25,10 +25,17 @@ public final class CurlEngine: @unchecked Sendable {
                                     stallTimeout: config.stallTimeout, insecure: config.insecure,
                                     followRedirects: false, maxBodyBytes: config.maxObjectBytes)
         if let multi {
-            _ = imgfeat_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, concurrency)
-            _ = imgfeat_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, concurrency * 2)
+            setupFailure = CurlStatus.failure(imgfeat_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, concurrency),
+                                              "CURLMOPT_MAX_HOST_CONNECTIONS")
+                ?? CurlStatus.failure(imgfeat_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, concurrency * 2),
+                                      "CURLMOPT_MAXCONNECTS")
+        } else {
+            setupFailure = "libcurl could not be initialised"
         }
     }
+
+    /// Why the multi handle cannot be used, if it cannot.
+    private let setupFailure: String?
 
     deinit {
         for easy in idle { curl_easy_cleanup(easy) }
@@ -45,8 +52,9 @@ public final class CurlEngine: @unchecked Sendable {
     public func perform(_ jobs: [HTTPJob], followRedirects: Bool = false) -> [Result<HTTPResponse, StorageError>] {
         guard !jobs.isEmpty else { return [] }
         lock.lock(); defer { lock.unlock() }
-        guard let multi, curlGlobalInit else {
-            return jobs.map { .failure(StorageError($0.name, "libcurl could not be initialised", fatal: true)) }
+        guard let multi, curlGlobalInit, setupFailure == nil else {
+            let reason = setupFailure ?? "libcurl could not be initialised"
+            return jobs.map { .failure(StorageError($0.name, reason, fatal: true)) }
         }
         var settings = self.settings
         settings.followRedirects = followRedirects
@@ -83,15 +91,23 @@ public final class CurlEngine: @unchecked Sendable {
                 i -= 1
             }
             var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
+            if let failure = CurlStatus.failure(curl_multi_perform(multi, &running), "curl_multi_perform") {
+                fatal = StorageError("libcurl", failure, fatal: true)
+                continue
+            }
             var left: Int32 = 0
             while let message = curl_multi_info_read(multi, &left) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
                       let t = active.removeValue(forKey: easy) else { continue }
                 let code = Int(message.pointee.data.result.rawValue)
                 var status = 0
-                _ = imgfeat_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+                let statusFailure = CurlStatus.failure(imgfeat_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status),
+                                                       "CURLINFO_RESPONSE_CODE")
                 detach(easy, multi)
+                if let statusFailure {
+                    finish(t, .failure(StorageError(t.job.name, statusFailure)))
+                    continue
+                }
                 t.status = status
                 judge(t, curlCode: code, settings: settings, pending: &pending, finish: finish)
             }
@@ -100,7 +116,9 @@ public final class CurlEngine: @unchecked Sendable {
                 if wait > 0 { Thread.sleep(forTimeInterval: min(wait, 1)) }
             } else if !active.isEmpty {
                 var fds: Int32 = 0
-                _ = curl_multi_poll(multi, nil, 0, 50, &fds)
+                if let failure = CurlStatus.failure(curl_multi_poll(multi, nil, 0, 50, &fds), "curl_multi_poll") {
+                    fatal = StorageError("libcurl", failure, fatal: true)
+                }
             }
         }
         return results.enumerated().map { index, r in
@@ -180,7 +198,8 @@ public final class CurlEngine: @unchecked Sendable {
     }
 
     private func detach(_ easy: UnsafeMutableRawPointer, _ multi: UnsafeMutableRawPointer) {
-        _ = curl_multi_remove_handle(multi, easy)
+        // A handle the multi handle will not let go of is not reused.
+        guard CurlStatus.failure(curl_multi_remove_handle(multi, easy), "curl_multi_remove_handle") == nil else { return }
         curl_easy_reset(easy)
         idle.append(easy)
     }

@@ -59,27 +59,27 @@ final class CurlTransfer {
         self.request = request
         resetResponse()
         let me = Unmanaged.passUnretained(self).toOpaque()
-        _ = imgfeat_curl_setopt_string(easy, CURLOPT_URL, request.url)
-        _ = imgfeat_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        _ = imgfeat_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
-        _ = imgfeat_curl_setopt_write(easy, curlWriteBody)
-        _ = imgfeat_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
-        _ = imgfeat_curl_setopt_header(easy, curlWriteHeader)
-        _ = imgfeat_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
-        _ = imgfeat_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(config.connectTimeout * 1000))
-        _ = imgfeat_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(config.requestTimeout * 1000))
+        try CurlStatus.check(imgfeat_curl_setopt_string(easy, CURLOPT_URL, request.url), "CURLOPT_URL", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_write(easy, curlWriteBody), "CURLOPT_WRITEFUNCTION", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, me), "CURLOPT_WRITEDATA", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_header(easy, curlWriteHeader), "CURLOPT_HEADERFUNCTION", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, me), "CURLOPT_HEADERDATA", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(config.connectTimeout * 1000)), "CURLOPT_CONNECTTIMEOUT_MS", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(config.requestTimeout * 1000)), "CURLOPT_TIMEOUT_MS", object: request.url)
         // A stalled transfer (under 1 byte/s for stallTimeout) is cut and retried.
-        _ = imgfeat_curl_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
-        _ = imgfeat_curl_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(config.stallTimeout.rounded(.up))))
-        _ = imgfeat_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
-        _ = imgfeat_curl_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "identity")
+        try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1), "CURLOPT_LOW_SPEED_LIMIT", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(config.stallTimeout.rounded(.up)))), "CURLOPT_LOW_SPEED_TIME", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1), "CURLOPT_TCP_KEEPALIVE", object: request.url)
+        try CurlStatus.check(imgfeat_curl_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "identity"), "CURLOPT_ACCEPT_ENCODING", object: request.url)
         if config.insecure {
-            _ = imgfeat_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
-            _ = imgfeat_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
+            try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0), "CURLOPT_SSL_VERIFYPEER", object: request.url)
+            try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0), "CURLOPT_SSL_VERIFYHOST", object: request.url)
         }
         if config.followRedirects {
-            _ = imgfeat_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
-            _ = imgfeat_curl_setopt_long(easy, CURLOPT_MAXREDIRS, 10)
+            try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1), "CURLOPT_FOLLOWLOCATION", object: request.url)
+            try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_MAXREDIRS, 10), "CURLOPT_MAXREDIRS", object: request.url)
         }
         bodyLimit = config.maxBodyBytes
 
@@ -90,22 +90,22 @@ final class CurlTransfer {
         case "GET":
             break
         case "HEAD":
-            _ = imgfeat_curl_setopt_long(easy, CURLOPT_NOBODY, 1)
+            try CurlStatus.check(imgfeat_curl_setopt_long(easy, CURLOPT_NOBODY, 1), "CURLOPT_NOBODY", object: request.url)
         default:
-            _ = imgfeat_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+            try CurlStatus.check(imgfeat_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method), "CURLOPT_CUSTOMREQUEST", object: request.url)
         }
         if let data = request.body ?? (request.method == "PUT" || request.method == "POST" ? [] : nil) {
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 1)
             data.withUnsafeBytes { buffer.copyMemory(from: $0) }
             upload = buffer
-            _ = imgfeat_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(data.count))
-            _ = imgfeat_curl_setopt_pointer(easy, CURLOPT_POSTFIELDS, buffer.baseAddress)
+            try CurlStatus.check(imgfeat_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(data.count)), "CURLOPT_POSTFIELDSIZE_LARGE", object: request.url)
+            try CurlStatus.check(imgfeat_curl_setopt_pointer(easy, CURLOPT_POSTFIELDS, buffer.baseAddress), "CURLOPT_POSTFIELDS", object: request.url)
             if !request.headers.contains(where: { $0.0.lowercased() == "content-type" }) {
                 lines.append("Content-Type: application/octet-stream")
             }
         }
         for line in lines { headerList = curl_slist_append(headerList, line) }
-        _ = imgfeat_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+        try CurlStatus.check(imgfeat_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER", object: request.url)
 
         if let path = request.bodyFile {
             _ = FileManager.default.createFile(atPath: path, contents: nil)

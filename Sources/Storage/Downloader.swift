@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Downloads a file (such as the official Keras weights) into a cache: to a temporary name beside
@@ -5,7 +6,7 @@ import Foundation
 public struct Downloader: Sendable {
     public var config: StorageConfig
 
-    public init(config: StorageConfig = .fromEnvironment()) {
+    public init(config: StorageConfig) {
         self.config = config
     }
 
@@ -20,7 +21,8 @@ public struct Downloader: Sendable {
                 throw StorageError(folder, "cannot create the cache folder (\(error.localizedDescription))")
             }
         }
-        let temporary = "\(destination).download-\(getpid())"
+        let temporaryURL = AtomicFile.temporaryURL(for: URL(fileURLWithPath: destination))
+        let temporary = temporaryURL.path
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         var settings = config
         // Weights files are tens of megabytes; give them time, but not forever.
@@ -49,14 +51,11 @@ public struct Downloader: Sendable {
             throw StorageError(name, "downloaded \(size) bytes, expected \(expectedSize)")
         }
         guard size > 0 else { throw StorageError(name, "downloaded an empty file") }
-        // rename(2) replaces the destination atomically: readers see the old file or the new one.
-        guard rename(temporary, destination) == 0 else {
-            throw StorageError(destination, "cannot move the download into place (\(String(cString: strerror(errno))))")
+        // Readers see the old file or the new one, never a partial download.
+        do {
+            try AtomicFile.moveIntoPlace(temporaryURL, to: URL(fileURLWithPath: destination))
+        } catch let error as AtomicFileError {
+            throw StorageError(destination, error.reason)
         }
     }
-}
-
-/// Downloads `url` to `destination` with the environment's storage settings (see `Downloader`).
-public func download(url: String, to destination: String, expectedSize: Int? = nil) throws {
-    try Downloader().download(url: url, to: destination, expectedSize: expectedSize)
 }

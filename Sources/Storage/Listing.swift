@@ -9,11 +9,6 @@ public enum Listing {
         return lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
     }
 
-    /// Every image of `source`, sorted by path, with storage settings from the environment.
-    public static func items(of source: InputSource) throws -> [InputItem] {
-        try items(of: source, config: .fromEnvironment())
-    }
-
     /// Every file of `source` whose name passes `filter` (default: `*.jpg`/`*.jpeg`, any case), sorted
     /// by path. S3 prefixes are listed recursively; `@FILE` lists are taken as they are.
     public static func items(of source: InputSource, config: StorageConfig,

@@ -9,7 +9,7 @@ public final class ObjectFetcher: @unchecked Sendable {
     private var idleEngines: [CurlEngine] = []
     private var s3: Result<S3Client, StorageError>?
 
-    public init(_ config: StorageConfig = .fromEnvironment()) {
+    public init(_ config: StorageConfig) {
         self.config = config
     }
 

@@ -5,18 +5,7 @@ public enum ObjectReader {
     /// Largest object read into memory; larger files are refused instead of exhausting memory.
     public static let maxObjectBytes = 256 << 20
 
-    private static let shared = ObjectFetcher()
-
-    /// The bytes of `path`: a local file, an `s3://`/`s3a://` object or an `http(s)://` URL (remote ones
-    /// through a shared `ObjectFetcher` configured from the environment; prefer batches of `ObjectFetcher`).
-    public static func read(_ path: String) throws -> [UInt8] {
-        if path.contains("://") { return try shared.fetch(path) }
-        return try readLocal(path)
-    }
-
-    /// The bytes of the local file `path`. Regular files only: a FIFO or a device named like an image
-    /// is refused at once (opened without blocking, checked with fstat) instead of hanging the run or
-    /// reading without end.
+    /// The bytes of the local file `path`.
     public static func readLocal(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError(path, openFailure(errno)) }

@@ -1,10 +1,11 @@
+import Common
 import Foundation
 
 /// Writes results to an object store: whole folders, `_SUCCESS` last, as Spark does.
 public final class ObjectStore: @unchecked Sendable {
     public let client: S3Client
 
-    public init(config: StorageConfig = .fromEnvironment()) throws {
+    public init(config: StorageConfig) throws {
         client = try S3Client(config: config)
     }
 

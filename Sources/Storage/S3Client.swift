@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// S3 (and S3-compatible stores) over libcurl: listing, concurrent GETs, PUTs, multipart uploads,
@@ -12,7 +13,7 @@ public final class S3Client: @unchecked Sendable {
     static let emptyHash = SHA256.hexHash([UInt8]())
 
     /// A client for `config`; credentials are looked up on the first signed request.
-    public init(config: StorageConfig = .fromEnvironment(), engine: CurlEngine? = nil) throws {
+    public init(config: StorageConfig, engine: CurlEngine? = nil) throws {
         self.config = config
         self.engine = engine ?? CurlEngine(config)
         region = config.resolvedRegion

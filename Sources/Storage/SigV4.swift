@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// AWS Signature Version 4 for S3 requests, done here rather than with curl 7.88's CURLOPT_AWS_SIGV4,

@@ -26,14 +26,15 @@ public struct StorageConfig: Sendable {
     public var multipartThreshold: Int
     /// Size of each part but the last (S3's minimum is 5 MiB).
     public var partSize: Int
-    /// The environment read for credentials, region and endpoints (the process's by default).
+    /// The environment read for credentials, region and endpoints: handed down by the edge (CLI,
+    /// tests) through `fromEnvironment`; empty by default.
     public var environment: [String: String]
 
     public init(region: String? = nil, endpointURL: String? = nil, anonymous: Bool = false, profile: String? = nil,
                 concurrency: Int = 32, insecure: Bool = false, connectTimeout: Double = 10,
                 requestTimeout: Double = 300, stallTimeout: Double = 30, retry: RetryPolicy = RetryPolicy(),
                 maxObjectBytes: Int = 256 << 20, multipartThreshold: Int = 64 << 20, partSize: Int = 16 << 20,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = [:]) {
         self.region = region
         self.endpointURL = endpointURL
         self.anonymous = anonymous
@@ -53,8 +54,7 @@ public struct StorageConfig: Sendable {
     /// Defaults adjusted by the environment: the AWS variables above, plus IMGFEAT_S3_CONCURRENCY,
     /// IMGFEAT_NO_SIGN_REQUEST=1, IMGFEAT_S3_STALL_SECONDS, IMGFEAT_S3_MAX_ATTEMPTS and
     /// IMGFEAT_S3_INSECURE=1 (for test servers with self-signed certificates).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> StorageConfig {
+    public static func fromEnvironment(_ environment: [String: String]) -> StorageConfig {
         var config = StorageConfig(environment: environment)
         config.endpointURL = nonEmpty(environment["AWS_ENDPOINT_URL_S3"]) ?? nonEmpty(environment["AWS_ENDPOINT_URL"])
         if let n = environment["IMGFEAT_S3_CONCURRENCY"].flatMap({ Int($0) }), n > 0 { config.concurrency = n }

@@ -16,7 +16,8 @@ public final class ComputePipeline: @unchecked Sendable {
     public init(context: VulkanContext, name: String, source: String, defines: [String: String] = [:],
                 bindingCount: Int, pushConstantBytes: Int = 0, specialization: [UInt32] = []) throws {
         let driver = "\(context.info.name)|\(context.info.driverName)|\(context.info.driverInfo)|\(context.info.driverVersion)"
-        let words = try ShaderCompiler.spirv(source: source, name: name, defines: defines, cacheKey: driver)
+        let words = try ShaderCompiler.spirv(source: source, name: name, defines: defines, cacheKey: driver,
+                                             cacheDirectory: context.shaderCache)
         guard pushConstantBytes <= Int(context.info.maxPushConstantsSize) else {
             throw VulkanError(call: "ComputePipeline", message: "\(name): \(pushConstantBytes) push-constant bytes exceed the device's \(context.info.maxPushConstantsSize)")
         }

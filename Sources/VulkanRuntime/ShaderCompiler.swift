@@ -1,4 +1,5 @@
 import CGlslang
+import Common
 import Foundation
 
 /// GLSL compute source → SPIR-V through glslang's C interface, cached on disk by a hash of the
@@ -7,20 +8,13 @@ public enum ShaderCompiler {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var initialized = false
 
-    /// `${XDG_CACHE_HOME:-~/.cache}/imgfeat/spirv`.
-    public static var cacheDirectory: URL {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return base.appendingPathComponent("imgfeat/spirv")
-    }
-
     /// SPIR-V words for `source` with `#define`s prepended; `cacheKey` adds what else changes the
-    /// output (the driver), `name` is used in errors.
+    /// output (the driver), `name` is used in errors; `cacheDirectory` (nil: none) keeps compiled words.
     public static func spirv(source: String, name: String, defines: [String: String] = [:],
-                             cacheKey: String = "") throws -> [UInt32] {
+                             cacheKey: String = "", cacheDirectory: URL?) throws -> [UInt32] {
         let preamble = defines.keys.sorted().map { "#define \($0) \(defines[$0]!)\n" }.joined()
         let hash = stableHash(source + "\u{0}" + preamble + "\u{0}" + cacheKey)
+        guard let cacheDirectory else { return try compile(source: source, name: name, preamble: preamble) }
         let file = cacheDirectory.appendingPathComponent("\(hash).spv")
         if let data = try? Data(contentsOf: file), data.count % 4 == 0, !data.isEmpty {
             return data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
@@ -28,11 +22,7 @@ public enum ShaderCompiler {
         let words = try compile(source: source, name: name, preamble: preamble)
         // The cache is an optimisation: a read-only home must not stop the run.
         try? FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
-        let temporary = file.appendingPathExtension("tmp\(getpid())")
-        if (try? words.withUnsafeBytes { try Data($0).write(to: temporary) }) != nil {
-            _ = try? FileManager.default.replaceItemAt(file, withItemAt: temporary)
-            try? FileManager.default.removeItem(at: temporary)
-        }
+        try? AtomicFile.write(words.withUnsafeBytes { Data($0) }, to: file)
         return words
     }
 
@@ -95,12 +85,9 @@ public enum ShaderCompiler {
     /// Two FNV-1a 64-bit hashes with different offsets: a stable 128-bit file name (Swift's
     /// Hasher is seeded per process, so it cannot name a cache file).
     static func stableHash(_ text: String) -> String {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x8422_2325_cbf2_9ce4
-        for byte in text.utf8 {
-            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return String(format: "%016llx%016llx", a, b)
+        var a = FNV1a(), b = FNV1a(offset: 0x8422_2325_cbf2_9ce4)
+        a.add(text)
+        b.add(text)
+        return a.hex + b.hex
     }
 }

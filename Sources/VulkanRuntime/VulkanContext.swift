@@ -5,16 +5,29 @@ import Foundation
 public struct VulkanOptions: Sendable {
     /// Index into `VulkanContext.devices()`; nil picks the preferred device (discrete, integrated, CPU).
     public var deviceIndex: Int?
-    /// Enable VK_LAYER_KHRONOS_validation; nil reads env IMGFEAT_VULKAN_VALIDATION (1 = on).
-    public var validation: Bool?
+    /// Enable VK_LAYER_KHRONOS_validation (the CLI and the tests set it from IMGFEAT_VULKAN_VALIDATION=1).
+    public var validation: Bool
+    /// The Vulkan loader to open instead of libvulkan.so.1 (the CLI sets it from IMGFEAT_VULKAN_LOADER).
+    /// The loader is opened once per process: the first context or listing decides.
+    public var loaderPath: String?
+    /// Where compiled SPIR-V is cached; nil keeps it in memory only.
+    public var shaderCache: URL?
+    /// A folder of GLSL sources the launchers look in before the bundled ones (the CLI sets it from
+    /// IMGFEAT_SHADERS); the runtime only carries it.
+    public var shaderSources: URL?
 
-    public init(deviceIndex: Int? = nil, validation: Bool? = nil) {
+    public init(deviceIndex: Int? = nil, validation: Bool = false, loaderPath: String? = nil,
+                shaderCache: URL? = VulkanOptions.homeShaderCache, shaderSources: URL? = nil) {
         self.deviceIndex = deviceIndex
         self.validation = validation
+        self.loaderPath = loaderPath
+        self.shaderCache = shaderCache
+        self.shaderSources = shaderSources
     }
 
-    var validationEnabled: Bool {
-        validation ?? (ProcessInfo.processInfo.environment["IMGFEAT_VULKAN_VALIDATION"] == "1")
+    /// `~/.cache/imgfeat/spirv`; the CLI puts it under `$XDG_CACHE_HOME` when that is set.
+    public static var homeShaderCache: URL {
+        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/imgfeat/spirv")
     }
 }
 
@@ -42,6 +55,10 @@ public final class VulkanContext: @unchecked Sendable {
     public let validationLog: ValidationLog?
     /// Whether 16-bit storage was enabled on the device (fp16 activations and weights).
     public let float16StorageEnabled: Bool
+    /// Where this context's pipelines cache their SPIR-V (nil: not on disk).
+    public let shaderCache: URL?
+    /// The GLSL folder launchers on this context look in first (`VulkanOptions.shaderSources`).
+    public let shaderSources: URL?
     let device: VulkanDevice
     let physicalDevice: VkPhysicalDevice
     let queue: VkQueue
@@ -51,9 +68,10 @@ public final class VulkanContext: @unchecked Sendable {
 
     var handle: VkDevice { device.handle }
 
-    /// Lists the Vulkan physical devices; throws when there is no loader, driver or device.
-    public static func devices() throws -> [DeviceInfo] {
-        let instance = try VulkanInstance(validation: false)
+    /// Lists the Vulkan physical devices (through `options.loaderPath`, if set); throws when there is
+    /// no loader, driver or device.
+    public static func devices(options: VulkanOptions = VulkanOptions()) throws -> [DeviceInfo] {
+        let instance = try VulkanInstance(validation: false, loaderPath: options.loaderPath)
         let devices = try instance.physicalDevices().enumerated().map { DeviceInfo(index: $0, physicalDevice: $1) }
         if devices.isEmpty {
             throw VulkanError(call: "vkEnumeratePhysicalDevices", message: "no Vulkan device found (on Debian install mesa-vulkan-drivers for lavapipe)")
@@ -68,7 +86,7 @@ public final class VulkanContext: @unchecked Sendable {
     }
 
     public init(options: VulkanOptions = VulkanOptions()) throws {
-        let instance = try VulkanInstance(validation: options.validationEnabled)
+        let instance = try VulkanInstance(validation: options.validation, loaderPath: options.loaderPath)
         let physical = try instance.physicalDevices()
         let infos = physical.enumerated().map { DeviceInfo(index: $0, physicalDevice: $1) }
         guard !infos.isEmpty else {
@@ -126,6 +144,8 @@ public final class VulkanContext: @unchecked Sendable {
         self.info = info
         self.validationLog = instance.validationLog
         self.float16StorageEnabled = enable16 && info.rawAPIVersion >= vulkanVersion(1, 2)
+        self.shaderCache = options.shaderCache
+        self.shaderSources = options.shaderSources
         self.device = owned
         self.physicalDevice = physical[index]
         self.queue = queue

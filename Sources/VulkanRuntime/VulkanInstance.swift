@@ -24,13 +24,13 @@ final class VulkanInstance {
 
     static let validationLayer = "VK_LAYER_KHRONOS_validation"
 
-    init(validation: Bool) throws {
-        try VulkanLoader.loadGlobalFunctions()
+    init(validation: Bool, loaderPath: String?) throws {
+        try VulkanLoader.loadGlobalFunctions(library: loaderPath)
         if validation {
             var count: UInt32 = 0
-            vkEnumerateInstanceLayerProperties(&count, nil)
+            try check(vkEnumerateInstanceLayerProperties(&count, nil), "vkEnumerateInstanceLayerProperties")
             var layers = [VkLayerProperties](repeating: VkLayerProperties(), count: Int(count))
-            vkEnumerateInstanceLayerProperties(&count, &layers)
+            try check(vkEnumerateInstanceLayerProperties(&count, &layers), "vkEnumerateInstanceLayerProperties")
             guard layers.contains(where: { fixedString($0.layerName) == Self.validationLayer }) else {
                 throw VulkanError(call: "vkCreateInstance",
                                   message: "validation requested but \(Self.validationLayer) is not installed (Debian: vulkan-validationlayers)")

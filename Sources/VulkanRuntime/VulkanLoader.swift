@@ -10,17 +10,14 @@ enum VulkanLoader {
     #else
     static let defaultLibrary = "libvulkan.so.1"
     #endif
-    /// Path of the loader to open instead of the default (tests, unusual installs).
-    static let overrideVariable = "IMGFEAT_VULKAN_LOADER"
-
     private static let state = LoaderState()
 
-    /// Opens the loader and takes the global-level functions; needed before any other vk* call.
-    /// Done once per process: later calls give the first outcome (the library cannot be unloaded once
-    /// loaded, and a missing one stays missing for this process's environment).
-    static func loadGlobalFunctions() throws {
+    /// Opens the loader (`library`, else the default) and takes the global-level functions; needed
+    /// before any other vk* call. Done once per process: later calls give the first outcome (the
+    /// library cannot be unloaded once loaded, and a missing one stays missing for this process).
+    static func loadGlobalFunctions(library: String?) throws {
         try state.lock.withLock {
-            if state.global == nil { state.global = openLibrary() }
+            if state.global == nil { state.global = openLibrary(library.flatMap { $0.isEmpty ? nil : $0 }) }
             try state.global!.get()
         }
     }
@@ -39,10 +36,9 @@ enum VulkanLoader {
         }
     }
 
-    private static func openLibrary() -> Result<Void, VulkanError> {
-        let override = ProcessInfo.processInfo.environment[overrideVariable].flatMap { $0.isEmpty ? nil : $0 }
+    private static func openLibrary(_ override: String?) -> Result<Void, VulkanError> {
         let library = override ?? defaultLibrary
-        let named = override == nil ? library : "\(library) (from \(overrideVariable))"
+        let named = library
         var detail = [CChar](repeating: 0, count: 1024)
         switch imgfeat_vk_load_global(library, &detail, detail.count) {
         case IMGFEAT_VK_LOADED:

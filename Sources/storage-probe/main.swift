@@ -2,6 +2,7 @@
 // the throughput numbers in docs/PERFORMANCE.md. Every command prints one JSON object on stdout;
 // failures print {"error": ..., "fatal": ...} and exit 1 (2 for usage errors).
 import Foundation
+import Common
 import Storage
 
 let usage = """
@@ -33,7 +34,7 @@ func usageError(_ message: String) -> Never {
     exit(2)
 }
 
-var config = StorageConfig.fromEnvironment()
+var config = StorageConfig.fromEnvironment(ProcessInfo.processInfo.environment)
 var positional: [String] = []
 var options: [String: String] = [:]
 var args = Array(CommandLine.arguments.dropFirst())

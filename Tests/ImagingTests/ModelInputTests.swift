@@ -1,4 +1,5 @@
 import Imaging
+import Model
 import TestSupport
 import Testing
 

@@ -46,8 +46,20 @@ import TestSupport
         let file = try #require(testCase.files["keras3_no_top"])
         let model = try loadModel(.file(set.path(file)), alpha: 0.35, inputSize: 131)
         #expect(model.config == MobileNetV2Config(alpha: 0.35, inputSize: 131))
-        let input = Tensor(batch: 1, height: 131, width: 131, channels: 3, repeating: 0.25)
+        var generator = SeededGenerator(seed: 131)
+        let input = Tensor(batch: 2, height: 131, width: 131, channels: 3,
+                           data: (0..<(2 * 131 * 131 * 3)).map { _ in Float.random(in: -1...1, using: &generator) })
         let features = try ReferenceEngine(model: model).features(input)
-        #expect(features.count == 1280 && features.allSatisfy { $0.isFinite })
+        #expect(features.count == 2 * 1280)
+        // Pooled ReLU6 outputs lie in [0, 6]; a model run at another size or alpha would not take this input.
+        if let bad = features.firstIndex(where: { !($0 >= 0 && $0 <= 6) }) {
+            Issue.record("feature \(bad) is \(features[bad]), outside ReLU6's [0, 6]")
+        }
+        #expect(features[..<1280] != features[1280...], "two different images gave the same features")
+        // The fast engine at this awkward size against the reference.
+        let fast = try FastCPUEngine(model: model, threads: 2).features(input)
+        if let m = firstMismatch(fast, features, relativeTolerance: 1e-4) {
+            Issue.record("fast CPU feature \(m.index): expected \(m.expected), got \(m.got)")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Parquet
+import Pipeline
 import TestSupport
 
 /// Bad input must give a clear `ParquetError` naming the file, never a crash.

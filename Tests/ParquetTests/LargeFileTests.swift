@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Parquet
+import Pipeline
 import TestSupport
 
 /// A 100,000 × 1280 feature file (about 512 MB of floats) written batch by batch: the writer must

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Parquet
+import Pipeline
 import TestSupport
 
 /// Write and read throughput of imgfeat's Parquet code, run by bench/parquet_bench.py with

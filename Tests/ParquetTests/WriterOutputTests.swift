@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Parquet
+import Pipeline
 import TestSupport
 
 /// Writes imgfeat Parquet files into .fixtures/parquet-out with the values they must hold, for

@@ -29,7 +29,9 @@ import TestSupport
     }
 
     static func options(_ input: URL, _ output: URL, device: DeviceChoice, seed: Int = 0) -> RunOptions {
-        var options = RunOptions(input: input.path, output: output.path)
+        // The environment is read here, at the edge (scripts/test.sh turns Vulkan validation on).
+        var options = RunOptions(input: input.path, output: output.path,
+                                 settings: EnvironmentSettings(environment: ProcessInfo.processInfo.environment))
         options.device = device
         options.weights = "random:\(seed)"
         options.alpha = 0.35

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Storage
 import Testing
 import TestSupport
@@ -28,7 +29,7 @@ import TestSupport
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data([0xFF]).write(to: url)
         }
-        let items = try Listing.items(of: .localDirectory(root.path))
+        let items = try Listing.items(of: .localDirectory(root.path), config: StorageConfig())
         let relative = items.map { String($0.path.dropFirst(root.path.count + 1)) }
         #expect(relative == ["a/Apple/x.Jpg", "b/Kiwi/1.JPEG", "b/Kiwi/2.jpg", "top.jpeg"])
         #expect(items.map(\.label) == ["Apple", "Kiwi", "Kiwi", root.lastPathComponent])
@@ -36,7 +37,7 @@ import TestSupport
 
     @Test func missingFolderIsAFatalErrorNamingIt() {
         do {
-            _ = try Listing.items(of: .localDirectory("/nonexistent/imgfeat-input"))
+            _ = try Listing.items(of: .localDirectory("/nonexistent/imgfeat-input"), config: StorageConfig())
             Issue.record("listing a missing folder did not throw")
         } catch let error as StorageError {
             #expect(error.isFatal)
@@ -66,7 +67,7 @@ import TestSupport
 
     @Test(arguments: ["", "1", "2/2", "-1/3", "a/b", "1/0"])
     func badShardIsRefused(text: String) {
-        #expect(throws: StorageError.self) { try Shard(parsing: text) }
+        #expect(throws: PipelineError.self) { try Shard(parsing: text) }
     }
 }
 

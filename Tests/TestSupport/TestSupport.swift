@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Root of the repository, found from this source file's location.
@@ -10,10 +11,6 @@ public let fixturesDirectory: URL = repositoryRoot.appendingPathComponent("Tests
 /// Folder of fixtures generated at test time by scripts/fixtures (not committed).
 public let generatedFixturesDirectory: URL = repositoryRoot.appendingPathComponent(".fixtures")
 
-/// Whether `a` and `b` agree within a relative tolerance: max |a - b| over max |b|.
-public func isApproximatelyEqual(_ a: [Float], _ b: [Float], relativeTolerance: Float) -> Bool {
-    firstMismatch(a, b, relativeTolerance: relativeTolerance) == nil
-}
 
 /// The first index where `got` and `expected` differ by more than `relativeTolerance` times
 /// max |expected|, with both values; nil when they agree (lengths must match).
@@ -28,14 +25,4 @@ public func firstMismatch(_ got: [Float], _ expected: [Float], relativeTolerance
 }
 
 /// Deterministic pseudo-random numbers (SplitMix64) so test inputs are reproducible from a seed.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+public typealias SeededGenerator = SplitMix64

@@ -15,20 +15,6 @@ import VulkanRuntime
         var testDescription: String { "\(name) \(precision.rawValue)" }
     }
 
-    struct Manifest: Decodable {
-        struct Entry: Decodable {
-            let name: String
-            let alpha: Double
-            let size: Int
-            let count: Int
-            let files: [String: String]
-            let inputs: String
-            let features: String
-            let featureDimension: Int
-        }
-        let cases: [Entry]
-    }
-
     static let cases = [
         Case(name: "a035_s96", generated: false, precision: .fp32),
         Case(name: "a035_s96", generated: false, precision: .fp16),
@@ -43,24 +29,18 @@ import VulkanRuntime
 
     @Test(arguments: cases)
     func featuresMatchKeras(_ c: Case) throws {
-        let folder = (c.generated ? generatedFixturesDirectory : fixturesDirectory).appendingPathComponent("model")
-        let manifestURL = folder.appendingPathComponent("manifest.json")
-        guard FileManager.default.fileExists(atPath: manifestURL.path) else {
-            Issue.record("\(manifestURL.path) is missing: run scripts/fixtures/generate.sh")
-            return
-        }
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: manifestURL))
-        let entry = try #require(manifest.cases.first { $0.name == c.name }, "\(c.name) not in \(manifestURL.path)")
+        let set = c.generated ? KerasModelFixtureSet.generated : .committed
+        let manifest = try set.manifest()
+        let entry = try #require(manifest.cases.first { $0.name == c.name }, "\(c.name) not in \(set.directory.path)/manifest.json")
         let weights = try #require(entry.files["legacy_no_top"])
-        let model = try loadModel(.file(folder.appendingPathComponent(weights).path), alpha: entry.alpha,
-                                  inputSize: entry.size)
-        let inputs = try Self.floats(folder.appendingPathComponent(entry.inputs))
-        let expected = try Self.floats(folder.appendingPathComponent(entry.features))
+        let model = try loadModel(.file(set.path(weights)), alpha: entry.alpha, inputSize: entry.size)
+        let inputs = try set.floats(entry.inputs)
+        let expected = try set.floats(entry.features)
         #expect(expected.count == entry.count * entry.featureDimension)
         let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: c.precision, batchSize: 2)
         let got = try engine.features(Tensor(batch: entry.count, height: entry.size, width: entry.size,
                                              channels: 3, data: inputs))
-        // DESIGN.md: within 1e-4 relative of Keras in float32; the issue's 1e-2 at fp16 (measured 1.0e-3
+        // README / docs/MODEL.md: within 1e-4 relative of Keras in float32; the issue's 1e-2 at fp16 (measured 1.0e-3
         // with these weights, docs/VULKAN.md).
         if let bad = firstMismatch(got, expected, relativeTolerance: c.precision == .fp32 ? 1e-4 : 1e-2) {
             let scale = expected.map { abs($0) }.max() ?? 1

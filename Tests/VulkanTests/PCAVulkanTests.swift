@@ -1,5 +1,5 @@
 import Foundation
-import Model
+import PCA
 import Testing
 import TestSupport
 import VulkanRuntime

@@ -80,7 +80,7 @@ struct PrecisionStudy {
         for precision in VulkanPrecision.allCases {
             let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 8)
             let got = try engine.features(input)
-            report("Vulkan engine \(precision.rawValue) (\(HeadPool.engineMode) head)", got)
+            report("Vulkan engine \(precision.rawValue) (fused head)", got)
             // The study's conclusions rest on the engine doing what the emulation says.
             let (all, worst) = Self.errors(got, reference, dimension: d)
             #expect(precision == .fp32 ? all <= 1e-5 : worst <= 1e-2, "\(precision.rawValue): \(all), worst image \(worst)")

@@ -41,7 +41,9 @@ import VulkanRuntime
         let stamps = try sequence.timestamps()
         if context.info.supportsTimestamps {
             #expect(stamps.map(\.label) == ["start", "fill"])
-            #expect(stamps[1].nanoseconds >= 0)
+            // Timestamps are relative to the first and ordered as recorded.
+            #expect(stamps[0].nanoseconds == 0 && stamps[1].nanoseconds >= stamps[0].nanoseconds,
+                    "timestamps \(stamps)")
         }
         #expect(try validationMessages() == [])
     }
@@ -69,7 +71,11 @@ import VulkanRuntime
         let buffers = try (0..<200).map { try Buffer(context: context, size: 4096 + $0, location: .device) }
         // 200 small buffers must fit a few blocks, not one VkDeviceMemory each.
         #expect(context.memoryBlockCount < 10)
-        #expect(buffers.count == 200)
+        #expect(context.memoryBlockCount >= 1, "200 buffers but no memory block")
+        for (index, buffer) in buffers.enumerated() where buffer.size != 4096 + index {
+            Issue.record("buffer \(index): size \(buffer.size), asked for \(4096 + index)")
+            break
+        }
     }
 
     @Test func specializationConstantsReachTheShader() throws {

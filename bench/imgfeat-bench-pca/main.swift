@@ -1,7 +1,7 @@
 // Times imgfeat's CPU PCA fit (statistics in batches, then the eigen-decomposition) on raw float32
 // features, for bench/pca_bench.py. Prints one JSON line per timed run.
 import Foundation
-import Model
+import PCA
 import VulkanRuntime
 
 struct BenchError: Error, CustomStringConvertible {
@@ -63,7 +63,9 @@ func main() throws {
 
 /// The GPU path: statistics accumulated by pca_syrk.comp, then the subspace solver.
 func benchVulkan(_ features: [Float], n: Int, d: Int, k: Int, batch: Int, runs: Int) throws {
-    let context = try VulkanContext()
+    let environment = ProcessInfo.processInfo.environment
+    let context = try VulkanContext(options: VulkanOptions(validation: environment["IMGFEAT_VULKAN_VALIDATION"] == "1",
+                                                           loaderPath: environment["IMGFEAT_VULKAN_LOADER"]))
     for run in 0..<runs {
         let t0 = Date()
         let gpu = try PCAStatistics.Vulkan(context: context, dimension: d)

@@ -1,5 +1,5 @@
+import Common
 import Foundation
-import Storage
 
 /// Builds a folded MobileNetV2 from a Keras weights file, matching arrays to layers by order as Keras does.
 enum KerasWeightsLoader {

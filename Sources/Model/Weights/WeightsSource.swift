@@ -35,22 +35,21 @@ public enum WeightsSource: Sendable, Hashable, CustomStringConvertible {
         "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_\(MobileNetV2Config.format(alpha: alpha))_\(size)\(includeTop ? "" : "_no_top").h5"
     }
 
-    /// Folders searched for ImageNet weights, in order: the imgfeat cache, then Keras' own cache.
-    public static func imagenetSearchFolders(environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> [String] {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.cache"
-        let keras = environment["KERAS_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.keras"
-        return [cache + "/imgfeat", keras + "/models"]
+    /// Folders searched for ImageNet weights, in order, given the environment the edge read.
+    public static func imagenetSearchFolders(environment: [String: String]) -> [String] {
+        WeightsSearch(environment: environment).folders
     }
 
-    /// The local ImageNet weights file for (alpha, size): `$IMGFEAT_WEIGHTS`, else the first of the
-    /// include-top and no-top official names found in `imagenetSearchFolders`. Keras uses the 224 file for
+    /// `resolveImagenet(alpha:size:search:)` with the search of `environment`.
+    public static func resolveImagenet(alpha: Double, size: Int, environment: [String: String]) throws -> String {
+        try resolveImagenet(alpha: alpha, size: size, search: WeightsSearch(environment: environment))
+    }
+
+    /// The local ImageNet weights file for (alpha, size): `search.explicitFile`, else the first of the
+    /// include-top and no-top official names found in `search.folders`. Keras uses the 224 file for
     /// sizes it has no file for; so does this.
-    public static func resolveImagenet(alpha: Double, size: Int,
-                                       environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> String {
-        if let explicit = environment["IMGFEAT_WEIGHTS"], !explicit.isEmpty {
+    public static func resolveImagenet(alpha: Double, size: Int, search: WeightsSearch) throws -> String {
+        if let explicit = search.explicitFile {
             guard FileManager.default.fileExists(atPath: explicit) else {
                 throw ModelError.weightsNotFound("IMGFEAT_WEIGHTS=\(explicit): no such file")
             }
@@ -62,7 +61,7 @@ public enum WeightsSource: Sendable, Hashable, CustomStringConvertible {
         }
         let fileSize = MobileNetV2Config.imagenetSizes.contains(size) ? size : 224
         let names = [true, false].map { imagenetFileName(alpha: alpha, size: fileSize, includeTop: $0) }
-        let folders = imagenetSearchFolders(environment: environment)
+        let folders = search.folders
         for folder in folders {
             for name in names where FileManager.default.fileExists(atPath: folder + "/" + name) {
                 return folder + "/" + name
@@ -83,7 +82,9 @@ public enum WeightsSource: Sendable, Hashable, CustomStringConvertible {
 
 /// Loads MobileNetV2 weights from `source`. A nil alpha means: what the file implies (1.0 for imagenet and
 /// random); a nil input size: the size in an official file name, else 224.
-public func loadModel(_ source: WeightsSource, alpha: Double?, inputSize: Int?) throws -> FoldedMobileNetV2 {
+/// `search` says where `imagenet` weights are looked for.
+public func loadModel(_ source: WeightsSource, alpha: Double?, inputSize: Int?,
+                      search: WeightsSearch = WeightsSearch(environment: [:])) throws -> FoldedMobileNetV2 {
     switch source {
     case .random(let seed):
         let config = MobileNetV2Config(alpha: alpha ?? 1.0, inputSize: inputSize ?? 224)
@@ -95,7 +96,7 @@ public func loadModel(_ source: WeightsSource, alpha: Double?, inputSize: Int?) 
     case .imagenet:
         let resolvedAlpha = alpha ?? 1.0
         let size = inputSize ?? 224
-        let path = try WeightsSource.resolveImagenet(alpha: resolvedAlpha, size: size)
+        let path = try WeightsSource.resolveImagenet(alpha: resolvedAlpha, size: size, search: search)
         return try KerasWeightsLoader.load(path: path, alpha: resolvedAlpha, inputSize: size)
     }
 }

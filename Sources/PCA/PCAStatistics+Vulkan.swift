@@ -1,16 +1,15 @@
 import Foundation
-import Shaders
 import VulkanRuntime
 
 extension PCAStatistics {
     /// Accumulates PCA statistics of float32 feature batches already on the device with
     /// `pca_syrk.comp` (float-float accumulation, no float64 device feature needed), read back once.
-    public final class Vulkan: @unchecked Sendable {
+    public final class Vulkan: BufferRowsConsumer, @unchecked Sendable {
         /// Length of each feature vector.
         public let dimension: Int
         /// Rows recorded so far (valid once the recording sequences have run).
         public private(set) var count = 0
-        let context: VulkanContext
+        public let context: VulkanContext
         let pipeline: ComputePipeline
         let comoment: Buffer  // vec2 (hi, lo) × d²
         let sums: Buffer      // vec2 × d
@@ -21,12 +20,7 @@ extension PCAStatistics {
             guard dimension > 0 else { throw PCAError.emptyDimension }
             self.context = context
             self.dimension = dimension
-            let source: String
-            do { source = try ShaderSource.named("pca_syrk") } catch {
-                throw VulkanError(call: "ShaderSource.named", message: "pca_syrk.comp not found in the Shaders bundle")
-            }
-            pipeline = try ComputePipeline(context: context, name: "pca_syrk", source: source, bindingCount: 4,
-                                           pushConstantBytes: 12)
+            pipeline = try .pcaKernel("pca_syrk", context: context, bindings: 4, pushBytes: 12)
             comoment = try Buffer(context: context, size: dimension * dimension * 8)
             sums = try Buffer(context: context, size: dimension * 8)
             shift = try Buffer(context: context, size: dimension * 4)
@@ -54,6 +48,14 @@ extension PCAStatistics {
                                   push: [UInt32(rows), UInt32(d), UInt32(firstRow)], groups: (tiles, tiles, 1))
             sequence.barrier()
             count += rows
+        }
+
+        /// `BufferRowsConsumer`: one row is one feature vector.
+        public var rowLength: Int { dimension }
+
+        /// `BufferRowsConsumer`: accumulates the first `rows` rows of `buffer`.
+        public func record(_ sequence: CommandSequence, rows: Int, of buffer: Buffer) throws {
+            try record(sequence, features: buffer, rows: rows)
         }
 
         /// Uploads `count` rows (flat, row-major float32) and accumulates them; returns when done.

@@ -1,3 +1,5 @@
+import Imaging
+
 /// Keras MobileNetV2 input preparation: Pillow resize, then `x / 127.5 - 1` in float32.
 public enum ModelInput {
     /// `Float(v) / 127.5 - 1` for every byte value, computed as a float32 divide then a float32

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Why a PCA statistic, fit, projection or file could not be produced.
@@ -10,6 +11,7 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
     case tooFewRows(count: Int)
     case invalidK(k: Int, dimension: Int, count: Int)
     case eigenSolverFailed(info: Int)
+    case lapackFailed(routine: String, info: Int)
     case badFile(path: String, reason: String)
     case nonFiniteOnDevice(count: Int)
     case notConverged(iterations: Int, residual: Double)
@@ -32,12 +34,23 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
             return "PCA: k = \(k) is not possible with \(dimension)-d features and \(count) rows (need 1 ≤ k ≤ min(d, n − 1))"
         case let .eigenSolverFailed(info):
             return "PCA: LAPACK dsyevr failed to converge (info = \(info))"
+        case let .lapackFailed(routine, info):
+            return "PCA: LAPACK \(routine) failed (info = \(info))"
         case let .badFile(path, reason):
             return "PCA: \(path): \(reason)"
         case let .notConverged(iterations, residual):
             return "PCA: the GPU subspace iteration did not converge in \(iterations) iterations (relative residual \(residual))"
         case let .nonFiniteOnDevice(count):
             return "PCA: the \(count) rows accumulated on the GPU hold a NaN or infinite value (rows are not checked one by one there)"
+        }
+    }
+}
+
+extension PCAError {
+    /// `AtomicFile.write`, its failure reported as `badFile` like every other PCA file error.
+    public static func writeAtomically(_ data: Data, to url: URL) throws {
+        do { try AtomicFile.write(data, to: url) } catch let error as AtomicFileError {
+            throw PCAError.badFile(path: error.path, reason: error.reason)
         }
     }
 }

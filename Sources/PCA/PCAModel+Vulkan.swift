@@ -1,6 +1,6 @@
 import CBLAS
+import Common
 import Foundation
-import Shaders
 import VulkanRuntime
 
 extension PCAModel {
@@ -20,7 +20,7 @@ extension PCAModel {
         // A wider block than k speeds convergence (rate λ_{b+1}/λ_k) at little cost.
         let b = min(d, max(2 * k, k + 8))
         let solver = try SubspaceProduct(context: context, covariance: covariance, dimension: d, block: b)
-        var q = SubspaceMath.orthonormalize(SubspaceMath.seededBlock(rows: d, columns: b), rows: d, columns: b)
+        var q = try SubspaceMath.orthonormalize(SubspaceMath.seededBlock(rows: d, columns: b), rows: d, columns: b)
         var residual = Double.infinity
         for _ in 0..<maxIterations {
             var z = try solver.multiply(q)
@@ -50,7 +50,7 @@ extension PCAModel {
                                     eigenvalues: Array(theta.prefix(k)), components: components, center: center,
                                     totalVariance: trace)
             }
-            q = SubspaceMath.orthonormalize(z, rows: d, columns: b)
+            q = try SubspaceMath.orthonormalize(z, rows: d, columns: b)
         }
         throw PCAError.notConverged(iterations: maxIterations, residual: residual)
     }
@@ -70,12 +70,7 @@ final class SubspaceProduct {
         self.context = context
         self.d = d
         self.b = b
-        let source: String
-        do { source = try ShaderSource.named("pca_subspace") } catch {
-            throw VulkanError(call: "ShaderSource.named", message: "pca_subspace.comp not found in the Shaders bundle")
-        }
-        pipeline = try ComputePipeline(context: context, name: "pca_subspace", source: source, bindingCount: 3,
-                                       pushConstantBytes: 8)
+        pipeline = try .pcaKernel("pca_subspace", context: context, bindings: 3, pushBytes: 8)
         covariance = try Buffer(context: context, size: d * d * 8)
         block = try Buffer(context: context, size: d * b * 8, location: .upload)
         product = try Buffer(context: context, size: d * b * 8, location: .readback)
@@ -116,23 +111,16 @@ enum SubspaceMath {
 
     /// A fixed pseudo-random start block (SplitMix64), so runs are reproducible.
     static func seededBlock(rows: Int, columns: Int) -> [Double] {
-        var state: UInt64 = 0x5EED_0F50
-        return (0..<(rows * columns)).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Double(z >> 11) / Double(1 << 53) - 0.5
-        }
+        var random = SplitMix64(seed: 0x5EED_0F50)
+        return (0..<(rows * columns)).map { _ in random.nextUnit() - 0.5 }
     }
 
     /// Q of the thin QR factorisation of a rows×columns row-major matrix (LAPACK dgeqrf + dorgqr).
-    static func orthonormalize(_ a: [Double], rows m: Int, columns n: Int) -> [Double] {
+    static func orthonormalize(_ a: [Double], rows m: Int, columns n: Int) throws -> [Double] {
         var q = a
         var tau = [Double](repeating: 0, count: n)
-        _ = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), &q, Int32(n), &tau)
-        _ = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), &q, Int32(n), &tau)
+        try LAPACKStatus.check(LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), &q, Int32(n), &tau), "dgeqrf")
+        try LAPACKStatus.check(LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), &q, Int32(n), &tau), "dorgqr")
         return q
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PCA
 
 /// Hand-written SVG charts of a PCA: a scree plot and a scatter of the first two projections.
 public enum PCAPlots {
@@ -54,7 +55,7 @@ public enum PCAPlots {
 
     /// Writes `svg` to `url` through a temporary file and rename.
     public static func write(_ svg: String, to url: URL) throws {
-        try AtomicFile.write(Data(svg.utf8), to: url)
+        try PCAError.writeAtomically(Data(svg.utf8), to: url)
     }
 
     static func header(title: String) -> String {

@@ -1,5 +1,6 @@
 import Foundation
-import Model
+import PCA
+import Pipeline
 import Testing
 import TestSupport
 

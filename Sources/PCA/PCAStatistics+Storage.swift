@@ -35,7 +35,7 @@ extension PCAStatistics {
         // One bulk append: value by value, the 13 MB of a 1280-d file took a sixth of a second.
         let values = (mean + comoment).map { Double(bitPattern: $0.bitPattern.littleEndian) }
         values.withUnsafeBytes { data.append(contentsOf: $0) }
-        try AtomicFile.write(data, to: url)
+        try PCAError.writeAtomically(data, to: url)
     }
 
     /// Reads statistics written by `save(to:)`; throws `PCAError.badFile` naming the cause.

@@ -14,6 +14,7 @@ enum SymmetricEigen {
         let info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "A")),
                                   Int8(UInt8(ascii: "U")), n, &a, n, 0, 0, 0, 0, 0,
                                   &found, &w, &z, n, &isuppz)
+        // dsyevr's failure keeps its own error (it is the one a user can meet: no convergence).
         guard info == 0, Int(found) == d else { throw PCAError.eigenSolverFailed(info: Int(info)) }
         // LAPACK returns ascending order; PCA wants the largest first.
         var values = [Double](repeating: 0, count: d)

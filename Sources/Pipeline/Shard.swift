@@ -1,3 +1,5 @@
+import Common
+
 /// A deterministic share of a listing for one of N machines (`--shard I/N`).
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public var index: Int
@@ -14,7 +16,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 0, i < n else {
-            throw StorageError("--shard \(text)", "expected I/N with 0 <= I < N, e.g. 0/4")
+            throw PipelineError("--shard \(text): expected I/N with 0 <= I < N, e.g. 0/4")
         }
         self.init(index: i, count: n)
     }
@@ -25,11 +27,6 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     /// whatever order or subset of the listing each one sees.
     public func owns(_ path: String) -> Bool {
         guard count > 1 else { return true }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in path.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return Int(hash % UInt64(count)) == index
+        return Int(FNV1a.hash(path) % UInt64(count)) == index
     }
 }

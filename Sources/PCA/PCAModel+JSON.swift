@@ -43,7 +43,7 @@ extension PCAModel {
 
     /// Writes MODEL.json to `url` through a temporary file and rename, so no partial model appears.
     public func save(to url: URL) throws {
-        try AtomicFile.write(try jsonData(), to: url)
+        try PCAError.writeAtomically(try jsonData(), to: url)
     }
 
     /// Decodes MODEL.json bytes; `source` names the file in errors.

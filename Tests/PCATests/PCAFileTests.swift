@@ -1,6 +1,7 @@
 import Foundation
 import FoundationXML
-import Model
+import PCA
+import Pipeline
 import Testing
 import TestSupport
 

@@ -1,0 +1,37 @@
+import Foundation
+import VulkanRuntime
+
+/// Storage precision of the Vulkan engine's activations; weights, biases and arithmetic are float32 either
+/// way. `fp16` stores the wide tensors in 16 bits: see `boundedFormat` and docs/VULKAN.md for why the
+/// ReLU6 outputs use 16-bit fixed point rather than float16.
+public enum VulkanPrecision: String, Sendable, CaseIterable {
+    case fp32, fp16
+
+    /// The network input (written by the engine with `encode` or by the preprocessing shader): float32 at
+    /// both precisions. It is 3 channels (2 % of the activation bytes at 224), and float16's rounding of
+    /// the [-1, 1] values alone moved fp16 features by 4e-3 of their scale with the fixture weights.
+    public var inputFormat: StorageFormat { .float32 }
+    /// The ReLU6 outputs of the stem, expand and depthwise convolutions (and of the head when it is not
+    /// fused with the pool): the wide tensors, nearly all of the activation bytes.
+    public var boundedFormat: StorageFormat { self == .fp16 ? .unorm16 : .float32 }
+    /// The projections' outputs, i.e. the residual stream: narrow, signed, unbounded, and the tensors whose
+    /// rounding the rest of the network amplifies most; float32 at both precisions.
+    public var streamFormat: StorageFormat { .float32 }
+
+    /// Bytes per element of the network input.
+    public var elementSize: Int { inputFormat.size }
+
+
+    /// Throws unless the context can store this precision.
+    func check(_ context: VulkanContext) throws {
+        if self == .fp16 { try requireStorage16(context) }
+    }
+
+    /// Network input values encoded as stored on the device.
+    public func encode(_ values: [Float]) -> [UInt8] { inputFormat.encode(values) }
+
+    /// Reads `count` stored network-input elements from host-visible memory as floats.
+    public func decode(_ buffer: Buffer, count: Int, at element: Int = 0) throws -> [Float] {
+        try inputFormat.decode(buffer, count: count, at: element)
+    }
+}
