@@ -32,6 +32,8 @@ let package = Package(
         // Hand-written SIMD kernels for the fast CPU engine (runtime ISA dispatch inside).
         .target(name: "CKernels", path: "Sources/CKernels",
                 cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        // Pillow-exact 8-bit resampling passes in integer SIMD (generic vectors; AVX2 clone on x86-64).
+        .target(name: "CResample", path: "Sources/CResample", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Atomic file replace, stable hashes, a seeded generator, a lock: what every module below
         // Pipeline needs once (docs/ARCHITECTURE.md).
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "VulkanRuntime", dependencies: ["CVulkan", "CGlslang", "Common"]),
         .target(name: "Shaders", path: "Shaders", exclude: ["README.md"],
                 resources: [.copy("glsl")]),
-        .target(name: "Imaging", dependencies: ["CJPEG"]),
+        .target(name: "Imaging", dependencies: ["CJPEG", "CResample"]),
         .target(name: "Parquet", dependencies: ["CCompression", "Common"]),
         .target(name: "Storage", dependencies: ["CCurl", "Common"]),
         .target(name: "Model",

@@ -2,7 +2,7 @@
 same MobileNetV2 (same seeded random weights), the same inputs and the same thread count.
 
 Subcommands (bench/cpu_bench.sh runs them in order):
-  prepare  OUT           exactly BENCH_IMAGES JPEGs in OUT/images (100×100, like the notebook's fruit
+  prepare  OUT           (cpu_bench_model.py) exactly BENCH_IMAGES JPEGs in OUT/images (100×100, like the notebook's fruit
                          images), the Keras model as a legacy .h5 (the file every engine loads) and an ONNX
                          graph built from the same weights
   imgfeat  OUT BIN       end to end: `BIN featurize OUT/images --device cpu ...` as a whole process, JPEG
@@ -16,7 +16,9 @@ Subcommands (bench/cpu_bench.sh runs them in order):
   check    OUT           the end-to-end Parquet outputs agree: imgfeat vs Pillow + ONNX Runtime (fails
                          above 1e-3 relative: the timings would not compare the same computation), and the
                          notebook's loop vs Pillow + ONNX Runtime; writes OUT/check.json
-  report   OUT DOC       medians of all runs -> table on stdout, in OUT/report.md and (unless
+  sgemm    OUT           the machine's SGEMM peak: OpenBLAS (numpy's) float32 matrix product of 4096×4096
+                         matrices on BENCH_THREADS threads, GFLOP/s per run
+  report   OUT DOC       (cpu_bench_report.py) medians of all runs -> table on stdout, in OUT/report.md and (unless
                          BENCH_WRITE_DOCS=0) in DOC's `## Fast CPU` section
 Each timing subcommand appends JSON lines to OUT/results.jsonl.
 """
@@ -25,7 +27,6 @@ import glob
 import hashlib
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -66,129 +67,6 @@ def keras_model():
 
     keras.utils.set_random_seed(SEED)
     return keras.applications.MobileNetV2(input_shape=(SIZE, SIZE, 3), alpha=ALPHA, include_top=True, weights=None)
-
-
-def prepare(out):
-    import numpy as np
-    from PIL import Image
-
-    folder = images_folder(out)
-    os.makedirs(folder, exist_ok=True)
-    # Exactly IMAGES files: every engine, imgfeat's folder listing included, reads the same set.
-    wanted = {f"fruit_{i:05d}.jpg" for i in range(IMAGES)}
-    for name in os.listdir(folder):
-        if name not in wanted:
-            os.remove(os.path.join(folder, name))
-    # Image i is the same whatever IMAGES is and whichever files already exist.
-    rng = np.random.default_rng(SEED)
-    yy, xx = np.mgrid[0:100, 0:100] / 100.0
-    for i in range(IMAGES):
-        path = os.path.join(folder, f"fruit_{i:05d}.jpg")
-        # Smooth colour blobs plus noise: compresses like a photo, unlike pure noise.
-        a, b, c = rng.uniform(0, 6, 3)
-        noise = rng.normal(0, 12, (100, 100, 3))
-        if os.path.exists(path):
-            continue
-        base = np.stack([np.sin(a * xx + b * yy + c), np.cos(b * xx - a * yy), np.sin(c * xx * yy + a)], -1)
-        pixels = np.clip(127.5 + 100 * base + noise, 0, 255).astype(np.uint8)
-        Image.fromarray(pixels, "RGB").save(path, quality=90)
-
-    rng = np.random.default_rng(SEED + 1)
-    model = keras_model()
-    # Random BatchNorm statistics, so folding them matters and activations stay in a realistic range.
-    for layer in model.layers:
-        if type(layer).__name__ == "BatchNormalization":
-            c = layer.get_weights()[0].shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, c).astype("float32"), rng.uniform(-0.2, 0.4, c).astype("float32"),
-                               rng.uniform(-0.1, 0.1, c).astype("float32"), rng.uniform(0.5, 2.0, c).astype("float32")])
-    model.save_weights(weights_path(out).replace(".h5", ".weights.h5"))
-    import h5py
-    from keras.src.legacy.saving import legacy_h5_format
-
-    with h5py.File(weights_path(out), "w") as f:
-        legacy_h5_format.save_weights_to_hdf5_group(f, model)
-    build_onnx(model, onnx_path(out))
-    print(f"prepared {IMAGES} JPEGs, {weights_path(out)}, {onnx_path(out)}")
-
-
-def build_onnx(model, path):
-    """The same network as an ONNX graph: BatchNorm folded into each convolution (as imgfeat does),
-    NHWC input transposed once to NCHW, Clip(0, 6) for ReLU6, output = the pooled 1280-d features."""
-    import numpy as np
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    nodes, inits = [], []
-    layers = {l.name: l for l in model.layers}
-
-    def const(name, array):
-        inits.append(numpy_helper.from_array(np.asarray(array, dtype=np.float32), name))
-        return name
-
-    def folded(conv_name, bn_name, depthwise):
-        w = layers[conv_name].get_weights()[0]
-        gamma, beta, mean, var = layers[bn_name].get_weights()
-        scale = gamma / np.sqrt(var + layers[bn_name].epsilon)
-        if depthwise:  # (kh, kw, c, 1) -> (c, 1, kh, kw)
-            w = w[:, :, :, 0] * scale
-            w = w.transpose(2, 0, 1)[:, None, :, :]
-        else:  # (kh, kw, in, out) -> (out, in, kh, kw)
-            w = (w * scale).transpose(3, 2, 0, 1)
-        return w, beta - mean * scale
-
-    current, side = "input_nchw", SIZE
-    const("zero", 0.0)
-    const("six", 6.0)
-    nodes.append(helper.make_node("Transpose", ["input"], [current], perm=[0, 3, 1, 2]))
-
-    def conv(x, conv_name, bn_name, stride, kernel, relu6, depthwise=False):
-        nonlocal side
-        w, b = folded(conv_name, bn_name, depthwise)
-        if kernel == 1:
-            pads = [0, 0, 0, 0]
-        elif stride == 1:
-            pads = [1, 1, 1, 1]
-        else:  # TF "same" / Keras correct_pad: the odd pixel of padding goes after
-            before = 1 if side % 2 else 0
-            pads = [before, before, 1, 1]
-        attrs = dict(strides=[stride, stride], pads=pads, kernel_shape=[kernel, kernel])
-        if depthwise:
-            attrs["group"] = w.shape[0]
-        y = conv_name + "_out"
-        nodes.append(helper.make_node("Conv", [x, const(conv_name + "_w", w), const(conv_name + "_b", b)], [y], **attrs))
-        side = (side + stride - 1) // stride
-        if relu6:
-            z = conv_name + "_relu6"
-            nodes.append(helper.make_node("Clip", [y, "zero", "six"], [z]))
-            return z
-        return y
-
-    current = conv(current, "Conv1", "bn_Conv1", 2, 3, True)
-    channels = layers["Conv1"].get_weights()[0].shape[-1]
-    for block in range(17):
-        prefix = "expanded_conv_" if block == 0 else f"block_{block}_"
-        x = current
-        if block > 0:
-            x = conv(x, prefix + "expand", prefix + "expand_BN", 1, 1, True)
-        stride = layers[prefix + "depthwise"].strides[0]
-        x = conv(x, prefix + "depthwise", prefix + "depthwise_BN", stride, 3, True, depthwise=True)
-        x = conv(x, prefix + "project", prefix + "project_BN", 1, 1, False)
-        out_channels = layers[prefix + "project"].get_weights()[0].shape[-1]
-        if stride == 1 and out_channels == channels:
-            y = prefix + "add"
-            nodes.append(helper.make_node("Add", [current, x], [y]))
-            x = y
-        current, channels = x, out_channels
-    current = conv(current, "Conv_1", "Conv_1_bn", 1, 1, True)
-    nodes.append(helper.make_node("GlobalAveragePool", [current], ["pooled"]))
-    nodes.append(helper.make_node("Flatten", ["pooled"], ["features"], axis=1))
-    graph = helper.make_graph(
-        nodes, "mobilenet_v2_features",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", SIZE, SIZE, 3])],
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", None])], inits)
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    onnx.checker.check_model(m)
-    onnx.save(m, path)
 
 
 def preprocessed_batch(out):
@@ -430,130 +308,36 @@ def check(out):
         json.dump(result, f)
 
 
-def median(values):
-    s = sorted(values)
-    return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
-
-
-# (engine, what), the row's name, what it measures, and the issue's target for imgfeat ÷ that row.
-ROWS = [
-    (("imgfeat-cpu", "network"), "imgfeat fast CPU engine", "network", ""),
-    (("onnxruntime", "network"), "ONNX Runtime", "network", "≥ 1.25×"),
-    (("tensorflow", "network"), "TensorFlow/Keras `predict`", "network", "≥ 2×"),
-    (("imgfeat-cpu", "end-to-end"), "`imgfeat featurize --device cpu`", "end to end", ""),
-    (("onnxruntime", "end-to-end"), "Pillow + ONNX Runtime loop", "end to end", "≥ 1.25×"),
-    (("tensorflow", "end-to-end"), "the notebook's Pillow + Keras loop", "end to end", "≥ 3×"),
-]
-
-
-def report(out, doc):
-    rows = [json.loads(line) for line in open(os.path.join(out, "results.jsonl"))]
-    groups, cpu_groups, versions = {}, {}, {}
-    for r in rows:
-        if (r["alpha"], r["size"], r["batch"], r["threads"]) != (ALPHA, SIZE, BATCH, THREADS):
-            continue
-        key = (r["engine"], r["what"])
-        groups.setdefault(key, []).extend(r["runs"])
-        cpu_groups.setdefault(key, []).extend(r.get("cpu_runs", []))
-        if r.get("version"):
-            versions[r["engine"]] = r["version"]
-    nan = float("nan")
-
-    def medians(key):
-        return (median(groups[key]) if groups.get(key) else nan, median(cpu_groups[key]) if cpu_groups.get(key) else nan)
-
-    load = open("/proc/loadavg").read().split()[0]
-    cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
-    flags = open("/proc/cpuinfo").read()
-    isa = "AVX-512" if "avx512f" in flags else ("AVX2+FMA" if "avx2" in flags else "SSE")
-    check_path = os.path.join(out, "check.json")
-    agreement = json.load(open(check_path)) if os.path.exists(check_path) else {}
-    lines = [
-        f"Machine: {cpu or platform.processor()}, {os.cpu_count()} cores, {isa}; Linux {platform.release()}. "
-        f"MobileNetV2 alpha {ALPHA}, {SIZE}×{SIZE}, batch {BATCH}, {THREADS} threads for every engine, the same "
-        f"seeded random weights (one Keras `.h5` file that Keras and imgfeat load, and an ONNX graph built from "
-        f"it), {IMAGES} generated 100×100 JPEGs. Versions: "
-        + "; ".join(f"{e} {v}" for e, v in sorted(versions.items())) + ".",
-        "",
-        f"Command: `bash bench/cpu_bench.sh` (BENCH_IMAGES={IMAGES}; network rows: one batch of {BATCH} preprocessed "
-        f"images, BENCH_RUNS={RUNS} timed runs per engine and round after a warm-up; end-to-end rows: all "
-        f"{IMAGES} JPEGs, BENCH_E2E_RUNS={E2E_RUNS} runs per engine and round; engines interleaved round by round; "
-        f"medians over all runs). Load average when the report was written: {load} (CPU-seconds count the time "
-        "all of a process's threads ran, so they are less sensitive to other load, but they also count any "
-        "spin-waiting).",
-        "",
-        "| engine | measures | images/s (median) | ratio | images per CPU-second | ratio | target | runs |",
-        "| --- | --- | ---: | ---: | ---: | ---: | :---: | ---: |",
-    ]
-    known = [key for key, *_ in ROWS]
-    extra = [(key, key[0], key[1], "") for key in sorted(groups) if key not in known]
-    for key, name, measures, target in ROWS + extra:
-        if key not in groups:
-            continue
-        m, c = medians(key)
-        ours, ours_cpu = medians(("imgfeat-cpu", key[1]))
-        lines.append(f"| {name} | {measures} | {m:.1f} | {ours / m:.2f}× | {c:.1f} | {ours_cpu / c:.2f}× | {target} "
-                     f"| {len(groups[key])} |")
-    lines += [
-        "",
-        "ratio = imgfeat ÷ that row, network rows against imgfeat's network row and end-to-end rows against "
-        "`imgfeat featurize` (above 1: imgfeat is faster); target = the issue's (#3) goal for that ratio. "
-        "Network: preprocessed 224×224 inputs in, 1280-d pooled features out. End to end: JPEG files in, "
-        "Parquet (path, label, features) out. `imgfeat featurize` is timed as its whole process (start, "
-        "listing, weights load, decode + resize on its threads, network, Parquet parts, PCA statistics, summary), "
-        "its CPU from the child's rusage; the two Python loops are timed from the first file opened to the "
-        "Parquet file written by pyarrow, with the model already loaded (as in the notebook's cell), in one "
-        "process: Pillow decodes and resizes one image after another, then the batch goes through the network.",
-    ]
-    if agreement:
-        lines += ["", f"Same computation: `imgfeat featurize`'s features equal the Pillow + ONNX Runtime loop's on all "
-                      f"{agreement['images']} images within {agreement['imgfeat_vs_onnxruntime']:.1e} relative "
-                      f"(max over images of max |difference| ÷ max |feature|; imgfeat's Parquet metadata names the "
-                      f"weights `{agreement['imgfeat_weights']}`)"
-                  + (f"; the notebook's loop equals the ONNX Runtime loop within "
-                     f"{agreement['tensorflow_vs_onnxruntime']:.1e}." if "tensorflow_vs_onnxruntime" in agreement else ".")]
-    table = "\n".join(lines)
-    print(table)
-    profile_path = os.path.join(out, "profile.txt")
-    extra = ""
-    if os.path.exists(profile_path) and os.path.getsize(profile_path) > 0:
-        extra = "\n\nWhere imgfeat's time goes (one profiled batch; each block is expand + depthwise + project fused):\n\n" + \
-            open(profile_path).read().strip()
-    with open(os.path.join(out, "report.md"), "w") as f:
-        f.write(table + extra + "\n")
-    if WRITE_DOCS:
-        write_section(doc, table + extra)
-        print(f"\nwritten to the `## Fast CPU` section of {doc}")
-    else:
-        print(f"\nBENCH_WRITE_DOCS=0: {doc} left alone; the report is in {os.path.join(out, 'report.md')}")
-
-
-def write_section(doc, body):
-    """Replaces the body of `## Fast CPU` in doc (creating the file or section as needed), leaving the
-    rest of the file alone."""
-    text = open(doc).read() if os.path.exists(doc) else "# Performance\n"
-    head = "## Fast CPU"
-    generated = "<!-- generated by bench/cpu_bench.sh -->"
-    start = text.find("\n" + head + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + head + "\n\n" + generated + "\n" + body + "\n" + generated + "\n"
-    else:
-        section_end = text.find("\n## ", start + 1)
-        section = text[start:section_end if section_end >= 0 else len(text)]
-        a = section.find(generated)
-        b = section.find(generated, a + 1) if a >= 0 else -1
-        if a >= 0 and b >= 0:
-            section = section[:a] + generated + "\n" + body + "\n" + section[b:]
-        else:
-            section = section.rstrip("\n") + "\n\n" + generated + "\n" + body + "\n" + generated + "\n"
-        text = text[:start] + section + (text[section_end:] if section_end >= 0 else "")
-    with open(doc, "w") as f:
-        f.write(text)
+def run_sgemm(out):
+    # OpenBLAS reads its thread count at load time: cpu_bench.sh exports OPENBLAS_NUM_THREADS, and a
+    # direct call sets it here before numpy is imported.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
+    import numpy as np
+    n = int(os.environ.get("BENCH_SGEMM_SIZE", "4096"))
+    rng = np.random.default_rng(SEED)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    a @ b  # warm-up: threads, pages
+    rates, cpu_rates = [], []
+    for _ in range(RUNS):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        a @ b
+        rates.append(2.0 * n ** 3 / (time.perf_counter() - start) / 1e9)
+        cpu_rates.append(2.0 * n ** 3 / (time.process_time() - start_cpu) / 1e9)
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        version = f"{blas.get('name', 'blas')} {blas.get('version', '')} via numpy {np.__version__}"
+    except Exception:
+        version = f"numpy {np.__version__}'s BLAS"
+    record(out, engine="openblas-sgemm", what="sgemm", size_n=n, runs=rates, cpu_runs=cpu_rates, version=version)
 
 
 if __name__ == "__main__":
     command, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
+    # Imported here, not at the top: both modules import this one for its settings.
+    from cpu_bench_model import prepare
+    from cpu_bench_report import report
     {"prepare": lambda: prepare(out), "tf": lambda: run_tf(out), "ort": lambda: run_ort(out),
      "imgfeat": lambda: run_imgfeat(out, sys.argv[3]), "check": lambda: check(out),
-     "report": lambda: report(out, sys.argv[3])}[command]()
+     "sgemm": lambda: run_sgemm(out), "report": lambda: report(out, sys.argv[3])}[command]()

@@ -2,7 +2,8 @@
 # Side-by-side CPU throughput: imgfeat's fast CPU engine vs TensorFlow/Keras vs ONNX Runtime, same
 # machine, same MobileNetV2 weights (one Keras .h5 file), same generated JPEGs, same thread count.
 # Network only (preprocessed batch in, features out) and end to end (JPEG files in, Parquet out:
-# `imgfeat featurize`, a Pillow + ONNX Runtime loop, the notebook's Pillow + Keras loop). Writes the
+# `imgfeat featurize`, a Pillow + ONNX Runtime loop, the notebook's Pillow + Keras loop), and the
+# machine's SGEMM peak (OpenBLAS, same threads) to read the network's GFLOP/s against. Writes the
 # table to the `## Fast CPU` section of docs/PERFORMANCE.md (between the generated markers).
 #
 #   bash bench/cpu_bench.sh                                                  # the full measurement
@@ -11,10 +12,11 @@
 # Environment: BENCH_ALPHA (1.0), BENCH_SIZE (224), BENCH_BATCH (64), BENCH_THREADS (2), BENCH_IMAGES
 # (generated JPEGs, 512), BENCH_RUNS (timed network runs per engine and round, 5), BENCH_E2E_RUNS
 # (end-to-end runs over all the JPEGs per engine and round, 2), BENCH_ROUNDS (rounds, engines
-# interleaved, 3), BENCH_WRITE_DOCS (0: leave docs/PERFORMANCE.md alone; the report is in
-# $BENCH_OUT/report.md either way), BENCH_OUT (working folder, bench/out), IMGFEAT_BIN (the imgfeat
-# binary, $SCRATCH/release/imgfeat with SCRATCH defaulting to .build; built with `swift build -c release
-# --scratch-path` its build folder when missing, or always with BENCH_BUILD=1), IMGFEAT_BENCH_CPU_BIN
+# interleaved, 3), BENCH_EXTRA_KERNELS (other imgfeat kernel sets to time as well, e.g. "avx2"),
+# BENCH_WRITE_DOCS (0: leave docs/PERFORMANCE.md alone; the report is in $BENCH_OUT/report.md either
+# way), BENCH_OUT (working folder, bench/out), IMGFEAT_BIN (the imgfeat binary, $SCRATCH/release/imgfeat
+# with SCRATCH defaulting to .build; built with `swift build -c release --scratch-path` its build
+# folder when missing, or always with BENCH_BUILD=1), IMGFEAT_BENCH_CPU_BIN
 # (the network benchmark binary, beside IMGFEAT_BIN; same rule). Installs TensorFlow, ONNX Runtime,
 # Pillow and pyarrow into bench/.venv on first use.
 set -euo pipefail
@@ -29,7 +31,8 @@ VENV=bench/.venv
 IMGFEAT_BIN=${IMGFEAT_BIN:-${SCRATCH:-.build}/release/imgfeat}
 BENCH=${IMGFEAT_BENCH_CPU_BIN:-$(dirname "$IMGFEAT_BIN")/imgfeat-bench-cpu}
 # TensorFlow and ONNX Runtime pick their own pools from these too; pin them to the same count.
-export OMP_NUM_THREADS=$BENCH_THREADS TF_NUM_INTRAOP_THREADS=$BENCH_THREADS TF_NUM_INTEROP_THREADS=1
+export OMP_NUM_THREADS=$BENCH_THREADS OPENBLAS_NUM_THREADS=$BENCH_THREADS
+export TF_NUM_INTRAOP_THREADS=$BENCH_THREADS TF_NUM_INTEROP_THREADS=1
 export TF_CPP_MIN_LOG_LEVEL=2
 
 if ! "$VENV/bin/python" -c "import tensorflow, onnxruntime, onnx, PIL, h5py, pyarrow" 2>/dev/null; then
@@ -62,9 +65,16 @@ for round in $(seq "$ROUNDS"); do
   "$BENCH" "${ARGS[@]}" --runs "$BENCH_RUNS" > "$OUT/imgfeat-bench-cpu.txt"
   cat "$OUT/imgfeat-bench-cpu.txt"
   tail -n 1 "$OUT/imgfeat-bench-cpu.txt" >> "$OUT/results.jsonl"
+  # Other kernel sets of imgfeat's own on this machine (BENCH_EXTRA_KERNELS="avx2 scalar"), as extra network rows.
+  for kernels in ${BENCH_EXTRA_KERNELS:-}; do
+    "$BENCH" "${ARGS[@]}" --runs "$BENCH_RUNS" --kernels "$kernels" | tail -n 1 |
+      sed "s/\"engine\": \"imgfeat-cpu\"/\"engine\": \"imgfeat-cpu, $kernels kernels\"/" >> "$OUT/results.jsonl"
+  done
   "$VENV/bin/python" bench/cpu_bench.py imgfeat "$OUT" "$IMGFEAT_BIN"
   "$VENV/bin/python" bench/cpu_bench.py tf "$OUT"
   "$VENV/bin/python" bench/cpu_bench.py ort "$OUT"
+  # The machine's SGEMM peak on the same threads, every round, so it sees the same conditions as the engines.
+  "$VENV/bin/python" bench/cpu_bench.py sgemm "$OUT"
   # After the first round: the end-to-end outputs must hold the same features, or stop here.
   if [[ $round == 1 ]]; then "$VENV/bin/python" bench/cpu_bench.py check "$OUT"; fi
 done

@@ -15,6 +15,8 @@ APT_PACKAGES=(
   libhdf5-dev
   libsnappy-dev libzstd-dev zlib1g-dev
   default-jre-headless
+  # The NEON kernels' test under emulation (scripts/test_ckernels.sh).
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 
 missing=()

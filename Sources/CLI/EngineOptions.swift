@@ -22,20 +22,16 @@ struct EngineOptions: ParsableArguments {
     var threads: Int?
     @Option(help: "fp32 | fp16: Vulkan activation storage; fp16 keeps the wide ReLU6 tensors in 16 bits (docs/VULKAN.md).")
     var precision: Precision = .fp32
-    @Option(help: "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:9000.")
-    var endpointUrl: String?
-    @Option(help: "AWS region for S3 (default: AWS_REGION, the profile, then us-east-1).")
-    var region: String?
-    @Flag(help: "Anonymous S3 access (public buckets): no credentials, no signature.")
-    var noSignRequest = false
-    @Flag(help: "Do not verify TLS certificates.")
-    var insecure = false
+    @OptionGroup var storage: StorageOptions
     @Option(help: "Object requests kept in flight at once, 1…1024.")
     var fetchConcurrency: Int?
     @Flag(help: "JPEG draft mode: let libjpeg scale by 1/2, 1/4 or 1/8 towards --size before the resize, as Pillow's draft() does. Faster on big photos; not the notebook's pixels (docs/IMAGING.md).")
     var draft = false
 
-    func apply(to options: inout RunOptions) {
+    /// Copies the options into `options`, and the environment's `IMGFEAT_CPU_KERNELS` choice (refused in one
+    /// line when this CPU lacks it).
+    func apply(to options: inout RunOptions) throws {
+        try reportingFailure { try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels) }
         options.device = device
         options.deviceIndex = deviceIndex
         options.weights = weights
@@ -45,10 +41,7 @@ struct EngineOptions: ParsableArguments {
         options.threads = threads
         options.precision = precision
         options.draft = draft
-        if let endpointUrl { options.storage.endpointURL = endpointUrl }
-        if let region { options.storage.region = region }
-        if noSignRequest { options.storage.anonymous = true }
-        if insecure { options.storage.insecure = true }
+        storage.apply(to: &options.storage)
         if let fetchConcurrency { options.storage.concurrency = fetchConcurrency }
     }
 }

@@ -11,7 +11,7 @@ struct InputOutputOptions: ParsableArguments {
     /// The run options of these paths and `engine`, `control`, with the environment's settings.
     func runOptions(_ engine: EngineOptions, _ control: RunControlOptions) throws -> RunOptions {
         var options = RunOptions(input: input, output: output, settings: .process)
-        engine.apply(to: &options)
+        try engine.apply(to: &options)
         try control.apply(to: &options)
         return options
     }

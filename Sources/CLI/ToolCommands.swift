@@ -31,6 +31,9 @@ struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the Vulkan devices and the one that would be used.")
 
     func run() throws {
+        var options = RunOptions(input: "", output: "", settings: .process)
+        try reportingFailure { try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels) }
+        print(Diagnostics.cpuKernelsReport(chosen: options.cpuKernels))
         // Nothing to list without a loader, driver or device: one line naming the cause, and a failure
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
         let report: String
@@ -63,7 +66,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var options = RunOptions(input: input, output: "", settings: .process)
-        engine.apply(to: &options)
+        try engine.apply(to: &options)
         let benchmark = Benchmark(options: options, limit: limit, repeats: repeats, referenceImages: referenceImages)
         let (report, record) = try reportingFailure {
             try options.validate(needsOutput: false)

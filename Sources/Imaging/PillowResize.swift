@@ -1,22 +1,36 @@
-/// Bit-exact re-implementation of Pillow's `Image.resize((w, h))` for RGB images (BICUBIC, 8-bit).
+/// Bit-exact re-implementation of Pillow's `Image.resize((w, h))` for RGB images (BICUBIC, 8-bit): SIMD C
+/// passes (`resize`) and plain Swift ones (`reference`).
 public enum PillowResize {
-    /// Resizes `image` to `width × height` (both at least 1) exactly as Pillow 13 does.
+    /// Resizes `image` to `width × height` (both at least 1) exactly as Pillow 13 does, with the SIMD passes
+    /// of CResample.
     public static func resize(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
+        resize(image, width: width, height: height, horizontal: simdHorizontalPass, vertical: simdVerticalPass)
+    }
+
+    /// The same resize with plain Swift passes: the reference face the SIMD one is tested against (both are
+    /// held to Pillow's own output on the fixtures).
+    public static func reference(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
+        resize(image, width: width, height: height, horizontal: horizontalPass, vertical: verticalPass)
+    }
+
+    private static func resize(_ image: RGBImage, width: Int, height: Int,
+                               horizontal: (RGBImage, Range<Int>, ResampleCoefficients) -> RGBImage,
+                               vertical: (RGBImage, Int, ResampleCoefficients) -> RGBImage) -> RGBImage {
         precondition(width > 0 && height > 0, "PillowResize: target \(width)x\(height)")
         if image.width == width && image.height == height { return image }
         precondition(image.width > 0 && image.height > 0, "PillowResize: empty source image")
 
-        let vertical = ResampleCoefficients(inSize: image.height, outSize: height)
-        if image.width == width { return verticalPass(image, rowOffset: 0, vertical) }
-        let horizontal = ResampleCoefficients(inSize: image.width, outSize: width)
-        if image.height == height { return horizontalPass(image, rows: 0..<image.height, horizontal) }
+        let verticalCoefficients = ResampleCoefficients(inSize: image.height, outSize: height)
+        if image.width == width { return vertical(image, 0, verticalCoefficients) }
+        let horizontalCoefficients = ResampleCoefficients(inSize: image.width, outSize: width)
+        if image.height == height { return horizontal(image, 0..<image.height, horizontalCoefficients) }
         if verticalFirst(inWidth: image.width, inHeight: image.height, outWidth: width, outHeight: height) {
-            let shortened = verticalPass(image, rowOffset: 0, vertical)
-            return horizontalPass(shortened, rows: 0..<shortened.height, horizontal)
+            let shortened = vertical(image, 0, verticalCoefficients)
+            return horizontal(shortened, 0..<shortened.height, horizontalCoefficients)
         }
         // Like Pillow, filter only the rows the vertical pass will read.
-        let rows = vertical.inputRange
-        return verticalPass(horizontalPass(image, rows: rows, horizontal), rowOffset: rows.lowerBound, vertical)
+        let rows = verticalCoefficients.inputRange
+        return vertical(horizontal(image, rows, horizontalCoefficients), rows.lowerBound, verticalCoefficients)
     }
 
     /// Whether Pillow 13 runs the vertical pass before the horizontal one when both are needed:
@@ -34,7 +48,7 @@ public enum PillowResize {
     }
 
     /// Filters rows `rows` of `image` along x into an 8-bit image of `rows.count` rows.
-    static func horizontalPass(_ image: RGBImage, rows: Range<Int>, _ c: ResampleCoefficients) -> RGBImage {
+    static func horizontalPass(_ image: RGBImage, _ rows: Range<Int>, _ c: ResampleCoefficients) -> RGBImage {
         let outWidth = c.outSize, taps = c.taps
         let inRowBytes = image.width * 3, outRowBytes = outWidth * 3
         let half = Int32(1) << Int32(ResampleCoefficients.precisionBits - 1)
@@ -79,7 +93,7 @@ public enum PillowResize {
     }
 
     /// Filters along y; `rowOffset` is the source row that `image`'s row 0 stands for.
-    static func verticalPass(_ image: RGBImage, rowOffset: Int, _ c: ResampleCoefficients) -> RGBImage {
+    static func verticalPass(_ image: RGBImage, _ rowOffset: Int, _ c: ResampleCoefficients) -> RGBImage {
         let rowBytes = image.width * 3, taps = c.taps
         let half = Int32(1) << Int32(ResampleCoefficients.precisionBits - 1)
         let vectorEnd = rowBytes - rowBytes % 8

@@ -14,6 +14,8 @@ public final class FastCPUEngine: FeatureEngine {
     public let threads: Int
     /// The largest batch the caller intends to pass; larger batches are accepted and run the same way.
     public let maxBatch: Int
+    /// The instruction set every kernel call runs on.
+    public let kernels: FastCPUEngineKernels
 
     private let pool: ThreadPool
     private let plan: FastCPUEnginePlan
@@ -21,19 +23,26 @@ public final class FastCPUEngine: FeatureEngine {
     private let workspaces: [FastCPUEngineWorkspace]
     private let lock = NSLock()
 
-    /// An engine over `model` running on `threads` threads (default: the active cores).
+    /// An engine over `model` running on `threads` threads (default: the active cores) with the `kernels`
+    /// set (default: the widest this CPU runs; an unsupported set is refused by `FastCPUEngineKernels(choice:)`
+    /// before it gets here, and a precondition stops it if it still does).
     public init(model: FoldedMobileNetV2, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxBatch: Int = 64) {
+                maxBatch: Int = 64, kernels: FastCPUEngineKernels = .best) {
+        precondition(kernels.isSupported, "fast CPU kernels \(kernels): this CPU lacks \(kernels.requirement)")
+        self.kernels = kernels
         self.model = model
         self.maxBatch = max(1, maxBatch)
         pool = ThreadPool(threads: max(1, threads))
         self.threads = pool.threads
-        let plan = FastCPUEnginePlan(model: model)
+        let plan = FastCPUEnginePlan(model: model, kernels: kernels)
         self.plan = plan
         workspaces = (0..<pool.threads).map { _ in
             FastCPUEngineWorkspace(floats: plan.largestActivation, scratch: plan.largestScratch)
         }
     }
+
+    /// Floating-point operations per image (2 per multiply-add of every convolution).
+    public var flopsPerImage: Double { plan.flopsPerImage }
 
     public func features(_ input: Tensor) throws -> [Float] {
         try checkInput(input)

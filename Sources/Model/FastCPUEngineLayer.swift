@@ -1,7 +1,8 @@
 import CKernels
 
 /// One layer's weights copied once into the layout the C kernels read (matrix weights packed into
-/// 16-column panels), so a forward pass does no copying or packing.
+/// 16-column panels, the same for every kernel set), so a forward pass does no copying or packing, and
+/// the kernel set its calls run on.
 final class FastCPUEngineLayer: @unchecked Sendable {
     let name: String
     let kind: ConvLayer.Kind
@@ -10,13 +11,14 @@ final class FastCPUEngineLayer: @unchecked Sendable {
     let inChannels: Int
     let outChannels: Int
     let relu6: Bool
+    let kernels: FastCPUEngineKernels
     /// Packed into panels for pointwise and full layers (a full layer as a (k·k·in)×out matrix), as in
     /// `ConvLayer.weights` for depthwise ones.
     let weights: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>
     private let source: ConvLayer
 
-    init(_ layer: ConvLayer) {
+    init(_ layer: ConvLayer, kernels: FastCPUEngineKernels) {
         precondition(layer.weights.count == layer.weightCount && layer.bias.count == layer.outChannels,
                      "\(layer.name): \(layer.weights.count) weights and \(layer.bias.count) biases for its shape")
         name = layer.name
@@ -26,6 +28,7 @@ final class FastCPUEngineLayer: @unchecked Sendable {
         inChannels = layer.inChannels
         outChannels = layer.outChannels
         relu6 = layer.relu6
+        self.kernels = kernels
         source = layer
         let rows = layer.kernelSize * layer.kernelSize * layer.inChannels
         let count = layer.kind == .depthwise
@@ -53,6 +56,32 @@ final class FastCPUEngineLayer: @unchecked Sendable {
 
     func outputSize(inputSize: Int) -> Int { source.outputSize(inputSize: inputSize) }
     func padBefore(inputSize: Int) -> Int { source.padBefore(inputSize: inputSize) }
+
+    /// The body of the spatial faces (stem, depthwise), which differ only in their kernel: checks that `layer`
+    /// is of `kind` and fits `x` and `out`, prepares it for `kernels`, and runs `launch(layer, image in, height,
+    /// width, image out, output rows)` on row chunks of every image across `pool`.
+    static func runSpatialFace(_ x: Tensor, _ layer: ConvLayer, kind: ConvLayer.Kind, into out: inout Tensor,
+                               pool: ThreadPool?, kernels: FastCPUEngineKernels,
+                               launch: (FastCPUEngineLayer, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
+                                        Range<Int>) -> Void) {
+        precondition(layer.kind == kind && x.channels == layer.inChannels,
+                     "\(layer.name): expects \(layer.inChannels) input channels, got \(x.channels)")
+        precondition(out.batch == x.batch && out.channels == layer.outChannels
+                     && out.height == layer.outputSize(inputSize: x.height)
+                     && out.width == layer.outputSize(inputSize: x.width),
+                     "\(layer.name): output tensor has the wrong shape")
+        let prepared = FastCPUEngineLayer(layer, kernels: kernels)
+        let (h, w) = (x.height, x.width)
+        ThreadPool.rowParallel(x, into: &out, pool: pool) { input, output, rows in
+            launch(prepared, input, h, w, output, rows)
+        }
+    }
+
+    /// A NaN-filled output tensor for `layer` applied to `x`, so an element a face forgets to write shows.
+    static func poisonedOutput(_ x: Tensor, _ layer: ConvLayer) -> Tensor {
+        Tensor(batch: x.batch, height: layer.outputSize(inputSize: x.height), width: layer.outputSize(inputSize: x.width),
+               channels: layer.outChannels, repeating: .nan)
+    }
 
     /// Float storage aligned to a cache line, so vector loads never straddle one needlessly.
     static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {

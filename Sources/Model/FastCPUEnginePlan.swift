@@ -13,22 +13,22 @@ struct FastCPUEnginePlan: @unchecked Sendable {
     /// Floats of scratch the largest fused block needs.
     let largestScratch: Int
 
-    init(model: FoldedMobileNetV2) {
+    init(model: FoldedMobileNetV2, kernels: FastCPUEngineKernels) {
         inputSize = model.config.inputSize
-        stem = FastCPUEngineLayer(model.stem)
+        stem = FastCPUEngineLayer(model.stem, kernels: kernels)
         stemOut = model.stem.outputSize(inputSize: inputSize)
         var size = stemOut
         var largest = stemOut * stemOut * model.stem.outChannels
         var prepared: [FastCPUEngineFusedBlock] = []
         for block in model.blocks {
-            let fused = FastCPUEngineFusedBlock(block, inputHeight: size, inputWidth: size)
+            let fused = FastCPUEngineFusedBlock(block, inputHeight: size, inputWidth: size, kernels: kernels)
             let expanded = size * size * fused.depthwise.inChannels
             largest = max(largest, expanded, fused.outHeight * fused.outWidth * fused.outChannels)
             prepared.append(fused)
             size = fused.outHeight
         }
         blocks = prepared
-        head = FastCPUEngineLayer(model.head)
+        head = FastCPUEngineLayer(model.head, kernels: kernels)
         largestActivation = max(largest, inputSize * inputSize * 3)
         largestScratch = prepared.map(\.scratchCount).max() ?? 1
     }
@@ -98,6 +98,22 @@ struct FastCPUEnginePlan: @unchecked Sendable {
                                           columns: columns[t])
         }
         clock.lap()
+    }
+
+    /// Floating-point operations of one image (2 per multiply-add; the residual adds, bias and clamps left out),
+    /// so a rate in images per second reads as GFLOP/s against the machine's SGEMM peak.
+    var flopsPerImage: Double {
+        func macs(_ l: FastCPUEngineLayer, outSide: Int) -> Int {
+            let perPixel = l.kind == .depthwise ? l.inChannels : l.inChannels * l.outChannels
+            return outSide * outSide * perPixel * l.kernelSize * l.kernelSize
+        }
+        var total = macs(stem, outSide: stemOut)
+        for block in blocks {
+            if let expand = block.expand { total += macs(expand, outSide: block.inHeight) }
+            total += macs(block.depthwise, outSide: block.outHeight) + macs(block.project, outSide: block.outHeight)
+        }
+        total += macs(head, outSide: blocks.last?.outHeight ?? stemOut)
+        return 2 * Double(total)
     }
 
     /// Step names in the order the runs time them (the profile's slots).

@@ -3,8 +3,8 @@ import CKernels
 extension InvertedResidualBlock {
     /// Fast CPU face of the fused block kernel: expand, depthwise and project (with the residual add) row by
     /// row in one pass; the reference is the three layer references in a row. Threaded over images.
-    public func cpu(_ x: Tensor, pool: ThreadPool? = nil) -> Tensor {
-        let prepared = FastCPUEngineFusedBlock(self, inputHeight: x.height, inputWidth: x.width)
+    public func cpu(_ x: Tensor, pool: ThreadPool? = nil, kernels: FastCPUEngineKernels = .best) -> Tensor {
+        let prepared = FastCPUEngineFusedBlock(self, inputHeight: x.height, inputWidth: x.width, kernels: kernels)
         precondition(x.channels == prepared.inChannels, "block \(index): expects \(prepared.inChannels) channels, got \(x.channels)")
         var out = Tensor(batch: x.batch, height: prepared.outHeight, width: prepared.outWidth,
                          channels: prepared.outChannels, repeating: .nan)
@@ -36,9 +36,10 @@ final class FastCPUEngineFusedBlock: @unchecked Sendable {
     /// Floats of scratch one `run` needs.
     let scratchCount: Int
 
-    convenience init(_ block: InvertedResidualBlock, inputHeight: Int, inputWidth: Int) {
-        self.init(expand: block.expand.map(FastCPUEngineLayer.init), depthwise: FastCPUEngineLayer(block.depthwise),
-                  project: FastCPUEngineLayer(block.project), residual: block.residual,
+    convenience init(_ block: InvertedResidualBlock, inputHeight: Int, inputWidth: Int, kernels: FastCPUEngineKernels) {
+        self.init(expand: block.expand.map { FastCPUEngineLayer($0, kernels: kernels) },
+                  depthwise: FastCPUEngineLayer(block.depthwise, kernels: kernels),
+                  project: FastCPUEngineLayer(block.project, kernels: kernels), residual: block.residual,
                   inputHeight: inputHeight, inputWidth: inputWidth)
     }
 
@@ -52,7 +53,7 @@ final class FastCPUEngineFusedBlock: @unchecked Sendable {
         inWidth = inputWidth
         outHeight = depthwise.outputSize(inputSize: inputHeight)
         outWidth = depthwise.outputSize(inputSize: inputWidth)
-        scratchCount = Int(ck_block_scratch_count(Int32(inputWidth), Int32(depthwise.inChannels), Int32(outWidth),
+        scratchCount = Int(ck_block_scratch_count(Int32(inputHeight), Int32(inputWidth), Int32(depthwise.inChannels), Int32(outWidth),
                                                   Int32(outHeight), Int32(depthwise.kernelSize)))
     }
 
@@ -60,7 +61,7 @@ final class FastCPUEngineFusedBlock: @unchecked Sendable {
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let flags = ((expand?.relu6 ?? false) ? CK_RELU6_EXPAND : 0) | (depthwise.relu6 ? CK_RELU6_DEPTHWISE : 0)
             | (project.relu6 ? CK_RELU6_PROJECT : 0)
-        ck_block(input, Int32(inHeight), Int32(inWidth), Int32(inChannels), expand?.weights, expand?.bias,
+        ck_block(depthwise.kernels.cValue, input, Int32(inHeight), Int32(inWidth), Int32(inChannels), expand?.weights, expand?.bias,
                  Int32(depthwise.inChannels), depthwise.weights, depthwise.bias, Int32(depthwise.kernelSize),
                  Int32(depthwise.stride), Int32(depthwise.padBefore(inputSize: inHeight)),
                  Int32(depthwise.padBefore(inputSize: inWidth)), project.weights, project.bias,

@@ -8,6 +8,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case weightsNotFound(String)
     /// An input tensor does not fit the model.
     case badInput(String)
+    /// A fast CPU kernel set that is unknown or that this CPU cannot run.
+    case unsupportedKernels(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .weights(let file, let message): return "\(file): \(message)"
         case .weightsNotFound(let message): return message
         case .badInput(let message): return "bad model input: \(message)"
+        case .unsupportedKernels(let message): return message
         }
     }
 }

@@ -2,33 +2,23 @@ import CKernels
 
 extension StemConv {
     /// Fast CPU face: the reference's result (up to float rounding) from the SIMD kernel, threaded over rows.
-    public static func cpu(_ x: Tensor, _ layer: ConvLayer, pool: ThreadPool? = nil) -> Tensor {
-        var out = Tensor(batch: x.batch, height: layer.outputSize(inputSize: x.height),
-                         width: layer.outputSize(inputSize: x.width), channels: layer.outChannels,
-                         repeating: .nan)
-        cpu(x, layer, into: &out, pool: pool)
+    public static func cpu(_ x: Tensor, _ layer: ConvLayer, pool: ThreadPool? = nil,
+                           kernels: FastCPUEngineKernels = .best) -> Tensor {
+        var out = FastCPUEngineLayer.poisonedOutput(x, layer)
+        cpu(x, layer, into: &out, pool: pool, kernels: kernels)
         return out
     }
 
     /// Fast CPU face writing into `out`, which must already have the output's shape.
-    public static func cpu(_ x: Tensor, _ layer: ConvLayer, into out: inout Tensor, pool: ThreadPool? = nil) {
-        precondition(layer.kind == .full && x.channels == layer.inChannels,
-                     "\(layer.name): expects \(layer.inChannels) input channels, got \(x.channels)")
-        precondition(out.batch == x.batch && out.channels == layer.outChannels
-                     && out.height == layer.outputSize(inputSize: x.height)
-                     && out.width == layer.outputSize(inputSize: x.width),
-                     "\(layer.name): output tensor has the wrong shape")
-        let prepared = FastCPUEngineLayer(layer)
-        let (h, w) = (x.height, x.width)
-        ThreadPool.rowParallel(x, into: &out, pool: pool) { input, output, rows in
-            launchCPU(prepared, input: input, height: h, width: w, output: output, rows: rows)
-        }
+    public static func cpu(_ x: Tensor, _ layer: ConvLayer, into out: inout Tensor, pool: ThreadPool? = nil,
+                           kernels: FastCPUEngineKernels = .best) {
+        FastCPUEngineLayer.runSpatialFace(x, layer, kind: .full, into: &out, pool: pool, kernels: kernels, launch: launchCPU)
     }
 
     /// Runs the kernel on one image for output rows `rows`.
     static func launchCPU(_ layer: FastCPUEngineLayer, input: UnsafePointer<Float>, height: Int, width: Int,
                           output: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-        ck_conv(input, Int32(height), Int32(width), Int32(layer.inChannels), Int32(layer.kernelSize),
+        ck_conv(layer.kernels.cValue, input, Int32(height), Int32(width), Int32(layer.inChannels), Int32(layer.kernelSize),
                 Int32(layer.stride), Int32(layer.padBefore(inputSize: height)),
                 Int32(layer.padBefore(inputSize: width)), layer.weights, layer.bias,
                 Int32(layer.outChannels), layer.relu6 ? 1 : 0, output,

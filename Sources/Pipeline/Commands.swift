@@ -78,11 +78,15 @@ public enum Commands {
 
     /// `imgfeat pca fit`: merges the statistics of Parquet feature tables and/or statistics files
     /// (`*.bin` written by featurize/run), fits, saves MODEL.json, prints the explained variance.
-    public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool) throws -> PCAModel {
+    /// Inputs and the model may be `s3://` objects (a features prefix is read as a folder of parts).
+    public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool,
+                              storage: StorageConfig = StorageConfig()) throws -> PCAModel {
         guard !inputs.isEmpty else { throw PipelineError("pca fit: no FEATURES given") }
+        let remote = RemoteFiles(storage: storage)
+        defer { remote.cleanUp() }
         var merged: PCAStatistics?
         for input in inputs {
-            let statistics = try statisticsOf(input)
+            let statistics = try statisticsOf(input, remote)
             if merged == nil { merged = statistics } else {
                 do { try merged?.merge(statistics) } catch {
                     throw PipelineError("\(input): cannot merge with the inputs before it (\(error))")
@@ -90,18 +94,29 @@ public enum Commands {
             }
         }
         guard let merged else { throw PipelineError("pca fit: no statistics") }
-        return try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelPath))
+        let modelFile = try remote.output(modelPath)
+        let model = try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelFile))
+        try remote.publish(modelFile, to: modelPath)
+        return model
     }
 
     /// `imgfeat pca transform`: projects a feature table with a saved model into a folder of parts.
-    public static func pcaTransform(features: String, modelPath: String, output: String) throws -> Int {
-        let model = try PCAModel.load(from: URL(fileURLWithPath: modelPath))
-        let directory = URL(fileURLWithPath: output)
-        return try PCAStage(options: PCAOptions(k: model.k, center: model.center), quiet: true)
-            .transform(features: try FeatureTable(path: features), model: model, directory: directory,
+    /// FEATURES, the model and the output may be `s3://` (the output is written locally, then
+    /// uploaded `_SUCCESS` last, as `featurize` does).
+    public static func pcaTransform(features: String, modelPath: String, output: String,
+                                    storage: StorageConfig = StorageConfig()) throws -> Int {
+        let remote = RemoteFiles(storage: storage)
+        defer { remote.cleanUp() }
+        let model = try PCAModel.load(from: URL(fileURLWithPath: try remote.file(modelPath)))
+        let target = OutputTarget(output)
+        let directory = target.local
+        let rows = try PCAStage(options: PCAOptions(k: model.k, center: model.center), quiet: true)
+            .transform(features: try FeatureTable(path: try remote.table(features)), model: model, directory: directory,
                        metadata: ["imgfeat.version": OutputMetadata.version],
                        plots: (directory.appendingPathComponent("_pca-scree.svg"),
                                directory.appendingPathComponent("_pca-scatter.svg")))
+        try target.publish(storage)
+        return rows
     }
 
     /// `imgfeat preprocess`: the model input of each image (Pillow-exact resize) as binary PPM under
@@ -162,12 +177,12 @@ public enum Commands {
         return summary
     }
 
-    private static func statisticsOf(_ input: String) throws -> PCAStatistics {
+    private static func statisticsOf(_ input: String, _ remote: RemoteFiles) throws -> PCAStatistics {
         if input.lowercased().hasSuffix(".bin") {
-            return try PCAStatistics.load(from: URL(fileURLWithPath: input))
+            return try PCAStatistics.load(from: URL(fileURLWithPath: try remote.file(input)))
         }
         var statistics: PCAStatistics?
-        try FeatureTable(path: input).forEachChunk { chunk in
+        try FeatureTable(path: try remote.table(input)).forEachChunk { chunk in
             if statistics == nil { statistics = try PCAStatistics(dimension: chunk.dimension) }
             guard statistics?.dimension == chunk.dimension else {
                 throw PipelineError("\(chunk.file.path): features are \(chunk.dimension)-dimensional, earlier rows \(statistics?.dimension ?? 0)")

@@ -2,6 +2,12 @@ import Model
 
 /// Human-readable facts about the machine's Vulkan devices, for `imgfeat devices`.
 public enum Diagnostics {
+    /// Which fast CPU kernel set runs and which ones this CPU could run, for `imgfeat devices` and `bench`.
+    public static func cpuKernelsReport(chosen: FastCPUEngineKernels) -> String {
+        let supported = FastCPUEngineKernels.supported.map(\.rawValue).joined(separator: ", ")
+        return "fast CPU kernels: \(chosen) (this CPU runs \(supported); IMGFEAT_CPU_KERNELS chooses)"
+    }
+
     /// One paragraph per device, then what `--device vulkan` and `--device auto` would use; throws
     /// when there is no loader, driver or device.
     public static func devicesReport(_ setup: VulkanSetup) throws -> String {

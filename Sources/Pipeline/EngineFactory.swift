@@ -10,7 +10,7 @@ enum EngineFactory {
         case .reference:
             return DeviceStage(engine: ReferenceEngine(model: model))
         case .cpu:
-            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch))
+            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch, kernels: options.cpuKernels))
         case .vulkan:
             do {
                 return DeviceStage(engine: try vulkanEngine(options: options, model: model, deviceIndex: options.deviceIndex))
@@ -30,7 +30,7 @@ enum EngineFactory {
             case .none(let why):
                 note = "auto: \(why); using the fast CPU path"
             }
-            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch), choiceNote: note)
+            return DeviceStage(engine: FastCPUEngine(model: model, threads: threads, maxBatch: maxBatch, kernels: options.cpuKernels), choiceNote: note)
         }
     }
 

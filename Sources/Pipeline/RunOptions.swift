@@ -17,6 +17,9 @@ public enum DeviceChoice: String, Sendable, CaseIterable {
 /// Storage precision of the Vulkan engine (`--precision`): the engine's own type.
 public typealias Precision = VulkanPrecision
 
+/// S3 and HTTP settings (`--endpoint-url`, `--region`, …): Storage's own type, named for the CLI.
+public typealias StorageSettings = StorageConfig
+
 /// Everything that shapes a featurization run; the command line fills it in.
 public struct RunOptions: Sendable {
     /// INPUT as given: a folder, `@FILE`, or `s3://bucket/prefix`.
@@ -34,6 +37,8 @@ public struct RunOptions: Sendable {
     /// Engine and decode threads; nil means one per core.
     public var threads: Int?
     public var precision: Precision = .fp32
+    /// The fast CPU engine's instruction set (default: the widest this CPU runs).
+    public var cpuKernels: FastCPUEngineKernels = .best
     /// Images per Parquet part: the unit of atomic commit and of resume.
     public var partRows: Int = 1024
     public var shard: Shard = .whole
@@ -65,6 +70,12 @@ public struct RunOptions: Sendable {
         weightsSearch = settings.weightsSearch
         vulkan = settings.vulkan
         headPool = settings.headPool
+    }
+
+    /// Sets `cpuKernels` from a user's choice (`IMGFEAT_CPU_KERNELS`: auto, scalar, avx2, avx512, neon);
+    /// throws one line when the name is unknown or this CPU lacks the set.
+    public mutating func chooseCPUKernels(_ choice: String?) throws {
+        cpuKernels = try FastCPUEngineKernels(choice: choice)
     }
 
     /// Threads to use: the explicit count, else the active cores.

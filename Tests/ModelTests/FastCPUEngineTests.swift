@@ -30,7 +30,10 @@ import TestSupport
     func matchesReferenceEngine(_ c: Case) throws {
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: c.alpha, inputSize: c.size), seed: 7)
         let reference = ReferenceEngine(model: model)
-        let engines = [FastCPUEngine(model: model, threads: 1), FastCPUEngine(model: model, threads: 2)]
+        // Every kernel set this machine runs, on one and two threads (whole images vs layers split).
+        let engines = FastCPUEngineKernels.supported.flatMap { kernels in
+            [1, 2].map { FastCPUEngine(model: model, threads: $0, kernels: kernels) }
+        }
         for batch in c.batches {
             let input = Self.randomInput(batch: batch, size: c.size, seed: UInt64(batch * 1000 + c.size))
             let expected = try reference.features(input)
@@ -40,20 +43,22 @@ import TestSupport
                 #expect(got.count == expected.count)
                 guard got.count == expected.count else { continue }
                 let m = firstMismatch(got, expected, relativeTolerance: 1e-5)
-                #expect(m == nil, "\(c), batch \(batch), \(engine.threads) threads: first mismatch at \(m?.index ?? -1): expected \(m?.expected ?? 0), got \(m?.got ?? 0)")
+                #expect(m == nil, "\(c), batch \(batch), \(engine.kernels), \(engine.threads) threads: first mismatch at \(m?.index ?? -1): expected \(m?.expected ?? 0), got \(m?.got ?? 0)")
             }
         }
     }
 
     @Test func reusesBuffersAcrossBatchesOfDifferentSizes() throws {
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.35, inputSize: 64), seed: 3)
-        let engine = FastCPUEngine(model: model, threads: 2)
         let reference = ReferenceEngine(model: model)
-        for batch in [5, 1, 2] {
-            let input = Self.randomInput(batch: batch, size: 64, seed: UInt64(batch))
-            let got = try engine.features(input), expected = try reference.features(input)
-            let m = firstMismatch(got, expected, relativeTolerance: 1e-5)
-            #expect(m == nil, "batch \(batch): first mismatch at \(m?.index ?? -1): expected \(m?.expected ?? 0), got \(m?.got ?? 0)")
+        for kernels in FastCPUEngineKernels.supported {
+            let engine = FastCPUEngine(model: model, threads: 2, kernels: kernels)
+            for batch in [5, 1, 2] {
+                let input = Self.randomInput(batch: batch, size: 64, seed: UInt64(batch))
+                let got = try engine.features(input), expected = try reference.features(input)
+                let m = firstMismatch(got, expected, relativeTolerance: 1e-5)
+                #expect(m == nil, "\(kernels), batch \(batch): first mismatch at \(m?.index ?? -1): expected \(m?.expected ?? 0), got \(m?.got ?? 0)")
+            }
         }
     }
 

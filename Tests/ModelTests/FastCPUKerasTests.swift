@@ -24,14 +24,16 @@ import TestSupport
         let input = try Self.set.inputs(c)
         let keras = try Self.set.floats(c.features)
         let reference = try ReferenceEngine(model: model).features(input)
-        for threads in [1, 2] {
-            let got = try FastCPUEngine(model: model, threads: threads).features(input)
-            #expect(got.count == keras.count, "\(c.name): \(got.count) features, Keras has \(keras.count)")
-            guard got.count == keras.count else { continue }
-            let k = firstMismatch(got, keras, relativeTolerance: 1e-4)
-            #expect(k == nil, "\(c.name), \(threads) threads vs Keras: first mismatch at \(k?.index ?? -1): expected \(k?.expected ?? 0), got \(k?.got ?? 0)")
-            let r = firstMismatch(got, reference, relativeTolerance: 1e-5)
-            #expect(r == nil, "\(c.name), \(threads) threads vs reference: first mismatch at \(r?.index ?? -1): expected \(r?.expected ?? 0), got \(r?.got ?? 0)")
+        for kernels in FastCPUEngineKernels.supported {
+            for threads in [1, 2] {
+                let got = try FastCPUEngine(model: model, threads: threads, kernels: kernels).features(input)
+                #expect(got.count == keras.count, "\(c.name): \(got.count) features, Keras has \(keras.count)")
+                guard got.count == keras.count else { continue }
+                let k = firstMismatch(got, keras, relativeTolerance: 1e-4)
+                #expect(k == nil, "\(c.name), \(kernels), \(threads) threads vs Keras: first mismatch at \(k?.index ?? -1): expected \(k?.expected ?? 0), got \(k?.got ?? 0)")
+                let r = firstMismatch(got, reference, relativeTolerance: 1e-5)
+                #expect(r == nil, "\(c.name), \(kernels), \(threads) threads vs reference: first mismatch at \(r?.index ?? -1): expected \(r?.expected ?? 0), got \(r?.got ?? 0)")
+            }
         }
     }
 }

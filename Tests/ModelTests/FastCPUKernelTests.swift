@@ -2,10 +2,12 @@ import Model
 import Testing
 import TestSupport
 
-/// Each fast CPU kernel face against its plain reference, on fresh seeded random inputs with awkward
+/// Each fast CPU kernel face, in every kernel set this machine runs (scalar always; avx2, avx512 or neon
+/// where the CPU has them), against its plain reference, on fresh seeded random inputs with awkward
 /// shapes; the faces start from NaN-filled outputs, so an element a kernel forgets to write fails.
 @Suite struct FastCPUKernelTests {
     static let pool = ThreadPool(threads: 2)
+    static let kernelSets = FastCPUEngineKernels.supported
 
     static func randomTensor(_ n: Int, _ h: Int, _ w: Int, _ c: Int, seed: UInt64) -> Tensor {
         var g = SeededGenerator(seed: seed)
@@ -39,11 +41,13 @@ import TestSupport
                 let x = Self.randomTensor(2, h, w, channels, seed: seed)
                 let l = Self.layer(.depthwise, k: 3, stride: stride, cin: channels, cout: channels, relu6: relu6, seed: seed + 1)
                 let expected = DepthwiseConv.reference(x, l)
-                let what = "depthwise c=\(channels) s=\(stride) \(h)×\(w) relu6=\(relu6)"
-                Self.expectMatch(DepthwiseConv.cpu(x, l, pool: Self.pool).data, expected.data, what)
-                var poisoned = Tensor(batch: 2, height: expected.height, width: expected.width, channels: channels, repeating: .nan)
-                FastCPUEngineKernels.withScalarKernels { DepthwiseConv.cpu(x, l, into: &poisoned) }
-                Self.expectMatch(poisoned.data, expected.data, what + " scalar")
+                for kernels in Self.kernelSets {
+                    let what = "depthwise c=\(channels) s=\(stride) \(h)×\(w) relu6=\(relu6) \(kernels)"
+                    Self.expectMatch(DepthwiseConv.cpu(x, l, pool: Self.pool, kernels: kernels).data, expected.data, what)
+                    var poisoned = Tensor(batch: 2, height: expected.height, width: expected.width, channels: channels, repeating: .nan)
+                    DepthwiseConv.cpu(x, l, into: &poisoned, kernels: kernels)
+                    Self.expectMatch(poisoned.data, expected.data, what + ", one thread")
+                }
             }
         }
     }
@@ -57,11 +61,13 @@ import TestSupport
                 let r = residual ? Self.randomTensor(3, h, w, cout, seed: seed + 2) : nil
                 let l = Self.layer(.pointwise, k: 1, stride: 1, cin: cin, cout: cout, relu6: relu6, seed: seed + 1)
                 let expected = PointwiseConv.reference(x, l, residual: r)
-                let what = "pointwise \(cin)→\(cout) \(h)×\(w) residual=\(residual) relu6=\(relu6)"
-                Self.expectMatch(PointwiseConv.cpu(x, l, residual: r, pool: Self.pool).data, expected.data, what)
-                var poisoned = Tensor(batch: 3, height: h, width: w, channels: cout, repeating: .nan)
-                FastCPUEngineKernels.withScalarKernels { PointwiseConv.cpu(x, l, residual: r, into: &poisoned) }
-                Self.expectMatch(poisoned.data, expected.data, what + " scalar")
+                for kernels in Self.kernelSets {
+                    let what = "pointwise \(cin)→\(cout) \(h)×\(w) residual=\(residual) relu6=\(relu6) \(kernels)"
+                    Self.expectMatch(PointwiseConv.cpu(x, l, residual: r, pool: Self.pool, kernels: kernels).data, expected.data, what)
+                    var poisoned = Tensor(batch: 3, height: h, width: w, channels: cout, repeating: .nan)
+                    PointwiseConv.cpu(x, l, residual: r, into: &poisoned, kernels: kernels)
+                    Self.expectMatch(poisoned.data, expected.data, what + ", one thread")
+                }
             }
         }
     }
@@ -73,9 +79,12 @@ import TestSupport
             let x = Self.randomTensor(3, h, w, cin, seed: seed)
             let l = Self.layer(.pointwise, k: 1, stride: 1, cin: cin, cout: cout, relu6: true, seed: seed + 1)
             let expected = GlobalAveragePool.reference(PointwiseConv.reference(x, l, residual: nil))
-            Self.expectMatch(PointwiseConv.cpuPooled(x, l, pool: Self.pool), expected, "pooled head \(cin)→\(cout) \(h)×\(w)")
-            let scalar = FastCPUEngineKernels.withScalarKernels { PointwiseConv.cpuPooled(x, l) }
-            Self.expectMatch(scalar, expected, "pooled head \(cin)→\(cout) \(h)×\(w) scalar")
+            for kernels in Self.kernelSets {
+                Self.expectMatch(PointwiseConv.cpuPooled(x, l, pool: Self.pool, kernels: kernels), expected,
+                                 "pooled head \(cin)→\(cout) \(h)×\(w) \(kernels)")
+                Self.expectMatch(PointwiseConv.cpuPooled(x, l, kernels: kernels), expected,
+                                 "pooled head \(cin)→\(cout) \(h)×\(w) \(kernels), one thread")
+            }
         }
     }
 
@@ -87,11 +96,13 @@ import TestSupport
                 let x = Self.randomTensor(2, h, w, cin, seed: seed)
                 let l = Self.layer(.full, k: 3, stride: stride, cin: cin, cout: cout, relu6: relu6, seed: seed + 1)
                 let expected = StemConv.reference(x, l)
-                let what = "stem \(cin)→\(cout) s=\(stride) \(h)×\(w) relu6=\(relu6)"
-                Self.expectMatch(StemConv.cpu(x, l, pool: Self.pool).data, expected.data, what)
-                var poisoned = Tensor(batch: 2, height: expected.height, width: expected.width, channels: cout, repeating: .nan)
-                FastCPUEngineKernels.withScalarKernels { StemConv.cpu(x, l, into: &poisoned) }
-                Self.expectMatch(poisoned.data, expected.data, what + " scalar")
+                for kernels in Self.kernelSets {
+                    let what = "stem \(cin)→\(cout) s=\(stride) \(h)×\(w) relu6=\(relu6) \(kernels)"
+                    Self.expectMatch(StemConv.cpu(x, l, pool: Self.pool, kernels: kernels).data, expected.data, what)
+                    var poisoned = Tensor(batch: 2, height: expected.height, width: expected.width, channels: cout, repeating: .nan)
+                    StemConv.cpu(x, l, into: &poisoned, kernels: kernels)
+                    Self.expectMatch(poisoned.data, expected.data, what + ", one thread")
+                }
             }
         }
     }
@@ -122,12 +133,34 @@ import TestSupport
                 if let e = block.expand { expected = PointwiseConv.reference(x, e, residual: nil) }
                 expected = DepthwiseConv.reference(expected, block.depthwise)
                 expected = PointwiseConv.reference(expected, block.project, residual: block.residual ? x : nil)
-                let what = "block \(channels)→\(hidden)→\(outChannels) s=\(stride) \(h)×\(w) residual=\(block.residual)"
-                Self.expectMatch(block.cpu(x, pool: Self.pool).data, expected.data, what)
-                let scalar = FastCPUEngineKernels.withScalarKernels { block.cpu(x) }
-                Self.expectMatch(scalar.data, expected.data, what + " scalar")
+                for kernels in Self.kernelSets {
+                    let what = "block \(channels)→\(hidden)→\(outChannels) s=\(stride) \(h)×\(w) residual=\(block.residual) \(kernels)"
+                    Self.expectMatch(block.cpu(x, pool: Self.pool, kernels: kernels).data, expected.data, what)
+                    Self.expectMatch(block.cpu(x, kernels: kernels).data, expected.data, what + ", one thread")
+                }
             }
         }
+    }
+
+    @Test func kernelSetChoiceRefusesWhatThisCPULacks() throws {
+        // Says which sets this run exercised, so a log shows whether AVX-512 or NEON were covered.
+        print("FastCPUKernelTests: kernel sets on this machine: \(Self.kernelSets.map(\.rawValue).joined(separator: ", ")) (best \(FastCPUEngineKernels.best))")
+        #expect(Self.kernelSets.first == .scalar && Self.kernelSets.contains(FastCPUEngineKernels.best))
+        #expect(try FastCPUEngineKernels(choice: nil) == FastCPUEngineKernels.best)
+        #expect(try FastCPUEngineKernels(choice: "auto") == FastCPUEngineKernels.best)
+        for kernels in FastCPUEngineKernels.allCases {
+            if kernels.isSupported {
+                #expect(try FastCPUEngineKernels(choice: kernels.rawValue.uppercased()) == kernels)
+            } else {
+                #expect(throws: ModelError.self) { try FastCPUEngineKernels(choice: kernels.rawValue) }
+                do {
+                    _ = try FastCPUEngineKernels(choice: kernels.rawValue)
+                } catch {
+                    #expect("\(error)".hasPrefix("IMGFEAT_CPU_KERNELS=\(kernels.rawValue) but this CPU lacks "), "\(error)")
+                }
+            }
+        }
+        #expect(throws: ModelError.self) { try FastCPUEngineKernels(choice: "sse9") }
     }
 
     @Test func threadPoolRunsEveryTaskOnce() {

@@ -44,12 +44,15 @@ func main() throws {
     // The same Keras .h5 the other engines load, or seeded random weights (same speed, no file needed).
     let model = try loadModel(try WeightsSource(parsing: options["weights"] ?? "random:\(seed)"),
                               alpha: alpha, inputSize: size)
-    let engine = FastCPUEngine(model: model, threads: threads, maxBatch: batch)
+    // --kernels, else IMGFEAT_CPU_KERNELS, else the widest set this CPU runs.
+    let kernels = try FastCPUEngineKernels(choice: options["kernels"] ?? ProcessInfo.processInfo.environment["IMGFEAT_CPU_KERNELS"],
+                                           variable: options["kernels"] == nil ? "IMGFEAT_CPU_KERNELS" : "--kernels")
+    let engine = FastCPUEngine(model: model, threads: threads, maxBatch: batch, kernels: kernels)
     var generator = SystemRandomNumberGenerator()
     let input = Tensor(batch: batch, height: size, width: size, channels: 3,
                        data: (0..<(batch * size * size * 3)).map { _ in Float.random(in: -1...1, using: &generator) })
     print("imgfeat fast CPU engine: alpha \(alpha), size \(size), batch \(batch), threads \(engine.threads), "
-          + "kernels \(FastCPUEngineKernels.instructionSet), weights \(model.weightsIdentity)")
+          + "kernels \(engine.kernels), weights \(model.weightsIdentity)")
     _ = try engine.features(input)  // warm-up: page in buffers, spin up threads
     var rates: [Double] = [], cpuRates: [Double] = []
     for run in 1...max(1, runs) {
@@ -70,7 +73,8 @@ func main() throws {
         }
     }
     print("{\"engine\": \"imgfeat-cpu\", \"what\": \"network\", \"alpha\": \(alpha), \"size\": \(size), \"batch\": \(batch), "
-          + "\"threads\": \(engine.threads), \"median\": \(String(format: "%.2f", median)), "
+          + "\"threads\": \(engine.threads), \"kernels\": \"\(engine.kernels)\", \"median\": \(String(format: "%.2f", median)), "
+          + "\"gflop_per_image\": \(String(format: "%.4f", engine.flopsPerImage / 1e9)), "
           + "\"runs\": [\(rates.map { String(format: "%.2f", $0) }.joined(separator: ", "))], "
           + "\"cpu_runs\": [\(cpuRates.map { String(format: "%.2f", $0) }.joined(separator: ", "))]}")
 }

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int pad_top, int pad_left,
-             const float *packed, const float *bias, int Cout, int relu6, float *out, int OH, int OW,
-             int oy0, int oy1) {
+void ck_conv(ck_kernels ks, const float *in, int H, int W, int Cin, int ksize, int stride, int pad_top,
+             int pad_left, const float *packed, const float *bias, int Cout, int relu6, float *out, int OH,
+             int OW, int oy0, int oy1) {
     if (oy1 > OH) oy1 = OH;
     if (oy0 >= oy1 || OW <= 0) return;
     int K = ksize * ksize * Cin;
@@ -21,24 +21,25 @@ void ck_conv(const float *in, int H, int W, int Cin, int ksize, int stride, int 
         for (int ox = 0; ox < OW; ox++) {
             int ix0 = ox * stride - pad_left;
             float *p = patch + (size_t)ox * K;
+            if (ix0 >= 0 && ix0 + ksize <= W) {
+                // Window inside the row: each window row is ksize·Cin contiguous floats (9 for RGB 3×3).
+                for (int ky = 0; ky < ksize; ky++, p += ksize * Cin) {
+                    int iy = iy0 + ky;
+                    if (iy < 0 || iy >= H) memset(p, 0, (size_t)ksize * Cin * sizeof(float));
+                    else memcpy(p, in + ((size_t)iy * W + ix0) * Cin, (size_t)ksize * Cin * sizeof(float));
+                }
+                continue;
+            }
             for (int ky = 0; ky < ksize; ky++) {
                 int iy = iy0 + ky;
                 for (int kx = 0; kx < ksize; kx++, p += Cin) {
                     int ix = ix0 + kx;
-                    if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-                        memset(p, 0, (size_t)Cin * sizeof(float));
-                    } else if (Cin == 3) {  // RGB: three stores beat a library call per tap
-                        const float *src = in + ((size_t)iy * W + ix) * 3;
-                        p[0] = src[0];
-                        p[1] = src[1];
-                        p[2] = src[2];
-                    } else {
-                        memcpy(p, in + ((size_t)iy * W + ix) * Cin, (size_t)Cin * sizeof(float));
-                    }
+                    if (iy < 0 || iy >= H || ix < 0 || ix >= W) memset(p, 0, (size_t)Cin * sizeof(float));
+                    else memcpy(p, in + ((size_t)iy * W + ix) * Cin, (size_t)Cin * sizeof(float));
                 }
             }
         }
-        ck_pointwise(patch, OW, K, packed, Cout, 0, Cout, bias, NULL, relu6,
+        ck_pointwise(ks, patch, OW, K, packed, Cout, 0, Cout, bias, NULL, relu6,
                      out + (size_t)oy * OW * Cout, NULL);
     }
     free(patch);

@@ -1,2 +1,0 @@
-#include "ckernels.h"
-int imgfeat_ckernels_version(void) { return 1; }
