@@ -14,18 +14,18 @@ struct EngineOptions: ParsableArguments {
     var weights: String = "imagenet"
     @Flag(help: "No network access for weights (also IMGFEAT_OFFLINE=1): imagenet weights must be in the cache.")
     var offline = false
-    @Option(help: "Width multiplier (default: what the weights imply; 1.0).")
+    @Option(help: "Width multiplier, 0.1…4.0 (default: what the weights imply; 1.0).")
     var alpha: Double?
-    @Option(help: "Square input size (default: what the weights imply; 224).")
+    @Option(help: "Square input size, 32…1024 (default: what the weights imply; 224).")
     var size: Int?
-    @Option(help: "Images per engine call.")
+    @Option(help: "Images per engine call, 1…4096.")
     var batch: Int = 64
-    @Option(help: "Threads for decoding and the CPU engines (default: one per core).")
+    @Option(help: "Threads for decoding and the CPU engines, 1…256 (default: one per core).")
     var threads: Int?
     @Option(help: "fp32 | fp16: Vulkan activation storage; fp16 keeps the wide ReLU6 tensors in 16 bits (docs/VULKAN.md).")
     var precision: Precision = .fp32
     @OptionGroup var storage: StorageOptions
-    @Option(help: "Object requests kept in flight at once.")
+    @Option(help: "Object requests kept in flight at once, 1…1024.")
     var fetchConcurrency: Int?
     @Flag(help: "JPEG draft mode: let libjpeg scale by 1/2, 1/4 or 1/8 towards --size before the resize, as Pillow's draft() does. Faster on big photos; not the notebook's pixels (docs/IMAGING.md).")
     var draft = false
@@ -45,7 +45,7 @@ struct EngineOptions: ParsableArguments {
         options.precision = precision
         options.draft = draft
         storage.apply(to: &options.storage)
-        if let fetchConcurrency { options.storage.concurrency = max(1, fetchConcurrency) }
+        if let fetchConcurrency { options.storage.concurrency = fetchConcurrency }
     }
 }
 
@@ -53,17 +53,20 @@ struct EngineOptions: ParsableArguments {
 struct RunControlOptions: ParsableArguments {
     @Option(help: "Take a deterministic share I/N of the listing (0 <= I < N).")
     var shard: String?
-    @Option(help: "Stop (non-zero exit) once more than N inputs were unusable.")
+    @Option(help: "Stop (non-zero exit) once more than N inputs were unusable, committed parts included; N >= 0.")
     var maxErrors: Int?
-    @Option(help: "Images per Parquet part, the unit of resume.")
+    @Option(help: "Images per Parquet part, the unit of resume, 1…100000.")
     var partRows: Int = 1024
     @Flag(help: "No progress lines or device-choice note on stderr; the results (explained variance, summary) are still printed.")
     var quiet = false
+    @Flag(help: "Clear imgfeat's files from OUT first (nothing else in it), whichever job wrote them.")
+    var overwrite = false
 
     func apply(to options: inout RunOptions) throws {
         if let shard { options.shard = try Shard(parsing: shard) }
         options.maxErrors = maxErrors
-        options.partRows = max(1, partRows)
+        options.partRows = partRows
         options.quiet = quiet
+        options.overwrite = overwrite
     }
 }

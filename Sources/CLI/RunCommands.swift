@@ -14,8 +14,8 @@ struct Run: ParsableCommand {
     @OptionGroup var control: RunControlOptions
 
     func run() throws {
-        let options = try paths.runOptions(engine, control)
-        let summary = try reportingFailure { try Commands.run(options, pca: PCAOptions(k: k, center: center)) }
+        // Inside reportingFailure: a bad --shard is an `imgfeat: error:` line like every other.
+        let summary = try reportingFailure { try Commands.run(try paths.runOptions(engine, control), pca: PCAOptions(k: k, center: center)) }
         print(summary.text)
     }
 }
@@ -29,8 +29,8 @@ struct Featurize: ParsableCommand {
     @OptionGroup var control: RunControlOptions
 
     func run() throws {
-        let options = try paths.runOptions(engine, control)
-        let summary = try reportingFailure { try Commands.featurize(options) }
+        // Inside reportingFailure: a bad --shard is an `imgfeat: error:` line like every other.
+        let summary = try reportingFailure { try Commands.featurize(try paths.runOptions(engine, control)) }
         print(summary.text)
     }
 }

@@ -68,7 +68,12 @@ struct Bench: ParsableCommand {
         var options = RunOptions(input: input, output: "", settings: .process)
         try engine.apply(to: &options)
         let benchmark = Benchmark(options: options, limit: limit, repeats: repeats, referenceImages: referenceImages)
-        let (report, record) = try reportingFailure { try benchmark.measure() }
+        let (report, record) = try reportingFailure {
+            try options.validate(needsOutput: false)
+            try OptionRanges.check("limit", limit, OptionRanges.benchLimit)
+            try OptionRanges.check("repeats", repeats, OptionRanges.benchRepeats)
+            return try benchmark.measure()
+        }
         print(report)
         if let json {
             try reportingFailure {

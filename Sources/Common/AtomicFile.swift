@@ -35,11 +35,29 @@ public enum AtomicFile {
     /// Writes `data` to `url` through a temporary file and a rename.
     public static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { temporary in
-            do {
-                try data.write(to: temporary)
-            } catch {
-                throw AtomicFileError(path: url.path, reason: "cannot write (\(error.localizedDescription))")
+            // write(2), not Data.write: its failure keeps errno's cause (Foundation reports only
+            // "NSCocoaErrorDomain error 512" on Linux); the partial file is removed by write(to:).
+            if let failure = writeNew(data, to: temporary.path) {
+                throw AtomicFileError(path: url.path, reason: "cannot write (\(String(cString: strerror(failure))))")
             }
         }
+    }
+
+    /// Writes `data` to the new file `path`; errno on failure, nil on success.
+    private static func writeNew(_ data: Data, to path: String) -> Int32? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return errno }
+        var failure: Int32?
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let wrote = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if wrote < 0 && errno == EINTR { continue }
+                guard wrote > 0 else { failure = wrote < 0 ? errno : EIO; return }
+                done += wrote
+            }
+        }
+        if close(fd) != 0 && failure == nil { failure = errno }
+        return failure
     }
 }

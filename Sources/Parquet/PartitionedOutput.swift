@@ -28,8 +28,25 @@ public final class PartitionedOutput: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw ParquetError(file: directory.path, "cannot create output folder: \(error.localizedDescription)")
+            throw ParquetError(file: directory.path, "cannot create output folder: \(Self.blockingComponent(directory.path))")
         }
+    }
+
+    /// The first component of `path` that is missing a folder's role, in errno's words (Foundation's own
+    /// message on Linux is "NSCocoaErrorDomain error 512").
+    static func blockingComponent(_ path: String) -> String {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            var info = stat()
+            if stat(prefix, &info) != 0 {
+                guard errno == ENOENT else { return "\(prefix): \(String(cString: strerror(errno)))" }
+                let parent = (prefix as NSString).deletingLastPathComponent
+                return access(parent, W_OK) == 0 ? "cannot create \(prefix)" : "\(parent): permission denied"
+            }
+            if (info.st_mode & S_IFMT) != S_IFDIR { return "\(prefix) is not a folder" }
+        }
+        return access(path, W_OK) == 0 ? "unknown cause" : "\(path): permission denied"
     }
 
     /// The final file name of part `index`: `part-00007-<runID>.snappy.parquet`.

@@ -3,15 +3,17 @@ import Foundation
 /// A blocking first-in first-out queue of bounded capacity between two pipeline stages, so that a fast
 /// producer cannot run ahead of a slow consumer and grow memory.
 public final class BoundedQueue<Element>: @unchecked Sendable {
-    private var items: [Element] = []
+    /// A ring of `capacity` slots; a popped slot is emptied at once, so the queue never keeps an
+    /// element alive after handing it out (a batch's model input is 38 MB at the defaults).
+    private var slots: [Element?]
     private var head = 0
+    private var count = 0
     private var closed = false
-    private let capacity: Int
     private let condition = NSCondition()
 
     public init(capacity: Int) {
         precondition(capacity > 0)
-        self.capacity = capacity
+        slots = Array(repeating: nil, count: capacity)
     }
 
     /// Waits for room, then appends; returns false when the queue was closed by the consumer.
@@ -19,9 +21,10 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public func push(_ element: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while items.count - head >= capacity && !closed { condition.wait() }
+        while count == slots.count && !closed { condition.wait() }
         guard !closed else { return false }
-        items.append(element)
+        slots[(head + count) % slots.count] = element
+        count += 1
         condition.broadcast()
         return true
     }
@@ -30,16 +33,20 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public func pop() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while head == items.count && !closed { condition.wait() }
-        guard head < items.count else { return nil }
-        let element = items[head]
-        head += 1
-        if head > 64 && head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
+        while count == 0 && !closed { condition.wait() }
+        guard count > 0 else { return nil }
+        let element = slots[head].take()
+        head = (head + 1) % slots.count
+        count -= 1
         condition.broadcast()
         return element
+    }
+
+    /// Elements waiting, for tests and diagnostics.
+    public var waiting: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return count
     }
 
     /// No more pushes: a waiting `pop` returns what is left, then nil; a waiting `push` returns false.

@@ -9,56 +9,73 @@ import Storage
 /// The commands of the `imgfeat` tool as library calls: the CLI parses, calls these, and prints.
 public enum Commands {
     /// `imgfeat run`: featurize INPUT, fit the PCA from the statistics gathered on the way, project,
-    /// write everything under OUT, `_SUCCESS` last.
+    /// write everything under OUT, `_SUCCESS` last. A finished OUT of the same job is left as it is; of
+    /// the same featurization with another `--k`/`--center`, its PCA is refitted from the stored
+    /// statistics; of another job, refused.
     public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
         let started = Date()
+        try options.validate()
+        guard pca.k >= 1 else { throw PipelineError("--k must be 1 or more (got \(pca.k))") }
         let target = OutputTarget(options.output)
-        let layout = OutputLayout.forRun(target.local)
-        if let done = try completedSummary("run", options, layout, target) { return done }
-        let outcome = try Featurizer(options: options, layout: layout).run()
-        let featuresOutput = try featureOutput(outcome)
-        try featuresOutput.commit()
-        try writeErrors(outcome.errors, to: layout.errors, metadata: featuresOutput.metadata)
-        try outcome.statistics.save(to: layout.statistics)
+        let session = try OutputSession(target: target, layout: .forRun(target.local), options: options,
+                                        overwrite: options.overwrite)
+        return try withExtendedLifetime(session) {
+            let layout = session.layout
+            let model = try loadModel(options)
+            try pca.validate(featureDimension: model.featureDimension)
+            let job = JobIdentity(command: "run", options: options, model: model, pca: pca)
+            switch try session.state(for: job, output: options.output, storage: options.storage) {
+            case .complete(let summary): return summary
+            case .refit(let summary, let manifest):
+                return try refit(summary, manifest: manifest, job: job, model: model, pca: pca, options: options, layout: layout)
+            case .fresh: break
+            }
+            let outcome = try Featurizer(options: options, layout: layout, model: model, job: job) {
+                try pca.validate(featureDimension: model.featureDimension, images: $0)
+            }.run()
+            let featuresOutput = try featureOutput(outcome)
+            try featuresOutput.commit()
+            try writeErrors(outcome.errors, to: layout.errors, metadata: featuresOutput.metadata)
+            try outcome.statistics.save(to: layout.statistics)
 
-        let pcaStart = Date()
-        // --quiet silences progress only: the explained variance is a result and is printed.
-        let stage = PCAStage(options: pca, quiet: false)
-        let model = try stage.fit(outcome.statistics, modelURL: layout.pcaModel,
-                                  features: FeatureModel(metadata: featuresOutput.metadata))
-        try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
-                            directory: layout.pcaDirectory, metadata: featuresOutput.metadata,
-                            plots: (layout.screePlot, layout.scatterPlot), input: options.input)
-        var summary = makeSummary("run", options, outcome, started: started)
-        summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
-        summary.secondsPerStage.total += summary.secondsPerStage.pca
-        summary.pcaK = model.k
-        summary.pcaExplainedVarianceTotal = model.explainedVariance.reduce(0, +)
-        summary = try finish(summary, layout) { finished in
-            let scree = try String(contentsOf: layout.screePlot, encoding: .utf8)
-            let scatter = try? String(contentsOf: layout.scatterPlot, encoding: .utf8)
-            try AtomicFile.write(Data(RunReportPage.html(summary: finished, model: model, scree: scree, scatter: scatter).utf8),
-                                 to: layout.report)
+            let pcaStart = Date()
+            let fitted = try fitAndProject(outcome.statistics, pca: pca, layout: layout, metadata: featuresOutput.metadata,
+                                           input: options.input)
+            var summary = makeSummary("run", options, outcome, started: started)
+            summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
+            summary.secondsPerStage.total += summary.secondsPerStage.pca
+            summary.pcaK = fitted.k
+            summary.pcaExplainedVarianceTotal = fitted.explainedVariance.reduce(0, +)
+            summary = try finish(summary, layout) { try writeReport($0, model: fitted, layout: layout) }
+            try target.publish(options.storage)
+            return summary
         }
-        try target.publish(options.storage)
-        return summary
     }
 
     /// `imgfeat featurize`: the feature parts only, plus the errors and the PCA statistics of this
     /// shard behind `_` names (for `imgfeat pca fit` to merge), `_SUCCESS` last.
     public static func featurize(_ options: RunOptions) throws -> RunSummary {
         let started = Date()
+        try options.validate()
         let target = OutputTarget(options.output)
-        let layout = OutputLayout.forFeaturize(target.local)
-        if let done = try completedSummary("featurize", options, layout, target) { return done }
-        let outcome = try Featurizer(options: options, layout: layout).run()
-        let featuresOutput = try featureOutput(outcome)
-        try writeErrors(outcome.errors, to: layout.errors, metadata: featuresOutput.metadata)
-        try outcome.statistics.save(to: layout.statistics)
-        var summary = makeSummary("featurize", options, outcome, started: started)
-        summary = try finish(summary, layout)
-        try target.publish(options.storage)
-        return summary
+        let session = try OutputSession(target: target, layout: .forFeaturize(target.local), options: options,
+                                        overwrite: options.overwrite)
+        return try withExtendedLifetime(session) {
+            let layout = session.layout
+            let model = try loadModel(options)
+            let job = JobIdentity(command: "featurize", options: options, model: model, pca: nil)
+            if case .complete(let summary) = try session.state(for: job, output: options.output, storage: options.storage) {
+                return summary
+            }
+            let outcome = try Featurizer(options: options, layout: layout, model: model, job: job).run()
+            let featuresOutput = try featureOutput(outcome)
+            try writeErrors(outcome.errors, to: layout.errors, metadata: featuresOutput.metadata)
+            try outcome.statistics.save(to: layout.statistics)
+            var summary = makeSummary("featurize", options, outcome, started: started)
+            summary = try finish(summary, layout)
+            try target.publish(options.storage)
+            return summary
+        }
     }
 
     /// `imgfeat pca fit`: merges the statistics of Parquet feature tables and/or statistics files
@@ -129,6 +146,67 @@ public enum Commands {
 
     // MARK: - pieces
 
+    private static func loadModel(_ options: RunOptions) throws -> FoldedMobileNetV2 {
+        try ModelLoading.load(options)
+    }
+
+    /// Fits the PCA, saves the model, projects the feature parts and draws the plots.
+    private static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, layout: OutputLayout,
+                                      metadata: [String: String], input: String) throws -> PCAModel {
+        // --quiet silences progress only: the explained variance is a result and is printed.
+        let stage = PCAStage(options: pca, quiet: false)
+        let model = try stage.fit(statistics, modelURL: layout.pcaModel, features: FeatureModel(metadata: metadata))
+        try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
+                            directory: layout.pcaDirectory, metadata: metadata,
+                            plots: (layout.screePlot, layout.scatterPlot), input: input)
+        return model
+    }
+
+    /// The standalone HTML report of a run: both plots, the explained variance, counts and settings.
+    private static func writeReport(_ summary: RunSummary, model: PCAModel, layout: OutputLayout) throws {
+        let scree = try String(contentsOf: layout.screePlot, encoding: .utf8)
+        let scatter = try? String(contentsOf: layout.scatterPlot, encoding: .utf8)
+        try AtomicFile.write(Data(RunReportPage.html(summary: summary, model: model, scree: scree, scatter: scatter).utf8),
+                             to: layout.report)
+    }
+
+    /// A finished run asked again with only `--k`/`--center` changed: the PCA is refitted from the
+    /// stored statistics (no image is read) and its outputs replaced. `_SUCCESS` is taken away first,
+    /// so an interrupted refit leaves an unfinished output that the next run completes from the parts.
+    private static func refit(_ previous: RunSummary, manifest: RunManifest, job: JobIdentity, model: FoldedMobileNetV2,
+                              pca: PCAOptions, options: RunOptions, layout: OutputLayout) throws -> RunSummary {
+        let start = Date()
+        let statistics: PCAStatistics
+        do {
+            statistics = try PCAStatistics.load(from: layout.statistics)
+        } catch {
+            throw PipelineError("\(options.output): cannot refit the PCA, the stored statistics are unreadable (\(error)); add --overwrite to run again")
+        }
+        try pca.validate(featureDimension: statistics.dimension, images: statistics.count)
+        try OutputFiles.remove(layout.success)
+        var updated = manifest
+        updated.job = job
+        try updated.save(layout)
+        let metadata = OutputMetadata.features(model: model, engine: previous.device)
+        let fitted = try fitAndProject(statistics, pca: pca, layout: layout, metadata: metadata, input: options.input)
+        var summary = previous
+        summary.alreadyComplete = false
+        summary.refitted = true
+        summary.partsResumed = previous.partsResumed + previous.partsWritten
+        summary.partsWritten = 0
+        summary.pcaK = fitted.k
+        summary.pcaExplainedVarianceTotal = fitted.explainedVariance.reduce(0, +)
+        summary.secondsPerStage = StageTimes()
+        summary.secondsPerStage.pca = Date().timeIntervalSince(start)
+        summary.secondsPerStage.total = summary.secondsPerStage.pca
+        summary.imagesPerSecond = 0
+        summary.imagesProcessed = 0
+        summary.imagesResumed = (previous.imagesProcessed ?? 0) + (previous.imagesResumed ?? 0)
+        summary.startedAt = timestamp(start)
+        summary = try finish(summary, layout) { try writeReport($0, model: fitted, layout: layout) }
+        return summary
+    }
+
     private static func statisticsOf(_ input: String, _ remote: RemoteFiles, check: inout FeatureModelCheck) throws -> PCAStatistics {
         if input.lowercased().hasSuffix(".bin") {
             return try PCAStatistics.load(from: URL(fileURLWithPath: try remote.file(input)))
@@ -179,6 +257,7 @@ public enum Commands {
                           secondsPerStage: outcome.times, imagesProcessed: processed,
                           imagesResumed: outcome.imagesResumed,
                           imagesPerSecond: processed == 0 ? 0 : Double(processed) / max(outcome.times.total, 1e-9))
+        summary.duplicates = outcome.duplicates
         summary.draft = options.draft
         return summary
     }
@@ -199,37 +278,6 @@ public enum Commands {
         try AtomicFile.write(try JSONEncoder.pretty.encode(summary), to: layout.summary)
         try beforeSuccess(summary)
         try AtomicFile.write(Data(), to: layout.success)
-        return summary
-    }
-
-    /// The saved summary of a run that already finished (in `layout`, or at the remote output whose
-    /// staging copy is gone), so rerunning it does nothing. A finished run of another command, input,
-    /// shard or model there is refused rather than reported as done.
-    private static func completedSummary(_ command: String, _ options: RunOptions, _ layout: OutputLayout,
-                                         _ target: OutputTarget) throws -> RunSummary? {
-        var summary: RunSummary
-        if FileManager.default.fileExists(atPath: layout.success.path),
-           let data = try? Data(contentsOf: layout.summary),
-           let local = try? JSONDecoder().decode(RunSummary.self, from: data) {
-            try target.publish(options.storage)
-            summary = local
-        } else if let remote = try target.remoteSummary(layout, options.storage) {
-            summary = remote
-        } else {
-            return nil
-        }
-        var differences: [String] = []
-        if summary.command != command { differences.append("it was written by imgfeat \(summary.command)") }
-        if summary.input != options.input { differences.append("its input is \(summary.input)") }
-        if summary.shard != options.shard.description { differences.append("its shard is \(summary.shard)") }
-        if let alpha = options.alpha, abs(alpha - summary.alpha) > 1e-9 { differences.append("its alpha is \(summary.alpha)") }
-        if let size = options.inputSize, size != summary.inputSize { differences.append("its size is \(summary.inputSize)") }
-        if (summary.draft ?? false) != options.draft { differences.append(options.draft ? "it was decoded in full, without --draft" : "it was decoded with --draft") }
-        guard differences.isEmpty else {
-            throw PipelineError("\(options.output) already holds a finished run (\(differences.joined(separator: ", "))); "
-                                + "choose another --output or remove that one")
-        }
-        summary.alreadyComplete = true
         return summary
     }
 }

@@ -34,7 +34,7 @@ struct DecodeStage {
     func prepare(part: Int, items: [InputItem], endsPart: Bool) -> PreparedBatch {
         let start = Date()
         let pixelsPerImage = inputSize * inputSize * 3
-        let fetched = fetcher.fetch(items.map(\.path))
+        let fetched = fetcher.fetch(items.map(\.location))
         var outcomes = [DecodeOutcome?](repeating: nil, count: items.count)
         var inputs = [[Float]?](repeating: nil, count: items.count)
         let size = inputSize, keep = keepPixels, limit = maxPixels, draftSize = draft ? inputSize : nil

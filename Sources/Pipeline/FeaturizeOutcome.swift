@@ -10,6 +10,8 @@ public struct FeaturizeOutcome: Sendable {
     public var deviceChoice: String?
     /// Images listed for this shard.
     public var listed: Int
+    /// Lines of an `@FILE` list that repeated an earlier one: kept once.
+    public var duplicates: Int
     /// Rows in the feature parts, committed parts of an earlier attempt included.
     public var featurized: Int
     public var errors: [ErrorRow]

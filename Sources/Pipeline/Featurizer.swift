@@ -11,6 +11,10 @@ import Storage
 struct Featurizer {
     var options: RunOptions
     var layout: OutputLayout
+    var model: FoldedMobileNetV2
+    var job: JobIdentity
+    /// Called with the number of images listed, before any is read (`run` checks `--k` there).
+    var checkListing: (Int) throws -> Void = { _ in }
 
     func run() throws -> FeaturizeOutcome {
         try BLASThreads.limited(to: 1) { try featurize() }
@@ -20,30 +24,33 @@ struct Featurizer {
         let started = Date()
         var times = StageTimes()
         let source = try InputSource(parsing: options.input)
-        let items = try Listing.items(of: source, config: options.storage).filter { options.shard.owns($0.path) }
+        let listing = try Listing.scan(source, config: options.storage)
+        let items = listing.items.filter { options.shard.owns($0.path) }
+        // Entries the listing could not use are error rows of the shard that owns their path.
+        let listingErrors = listing.problems.filter { options.shard.owns($0.path) }
+            .map { ErrorRow(path: $0.path, label: InputItem(path: $0.path).label, stage: $0.stage, message: $0.message) }
         times.listing = Date().timeIntervalSince(started)
         guard !items.isEmpty else {
             throw PipelineError("\(options.input): no *.jpg or *.jpeg images found"
-                                + (options.shard.count > 1 ? " for shard \(options.shard)" : ""))
+                                + (options.shard.count > 1 ? " for shard \(options.shard)" : "")
+                                + (listingErrors.first.map { "; \(listingErrors.count) entries could not be used, the first: \($0.message)" } ?? ""))
         }
+        try checkListing(items.count)
 
-        let model = try ModelLoading.load(options)
         let engine = try EngineFactory.make(options: options, model: model)
         if let note = engine.choiceNote, !options.quiet { FileHandle.standardError.write(Data("device: \(note)\n".utf8)) }
         let metadata = OutputMetadata.features(model: model, engine: engine.name)
 
         try createDirectory(layout.state)
-        var manifest = RunManifest(input: options.input, shard: options.shard.description, partRows: options.partRows,
-                                   itemCount: items.count, listingDigest: RunManifest.digest(of: items),
-                                   weights: model.weightsIdentity, alpha: model.config.alpha,
-                                   inputSize: model.config.inputSize, draft: options.draft,
-                                   runID: UUID().uuidString.lowercased())
-        if let previous = try RunManifest.load(layout) {
+        var manifest = RunManifest(job: job, partRows: options.partRows, itemCount: items.count,
+                                   listingDigest: RunManifest.digest(of: items), runID: UUID().uuidString.lowercased())
+        let previous = try RunManifest.load(layout)
+        if let previous {
             try previous.checkResumable(as: manifest, in: layout)
             manifest.runID = previous.runID
-        } else {
-            try AtomicFile.write(try JSONEncoder.pretty.encode(manifest), to: layout.manifest)
         }
+        // Saved again when only the PCA settings changed: the finished output must record this job.
+        if previous != manifest { try manifest.save(layout) }
         let output = try PartitionedOutput(directory: layout.featuresDirectory, schema: .features,
                                            compression: .snappy, metadata: metadata, runID: manifest.runID)
 
@@ -54,7 +61,7 @@ struct Featurizer {
         // Statistics and errors of parts an interrupted attempt committed are read back from disk.
         let resumeStart = Date()
         var statistics = try PCAStatistics(dimension: model.featureDimension)
-        var errors: [ErrorRow] = []
+        var errors = listingErrors
         var featurized = 0
         for index in committed.sorted() {
             let part = try CommittedPart.read(index: index, dimension: model.featureDimension, output: output, layout: layout)
@@ -63,6 +70,9 @@ struct Featurizer {
             featurized += part.statistics.count
         }
         times.resumeScan = Date().timeIntervalSince(resumeStart)
+        // The limit counts the errors of committed parts too, so a rerun cannot commit one more part
+        // past it each time and finally succeed.
+        try checkErrorLimit(errors)
 
         // Each feature batch goes on to the statistics (on the device when the engine is there) and
         // the writer; nothing flows back into the engine.
@@ -122,9 +132,9 @@ struct Featurizer {
                 errors += rows.errors
                 partsWritten += 1
                 rows = PartAccumulator()
-                if let limit = options.maxErrors, errors.count > limit {
+                do { try checkErrorLimit(errors) } catch {
                     progress.finish()
-                    throw PipelineError("stopped after \(errors.count) unusable inputs (more than --max-errors \(limit)); the first: \(errors[0].path): \(errors[0].message)")
+                    throw error
                 }
             }
         }
@@ -137,9 +147,18 @@ struct Featurizer {
         times.decode = decodeTime.value
         times.total = Date().timeIntervalSince(started)
         return FeaturizeOutcome(layout: layout, model: model, deviceName: engine.name, deviceChoice: engine.choiceNote,
-                                listed: items.count,
+                                listed: items.count, duplicates: listing.duplicates,
                                 featurized: featurized, errors: errors, partsWritten: partsWritten,
                                 partsResumed: committed.count, imagesResumed: resumedImages, statistics: statistics,
                                 statisticsGatheredOn: observer.gatheredOn, times: times)
+    }
+}
+
+extension Featurizer {
+    /// Throws once more inputs than `--max-errors` were unusable, naming the first.
+    func checkErrorLimit(_ errors: [ErrorRow]) throws {
+        guard let limit = options.maxErrors, errors.count > limit, let first = errors.first else { return }
+        throw PipelineError("stopped after \(errors.count) unusable inputs (more than --max-errors \(limit)); "
+                            + "the first: \(first.path): \(first.message)")
     }
 }

@@ -30,11 +30,20 @@ struct OutputTarget {
         } catch {
             throw PipelineError("uploading \(local.path) to \(remote) failed (the local copy is complete; rerun to retry): \(error)")
         }
-        try? FileManager.default.removeItem(at: local)
+        discardStaging()
     }
 
-    /// The summary of a finished run already at the remote output (its `_SUCCESS` present), if any.
-    func remoteSummary(_ layout: OutputLayout, _ storage: StorageConfig) throws -> RunSummary? {
+    /// Removes the local staging copy of a remote output, and `imgfeat-staging` itself once empty.
+    func discardStaging() {
+        guard remote != nil else { return }
+        try? FileManager.default.removeItem(at: local)
+        rmdir(local.deletingLastPathComponent().path)  // fails, harmlessly, while another output stages there
+    }
+
+    /// The summary and job record of a finished run already at the remote output (its `_SUCCESS`
+    /// present), if any.
+    func remoteFinished(_ layout: OutputLayout, _ storage: StorageConfig) throws
+        -> (summary: RunSummary?, manifest: RunManifest?)? {
         guard let remote, let base = try? S3Location(parsing: remote) else { return nil }
         let fetcher = ObjectFetcher(storage)
         do {
@@ -45,9 +54,9 @@ struct OutputTarget {
             return nil
         }
         let name = base.appending(layout.summary.lastPathComponent).description
-        guard let bytes = try? fetcher.fetch(name), let summary = try? JSONDecoder().decode(RunSummary.self, from: Data(bytes)) else {
-            throw PipelineError("\(remote) has _SUCCESS but no readable \(layout.summary.lastPathComponent); remove it or choose another --output")
-        }
-        return summary
+        let summary = (try? fetcher.fetch(name)).flatMap { try? JSONDecoder().decode(RunSummary.self, from: Data($0)) }
+        let manifestName = base.appending("_imgfeat/" + layout.manifest.lastPathComponent).description
+        let manifest = try (try? fetcher.fetch(manifestName)).map { try RunManifest.decode(Data($0), name: manifestName) }
+        return (summary, manifest)
     }
 }

@@ -27,6 +27,9 @@ struct PCAStage {
         let parent = directory.deletingLastPathComponent()
         try createDirectory(parent)
         let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).\(UUID().uuidString).tmp")
+        // Whatever fails from here, the staging folder goes (a disk-full run left it behind before).
+        var placed = false
+        defer { if !placed { try? FileManager.default.removeItem(at: staging) } }
         let output = try PartitionedOutput(directory: staging, schema: .pca, compression: .snappy,
                                            metadata: OutputMetadata.pca(model, features: metadata))
         var rows = 0
@@ -58,18 +61,25 @@ struct PCAStage {
         }
         try flush()
         try output.commit()
-        if FileManager.default.fileExists(atPath: directory.path) {
-            try FileManager.default.removeItem(at: directory)
+        // The old projection moves aside under a temporary name (swept if this process dies), the new
+        // one takes its name: readers see one complete projection or the other, never a mix.
+        let old = parent.appendingPathComponent(".\(directory.lastPathComponent).\(UUID().uuidString).old.tmp")
+        let hadOld = rename(directory.path, old.path) == 0
+        guard rename(staging.path, directory.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if hadOld { rename(old.path, directory.path) }
+            throw PipelineError("\(directory.path): cannot move the PCA output into place (\(reason))")
         }
-        do {
-            try FileManager.default.moveItem(at: staging, to: directory)
-        } catch {
-            throw PipelineError("\(directory.path): cannot move the PCA output into place (\(error.localizedDescription))")
-        }
+        placed = true
+        if hadOld { try? FileManager.default.removeItem(at: old) }
         if let plots {
             let svgs = Self.plots(model: model, scatter: scatter, input: input)
             try PCAPlots.write(svgs.scree, to: plots.scree)
-            if let svg = svgs.scatter { try PCAPlots.write(svg, to: plots.scatter) }
+            if let svg = svgs.scatter {
+                try PCAPlots.write(svg, to: plots.scatter)
+            } else {
+                unlink(plots.scatter.path)  // a scatter of an earlier fit with k >= 2 would describe another model
+            }
         }
         return rows
     }

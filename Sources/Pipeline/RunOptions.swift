@@ -48,6 +48,8 @@ public struct RunOptions: Sendable {
     public var quiet: Bool = false
     /// The command line as typed, recorded in summary.json (the CLI sets it).
     public var commandLine: [String] = []
+    /// `--overwrite`: clear imgfeat's files from OUT first (nothing else in it), whatever job wrote them.
+    public var overwrite: Bool = false
     /// Largest decoded image, in pixels, before an input is refused.
     public var maxPixels: Int?
     /// Decode as Pillow's `draft("RGB", (size, size))` does (DCT scaling) before the resize: faster on

@@ -36,6 +36,10 @@ public struct RunSummary: Codable, Sendable {
     /// `imagesProcessed` over this attempt's featurization time (0 when it processed nothing).
     public var imagesPerSecond: Double
     public var alreadyComplete: Bool = false
+    /// Lines of an `@FILE` list that repeated an earlier one (kept once).
+    public var duplicates: Int?
+    /// Set when this command refitted the PCA of a finished run from its stored statistics.
+    public var refitted: Bool?
     /// Whether JPEGs were decoded in draft mode (`--draft`); absent in summaries of earlier versions.
     public var draft: Bool?
 
@@ -43,10 +47,16 @@ public struct RunSummary: Codable, Sendable {
     public var text: String {
         var lines: [String] = []
         if alreadyComplete { lines.append("\(output) is already complete; nothing to do") }
+        if refitted == true {
+            lines.append("refitted the PCA (k = \(pcaK ?? 0)) from the stored statistics; no image was read again")
+        }
         lines.append("device: \(device)" + (deviceChoice.map { " (\($0))" } ?? ""))
         lines.append("images: \(listed) listed, \(featurized) featurized, \(errors) unusable"
                      + (errorsByStage.isEmpty ? "" : " (" + errorsByStage.sorted { $0.key < $1.key }
                          .map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"))
+        if let duplicates, duplicates > 0 {
+            lines.append("duplicates: \(duplicates) lines of the list repeated an earlier one; each image was kept once")
+        }
         if let on = pcaStatisticsOn, on != "host" { lines.append("pca statistics: accumulated on \(on) during featurization") }
         if partsResumed > 0 { lines.append("resumed: \(partsResumed) parts already committed, \(partsWritten) written now") }
         let t = secondsPerStage

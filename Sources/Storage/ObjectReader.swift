@@ -7,23 +7,37 @@ public enum ObjectReader {
 
     /// The bytes of the local file `path`.
     public static func readLocal(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw StorageError(path, exists ? "permission denied or unreadable" : "no such file")
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw StorageError(path, openFailure(errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw StorageError(path, "cannot read (\(String(cString: strerror(errno))))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageError(path, "not a regular file (\(LocalWalk.kind(info.st_mode)))")
         }
-        defer { try? handle.close() }
-        do {
-            let size = try handle.seekToEnd()
-            guard size <= UInt64(maxObjectBytes) else {
-                throw StorageError(path, "file is \(size) bytes, over the \(maxObjectBytes)-byte limit")
-            }
-            try handle.seek(toOffset: 0)
-            let data = try handle.readToEnd() ?? Data()
-            return [UInt8](data)
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw StorageError(path, "read failed (\(error.localizedDescription))")
+        let size = Int(info.st_size)
+        guard size <= maxObjectBytes else {
+            throw StorageError(path, "file is \(size) bytes, over the \(maxObjectBytes)-byte limit")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, size - filled) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw StorageError(path, "read failed (\(String(cString: strerror(errno))))") }
+            if got == 0 { break }  // shrank while being read: what is there is what it holds now
+            filled += got
+        }
+        if filled < size { bytes.removeSubrange(filled...) }
+        return bytes
+    }
+
+    private static func openFailure(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: return "no such file"
+        case EACCES: return "permission denied"
+        case ELOOP: return "symbolic link loop"
+        default: return "cannot open (\(String(cString: strerror(code))))"
         }
     }
 }

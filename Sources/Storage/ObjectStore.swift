@@ -52,6 +52,24 @@ public final class ObjectStore: @unchecked Sendable {
         return small.count + large.count + 1
     }
 
+    /// Deletes the objects under the `s3://` prefix `uri` (taken as a folder) whose key relative to
+    /// it passes `selected`; returns how many. `_SUCCESS` goes first, so a half-cleared output never
+    /// looks finished.
+    @discardableResult
+    public func delete(under uri: String, where selected: (String) -> Bool) throws -> Int {
+        let base = try S3Location(parsing: uri)
+        let prefix = base.key.isEmpty || base.key.hasSuffix("/") ? base.key : base.key + "/"
+        let keys = try client.list(bucket: base.bucket, prefix: prefix).map(\.key)
+            .filter { selected(String($0.dropFirst(prefix.count))) }
+            .sorted { ($0.hasSuffix("/_SUCCESS") ? 0 : 1, $0) < ($1.hasSuffix("/_SUCCESS") ? 0 : 1, $1) }
+        let jobs = keys.map { key in
+            client.job(method: "DELETE", bucket: base.bucket, key: key, name: "s3://\(base.bucket)/\(key)")
+        }
+        for job in jobs.prefix(1) { _ = try client.engine.perform(job).get() }
+        for result in client.engine.perform(Array(jobs.dropFirst())) { _ = try result.get() }
+        return keys.count
+    }
+
     /// Stores `bytes` at the `s3://` URI `uri`.
     public func put(_ bytes: [UInt8], to uri: String) throws {
         try client.put(bytes, to: try S3Location(parsing: uri))

@@ -41,6 +41,37 @@ public enum Redaction {
         return base
     }
 
+    /// Query parameters that sign or authorise a URL (presigned S3 and CloudFront, Google Cloud
+    /// Storage, Azure SAS, bearer tokens), compared in lowercase; `x-amz-` and `x-goog-` prefixes too.
+    static let signingParameters: Set<String> = [
+        "signature", "awsaccesskeyid", "expires", "policy", "key-pair-id", "googleaccessid",
+        "sig", "se", "sp", "sv", "sr", "st", "spr", "si", "skoid", "sktid", "skt", "ske", "sks", "skv",
+        "token", "access_token", "auth", "authorization",
+    ]
+
+    /// `url` as it may be stored in an output (the `path` column): no user info, no fragment, and no
+    /// signing query parameters; other parameters are kept in their order. Not a URL: unchanged.
+    public static func publicURL(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        var rest = Substring(url[scheme.upperBound...])
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        var query: Substring?
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        if let at = rest[..<authorityEnd].lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        var out = String(url[..<scheme.upperBound]) + rest
+        let kept = (query ?? "").split(separator: "&").filter { parameter in
+            let name = (parameter.split(separator: "=", maxSplits: 1).first.map(String.init) ?? "").lowercased()
+            let decoded = name.removingPercentEncoding ?? name
+            return !(signingParameters.contains(decoded) || decoded.hasPrefix("x-amz-") || decoded.hasPrefix("x-goog-"))
+        }
+        if !kept.isEmpty { out += "?" + kept.joined(separator: "&") }
+        return out
+    }
+
     private static func mask(after marker: String, in text: String) -> String {
         var out = ""
         var rest = Substring(text)

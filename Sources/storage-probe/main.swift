@@ -90,7 +90,7 @@ do {
     case "get":
         var paths = operands
         if paths.count == 1, paths[0].hasPrefix("@") {
-            paths = try Listing.items(of: .list(String(paths[0].dropFirst())), config: config).map(\.path)
+            paths = try Listing.items(of: .list(String(paths[0].dropFirst())), config: config).map(\.location)
         }
         guard !paths.isEmpty else { usageError("get needs paths") }
         let fetcher = ObjectFetcher(config)

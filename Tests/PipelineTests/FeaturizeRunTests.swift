@@ -111,7 +111,7 @@ import TestSupport
             _ = try Commands.featurize(Self.options(input.root, cut, device: .cpu, seed: 1))
             Issue.record("resuming with other weights did not throw")
         } catch let error as PipelineError {
-            #expect(error.description.contains("other settings"), "\(error)")
+            #expect(error.description.contains("another job (its weights are random:0, not random:1)"), "\(error)")
         }
         do {
             var draft = Self.options(input.root, cut, device: .cpu)
@@ -148,7 +148,7 @@ import TestSupport
             _ = try Commands.featurize(Self.options(other.root, out, device: .cpu))
             Issue.record("a finished output of another input was reported as done")
         } catch let error as PipelineError {
-            #expect(error.description.contains("already holds a finished run"), "\(error)")
+            #expect(error.description.contains("holds the output of another job"), "\(error)")
             #expect(error.description.contains(input.root.path), "the message should name the input it holds: \(error)")
         }
         let after = try Self.rows(out)

@@ -723,7 +723,7 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
     uploaded = feature_rows(pq.read_table(download / "features"), f"s3a://{BUCKET}/{PREFIX}/")
     assert uploaded.keys() == local.keys()
     assert all(uploaded[k] == local[k] for k in local)
-    assert not any((STAGING / "imgfeat-staging").glob("*")), "the staging copy should be gone once uploaded"
+    assert not (STAGING / "imgfeat-staging").exists(), "the staging copy (and its empty parent) should be gone once uploaded"
 
     # The same command again finds the finished run on S3 and does nothing; another input is refused.
     before = {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="results/")["Contents"]}
@@ -739,7 +739,33 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
                                   "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": s3["key"],
                                   "AWS_SECRET_ACCESS_KEY": s3["secret"], "TMPDIR": str(STAGING)})
     OUTPUTS.append(refused.stdout + refused.stderr)
-    assert refused.returncode != 0 and "already holds a finished run" in refused.stderr, refused.stderr[-2000:]
+    assert refused.returncode != 0 and "holds the output of another job" in refused.stderr, refused.stderr[-2000:]
+
+    # Other weights, or another --k, are not "done" either: the uploaded job record says so.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_ACCESS_KEY_ID": s3["key"], "AWS_SECRET_ACCESS_KEY": s3["secret"], "TMPDIR": str(STAGING)}
+    other_weights = [a if a != "random:0" else "random:1" for a in small]
+    for extra, words in ((["--k", "4", *other_weights], "its weights are random:0, not random:1"),
+                         (["--k", "3", *small], "not refitted in place")):
+        proc = subprocess.run([str(imgfeat_binary()), "run", f"s3a://{BUCKET}/{PREFIX}", "--output",
+                               f"s3://{BUCKET}/results", "--endpoint-url", s3["url"], *extra],
+                              capture_output=True, text=True, timeout=120, env=env)
+        OUTPUTS.append(proc.stdout + proc.stderr)
+        assert proc.returncode == 1 and words in proc.stderr and "--overwrite" in proc.stderr, proc.stderr[-2000:]
+    assert {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="results/")["Contents"]} == before
+    assert not (STAGING / "imgfeat-staging").exists(), "a refused run must leave no staging folder"
+
+    # --overwrite replaces imgfeat's objects (no part of the old run survives) and keeps anything else.
+    client.put_object(Bucket=BUCKET, Key="results/notes.txt", Body=b"mine")
+    imgfeat(s3, "run", f"s3a://{BUCKET}/{PREFIX}", "--output", f"s3://{BUCKET}/results", "--k", "3", "--overwrite",
+            "--endpoint-url", s3["url"], *other_weights)
+    keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix="results/")
+            for o in page.get("Contents", [])]
+    assert "results/notes.txt" in keys
+    old_parts = {k for k in before if k.startswith("results/features/part-") or k.startswith("results/pca/part-")}
+    assert old_parts and not old_parts & set(keys), "parts of the overwritten run are still there"
+    model = json.loads(client.get_object(Bucket=BUCKET, Key="results/pca-model.json")["Body"].read())
+    assert model["k"] == 3
 
 
 def test_imgfeat_with_wrong_credentials_stops_at_once_without_success(s3, proxy, tmp_path):
