@@ -4,7 +4,7 @@ imgfeat draws its random weights with SplitMix64, one stream per layer, in a fix
 (Sources/Model/FoldedMobileNetV2.swift, `FoldedMobileNetV2.random` and `RandomWeights.layer`); the same
 arithmetic in numpy gives the same float32 values bit for bit, so ONNX Runtime runs the very network that
 imgfeat runs without a weights file travelling with the benchmark. The graph itself comes from
-bench/cpu_bench.py's `build_onnx` (the CPU benchmark's machinery), fed a stand-in for the Keras model
+bench/cpu_bench_model.py's `build_onnx` (the CPU benchmark's machinery), fed a stand-in for the Keras model
 whose BatchNorm layers are the identity (gamma 1, beta = the folded bias, mean 0, variance 1, epsilon 0).
 
   python3 bench/vulkan_weights.py OUT.onnx [--seed 0] [--alpha 1.0] [--size 224]
@@ -76,7 +76,7 @@ def random_layers(seed, alpha):
 
 
 class _Layer:
-    """Just enough of a Keras layer for cpu_bench.build_onnx."""
+    """Just enough of a Keras layer for cpu_bench_model.build_onnx."""
 
     def __init__(self, name, weights, strides=(1, 1), epsilon=0.0):
         self.name, self._weights, self.strides, self.epsilon = name, weights, strides, epsilon
@@ -104,9 +104,9 @@ class StandInModel:
 def build(path, seed, alpha, size):
     os.environ["BENCH_ALPHA"], os.environ["BENCH_SIZE"] = str(alpha), str(size)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import cpu_bench
+    import cpu_bench_model
 
-    cpu_bench.build_onnx(StandInModel(random_layers(seed, alpha)), path)
+    cpu_bench_model.build_onnx(StandInModel(random_layers(seed, alpha)), path)
 
 
 if __name__ == "__main__":

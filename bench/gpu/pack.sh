@@ -12,13 +12,19 @@
 # machine's python3 when that is another version, so the kit's own check runs here); bench/ (the benchmark
 # scripts and ncnn's mobilenet_v2.param); seeds/ (JPEGs to copy where Pillow is missing); KIT.txt.
 # Environment: SCRATCH (build folder of the static binary, .build-static; built when missing or with
-# BENCH_BUILD=1), PYTHON (python with pip for `pip download`, bench/.venv/bin/python or python3).
+# BENCH_BUILD=1), PYTHON (python with pip and Pillow, for `pip download` and the seed JPEGs; default bench/.venv/bin/python,
+# made with Pillow when missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DIR=${1:?usage: pack.sh DIR}
 SCRATCH=${SCRATCH:-.build-static}
 NCNN=ncnn==1.0.20261020
-PY=${PYTHON:-$( [[ -x bench/.venv/bin/python ]] && echo bench/.venv/bin/python || echo python3 )}
+# The JPEG seeds are made with Pillow: on a fresh clone bench/.venv (which the benchmarks share) gets it here.
+if [[ -z "${PYTHON:-}" ]] && ! bench/.venv/bin/python -c "import PIL" 2>/dev/null; then
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install -q pillow
+fi
+PY=${PYTHON:-bench/.venv/bin/python}
 LIMIT_MIB=60
 
 bin="$SCRATCH/release/imgfeat"
@@ -75,7 +81,7 @@ done
 
 # The benchmark scripts (the driver needs only the standard library) and ncnn's network description.
 mkdir -p "$DIR/bench/gpu" "$DIR/bench/ncnn"
-cp bench/vulkan_bench.py bench/vulkan_engines.py bench/vulkan_report.py bench/vulkan_weights.py bench/cpu_bench.py "$DIR/bench/"
+cp bench/vulkan_bench.py bench/vulkan_engines.py bench/vulkan_report.py bench/vulkan_weights.py bench/cpu_bench.py bench/cpu_bench_model.py "$DIR/bench/"
 cp bench/gpu/gen_jpegs.py "$DIR/bench/gpu/"
 cp bench/ncnn/mobilenet_v2.param bench/ncnn/README.md "$DIR/bench/ncnn/"
 cp bench/gpu/run.sh "$DIR/run.sh"
