@@ -113,7 +113,7 @@ def test_s3a_input_and_s3_output_give_the_single_machine_run(s3, images, singles
                   "--partitions", 4, "--part-rows", 50, "--k", K, *SMALL)
     assert proc.returncode == 0, f"spark-submit exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-4000:]}"
     assert list(work.iterdir()) == [], f"the job wrote locally: {list(work.rglob('*'))[:5]}"
-    assert "Explained variance (first 10):" in proc.stdout
+    assert f"Explained variance (first {K}):" in proc.stdout
 
     got = tmp_path / "got"
     names = fetch_output(s3, "Results/", got)
