@@ -19,6 +19,7 @@ visible to the driver and every executor under the same path (NFS, EFS, FSx); an
 """
 import argparse
 import ctypes
+import datetime
 import json
 import os
 import shutil
@@ -295,6 +296,11 @@ def run_job(spark, args, paths=None, listed_seconds=0.0):
     return summary
 
 
+def _timestamp(moment):
+    """ISO 8601 in UTC with milliseconds, as imgfeat's summary.json writes its start and end."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def job_summary(args, out, sc, paths, count, summaries, ran, reused, identity, fitted, counts, discarded, seconds):
     """summary.json: the keys of a single-machine run's summary, then the job's own."""
     by_stage = {}
@@ -306,7 +312,14 @@ def job_summary(args, out, sc, paths, count, summaries, ran, reused, identity, f
     stage_times = {name: sum(s.get("secondsPerStage", {}).get(name, 0.0) for s in summaries.values())
                    for name in ("decode", "device", "write", "resumeScan")}
     stage_times.update(seconds)
+    ended = datetime.datetime.now(datetime.timezone.utc)
+    started = ended - datetime.timedelta(seconds=seconds["total"])
+    processed = sum(s.get("imagesProcessed", 0) for p, s in summaries.items() if p not in reused)
     return {
+        "version": first.get("version"), "commandLine": [os.path.basename(sys.argv[0]), *sys.argv[1:]],
+        "startedAt": _timestamp(started), "endedAt": _timestamp(ended),
+        "imagesProcessed": processed, "imagesResumed": len(paths) - processed,
+        "duplicates": sum(s.get("duplicates", 0) or 0 for s in summaries.values()),
         "command": "spark", "input": args.input, "output": args.output, "device": ", ".join(devices),
         "deviceChoice": args.device, "weights": first.get("weights", args.weights), "alpha": first.get("alpha"),
         "inputSize": first.get("inputSize"), "shard": "0/1", "listed": len(paths), "featurized": counts["featurized"],
