@@ -28,6 +28,7 @@ import botocore.exceptions
 import pytest
 
 from conftest import imgfeat_binary, ROOT, make_bucket
+from moto_s3 import signed_s3
 
 BUCKET = "imgfeat-storage"
 PREFIX = "Test"
@@ -91,57 +92,11 @@ def s3(tmp_path_factory):
     root = tmp_path_factory.mktemp("bucket")
     made = make_bucket(root, IMAGES, seed=61)
     objects = {f"{PREFIX}/{p.relative_to(root).as_posix()}": p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    # moto skips authentication for its first INITIAL_NO_AUTH_ACTION_COUNT actions: the bucket and its
-    # objects go in that way (plain PUTs, much faster than boto3), then the 3 IAM calls; from there on
-    # every request's signature is verified, which the fixture checks before any test runs.
-    unauthenticated = 1 + len(objects) + 1 + 3
-    port = free_port()
-    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT=str(unauthenticated),
-               AWS_ACCESS_KEY_ID="setup", AWS_SECRET_ACCESS_KEY="setup")
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, proc)
-        url = f"http://127.0.0.1:{port}"
-        local = threading.local()
-
-        def raw_put(path, body=b""):
-            conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            local.conn = conn
-            conn.request("PUT", urllib.parse.quote(path), body=body)
-            response = conn.getresponse()
-            response.read()
-            assert response.status == 200, (path, response.status)
-
-        raw_put(f"/{BUCKET}")
-        raw_put(f"/{BUCKET}/{PREFIX}imony/decoy.jpg", b"not under Test/")  # s3://bucket/Test must not list it
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda kv: raw_put(f"/{BUCKET}/{kv[0]}", kv[1]), objects.items()))
-        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                           aws_access_key_id="setup", aws_secret_access_key="setup")
-        iam.create_user(UserName="imgfeat")
-        iam.put_user_policy(UserName="imgfeat", PolicyName="all", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        key = iam.create_access_key(UserName="imgfeat")["AccessKey"]
-        client = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
-                              aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
-        forged = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
-                              aws_access_key_id=key["AccessKeyId"], aws_secret_access_key="not-the-secret")
-        with pytest.raises(botocore.exceptions.ClientError, match="SignatureDoesNotMatch"):
-            forged.list_objects_v2(Bucket=BUCKET, MaxKeys=1)
-        assert client.list_objects_v2(Bucket=BUCKET, MaxKeys=1)["KeyCount"] == 1
-        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
-        yield {"url": url, "key": key["AccessKeyId"], "secret": key["SecretAccessKey"], "client": client,
-               "iam": iam, "objects": objects, "made": made}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    decoy = {f"{PREFIX}imony/decoy.jpg": b"not under Test/"}  # s3://bucket/Test must not list it
+    with signed_s3(BUCKET, {**decoy, **objects}, tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        iam = boto3.client("iam", endpoint_url=server["url"], region_name="us-east-1",
+                           aws_access_key_id=server["key"], aws_secret_access_key=server["secret"])
+        yield {**server, "iam": iam, "objects": objects, "made": made}
 
 
 def secrets_of(s3):
