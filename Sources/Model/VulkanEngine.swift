@@ -19,6 +19,8 @@ public final class VulkanEngine: FeatureEngine {
     /// Decoded pixels: the engine resizes on the device (20× fewer bytes over the bus than the tensor).
     public var inputKind: EngineInputKind { .pixels }
     public var vulkanContext: VulkanContext? { context }
+    /// The fast paths this engine was allowed to use (each still subject to the device's support).
+    public var fastPaths: VulkanFastPaths { network.fastPaths }
 
     private let network: VulkanNetwork
     private let preprocess: ModelInput.Vulkan
@@ -33,14 +35,15 @@ public final class VulkanEngine: FeatureEngine {
     /// Opens a context with `options` and prepares `model` on it.
     public convenience init(model: FoldedMobileNetV2, options: VulkanOptions = VulkanOptions(),
                             precision: VulkanPrecision = .fp32, batchSize: Int = 16,
-                            headPool: HeadPool.Mode = .fused) throws {
+                            headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
-                      headPool: headPool)
+                      headPool: headPool, fastPaths: fastPaths)
     }
 
-    /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head.
+    /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head,
+    /// `fastPaths` the optional kernels the engine may use where the device supports them.
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
-                batchSize: Int = 16, headPool: HeadPool.Mode = .fused) throws {
+                batchSize: Int = 16, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all) throws {
         try precision.check(context)
         guard batchSize >= 1 else { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
@@ -50,7 +53,7 @@ public final class VulkanEngine: FeatureEngine {
         self.batchSize = VulkanNetwork.batchLimit(model, precision: precision, context: context, requested: batchSize,
                                                   fusedHead: headPool == .fused)
         network = try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: self.batchSize,
-                                    fusedHead: headPool == .fused)
+                                    fusedHead: headPool == .fused, fastPaths: fastPaths)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)
         let readbackBytes = self.batchSize * model.featureDimension * 4
         slots = try (0..<2).map { _ in try Slot(context: context, readbackBytes: readbackBytes) }

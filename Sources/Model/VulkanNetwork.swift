@@ -25,6 +25,8 @@ final class VulkanNetwork {
     /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
     /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
     let fusedHead: Bool
+    /// Optional kernels this network may record where the device supports them.
+    let fastPaths: VulkanFastPaths
     private let context: VulkanContext
 
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.
@@ -56,7 +58,7 @@ final class VulkanNetwork {
     }
 
     init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int,
-         fusedHead: Bool) throws {
+         fusedHead: Bool, fastPaths: VulkanFastPaths = .all) throws {
         try precision.check(context)
         self.model = model
         self.context = context
@@ -68,6 +70,7 @@ final class VulkanNetwork {
         pool = GlobalAveragePool.Vulkan(context: context)
         headPool = try HeadPool.Vulkan(context: context)
         self.fusedHead = fusedHead
+        self.fastPaths = fastPaths
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
