@@ -9,13 +9,27 @@
 // tiles): each image's P×K input is reused from cache by every channel group, and a tile of PX×CH
 // multiply-adds costs PX + CH loads.
 // storage: IN_T / LOAD_IN (input) defined by the launcher from its StorageFormat (float32, float16, or
-//          16-bit fixed point over [0, 6]); weights, bias, output and all arithmetic float32
+//          16-bit fixed point over [0, 6]); weights, bias and output float32
+// arithmetic: operands and products in ARITH_T, the per-pixel sums, bias and ReLU6 in ACC_T (float
+//          unless the launcher defines them; ARITH_FLOAT16 enables float16); the sums over pixels float
+
 // specialization: constant_id 0 = WG_X, 1 = WG_Y (local size), 2 = PX (pixels per block),
 //                 3 = CH (channels per invocation)
 // bindings: 0 IN_T input[N×P×K]  1 float weights[K×C]  2 float bias[C]  3 float output[N×C]
 // push constants (uint): n, pixels (P ≥ 1), k, c, relu6
 // grid: (ceil(C / (WG_X·CH)), N, 1)
 #extension GL_EXT_shader_16bit_storage : require
+#ifdef ARITH_FLOAT16
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#endif
+#ifndef ARITH_T
+#define ARITH_T float
+#define ARITH_VEC4 vec4
+#endif
+#ifndef ACC_T
+#define ACC_T float
+#define ACC_VEC4 vec4
+#endif
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 layout(constant_id = 2) const uint PX = 8;
 layout(constant_id = 3) const uint CH = 8;
@@ -33,32 +47,33 @@ void main() {
     uint b = gl_WorkGroupID.y, colBase = gl_WorkGroupID.x * TILE_C;
     // Clamped indices keep every load in bounds; channels past the edge are not written.
     uint cols[CH];
-    float bj[CH], sums[CH];
+    ACC_T bj[CH];
+    float sums[CH];
     for (uint j = 0u; j < CH; ++j) {
         cols[j] = min(colBase + tx + j * gl_WorkGroupSize.x, pc.c - 1u);
-        bj[j] = bias[cols[j]];
+        bj[j] = ACC_T(bias[cols[j]]);
         sums[j] = 0.0;
     }
     uint imageBase = b * pc.pixels;
     for (uint p0 = ty * PX; p0 < pc.pixels; p0 += gl_WorkGroupSize.y * PX) {
         uint rows[PX];
         for (uint i = 0u; i < PX; ++i) rows[i] = (imageBase + min(p0 + i, pc.pixels - 1u)) * pc.k;
-        float acc[PX][CH];
+        ACC_T acc[PX][CH];
         for (uint i = 0u; i < PX; ++i)
             for (uint j = 0u; j < CH; ++j) acc[i][j] = bj[j];
         for (uint kk = 0u; kk < pc.k; ++kk) {
-            float a[PX], w[CH];
-            for (uint i = 0u; i < PX; ++i) a[i] = LOAD_IN(inputs[rows[i] + kk]);
-            for (uint j = 0u; j < CH; ++j) w[j] = weights[kk * pc.c + cols[j]];
+            ARITH_T a[PX], w[CH];
+            for (uint i = 0u; i < PX; ++i) a[i] = ARITH_T(LOAD_IN(inputs[rows[i] + kk]));
+            for (uint j = 0u; j < CH; ++j) w[j] = ARITH_T(weights[kk * pc.c + cols[j]]);
             for (uint i = 0u; i < PX; ++i)
-                for (uint j = 0u; j < CH; ++j) acc[i][j] += a[i] * w[j];
+                for (uint j = 0u; j < CH; ++j) acc[i][j] += ACC_T(a[i] * w[j]);
         }
         uint valid = min(PX, pc.pixels - p0);
         for (uint i = 0u; i < valid; ++i) {
             for (uint j = 0u; j < CH; ++j) {
-                float v = acc[i][j];
-                if (pc.relu6 != 0u) v = clamp(v, 0.0, 6.0);
-                sums[j] += v;
+                ACC_T v = acc[i][j];
+                if (pc.relu6 != 0u) v = clamp(v, ACC_T(0.0), ACC_T(6.0));
+                sums[j] += float(v);
             }
         }
     }

@@ -63,14 +63,15 @@ public enum HeadPool {
         }
 
         /// Records `layer` over `batch` images of `pixels` pixels each (`input` N×pixels×inChannels, stored as
-        /// `inputFormat`), writing each image's channel means to `output` (N×outChannels float32).
+        /// `inputFormat`), writing each image's channel means to `output` (N×outChannels float32); products
+        /// and per-pixel sums in `arithmetic`, the channel sums over pixels in float32 whatever it is.
         public func record(_ sequence: CommandSequence, layer: ConvLayer, batch: Int, pixels: Int,
                            input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
-                           bias: BufferBinding, output: BufferBinding) throws {
+                           bias: BufferBinding, output: BufferBinding, arithmetic: KernelArithmetic = .float32) throws {
             precondition(layer.kind == .pointwise && batch >= 1 && pixels >= 1,
                          "\(layer.name): head pool needs a 1×1 convolution, at least one image and one pixel")
             let specialization = [shape.x, shape.y, Self.pixelBlock(pixels), channelsPerInvocation].map { UInt32($0) }
-            let pipeline = try pipelines.get(specialization, formats: ["IN": inputFormat])
+            let pipeline = try pipelines.get(specialization, formats: ["IN": inputFormat], arithmetic: arithmetic)
             let push = [batch, pixels, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0].map { UInt32($0) }
             try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
                                   groups: (ceilDiv(layer.outChannels, shape.x * channelsPerInvocation), batch, 1))

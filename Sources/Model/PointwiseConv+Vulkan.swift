@@ -1,8 +1,24 @@
 import VulkanRuntime
 
 extension PointwiseConv {
-    /// Launcher of `pointwise_conv.comp`: a tiled GEMM with fused bias, residual and ReLU6.
+    /// Launcher of `pointwise_conv.comp`: a GEMM with fused bias, residual and ReLU6, in its vec4 variant
+    /// where the channels allow it and the device profile asks for it, else the scalar tiled one.
     public final class Vulkan: @unchecked Sendable {
+        /// Register tile and work-group size of the vec4 variant: each invocation `rows` pixels × `groups`
+        /// vec4 column groups, `invocations` per work group (split between channel groups and pixels).
+        public struct VectorTile: Sendable, Hashable {
+            public let rows, groups, invocations: Int
+            public init(rows: Int, groups: Int, invocations: Int) {
+                self.rows = rows
+                self.groups = groups
+                self.invocations = invocations
+            }
+            /// CPU drivers: 8 invocations (one 256-bit SIMD row of lavapipe), 8 × 8 tiles: 16 vec4 loads per
+            /// 256 multiply-adds where the scalar 4×4 tile needs 128 scalar loads (docs/VULKAN.md has the
+            /// measurements).
+            public static let cpu = VectorTile(rows: 8, groups: 2, invocations: 8)
+        }
+
         /// Wide tiles for wide layers; a narrow-N, tall-M variant for layers with few output channels.
         static let wideShape = (x: 16, y: 16)
         static let narrowShape = (x: 4, y: 32)
@@ -10,38 +26,67 @@ extension PointwiseConv {
         private let wideSpecialization: [UInt32]
         private let narrowSpecialization: [UInt32]
 
-        /// Whether the GEMM stages tiles in shared memory (GPUs) or reads buffers directly (CPU drivers).
+        /// Whether the scalar variant stages tiles in shared memory (GPUs) or reads buffers directly (CPU drivers).
         public let sharedTiles: Bool
+        /// The vec4 variant's tile, used for layers whose input and output channels are multiples of 4;
+        /// nil: the scalar variant for every layer.
+        public let vectorTile: VectorTile?
 
-        /// `sharedTiles` nil picks by device: off for CPU drivers such as lavapipe, on otherwise.
-        public init(context: VulkanContext, sharedTiles: Bool? = nil) {
-            let shared = sharedTiles ?? (context.info.kind != .cpu)
+        /// `sharedTiles` nil picks by device: off for CPU drivers such as lavapipe, on otherwise. `vectorized`
+        /// nil picks by device too: on for CPU drivers (with `vectorTile`, default `VectorTile.cpu`); off on
+        /// GPUs, where the shared-tile GEMM stays the default until a GPU measurement decides.
+        public init(context: VulkanContext, sharedTiles: Bool? = nil, vectorized: Bool? = nil, vectorTile: VectorTile? = nil) {
+            let cpu = context.info.kind == .cpu
+            let shared = sharedTiles ?? !cpu
             self.sharedTiles = shared
+            self.vectorTile = (vectorized ?? cpu) ? (vectorTile ?? .cpu) : nil
             // TILE_K bounded so both shared tiles fit the device's shared memory.
             let sharedBytes = Int(context.info.maxSharedMemoryBytes)
             func specialization(_ shape: (x: Int, y: Int)) -> [UInt32] {
                 let perK = (shape.x + shape.y) * 4 * 4
-                return [UInt32(shape.x), UInt32(shape.y), UInt32(max(4, min(16, sharedBytes / perK))), shared ? 1 : 0]
+                return [UInt32(shape.x), UInt32(shape.y), UInt32(max(4, min(16, sharedBytes / perK))), shared ? 1 : 0, 1, 1]
             }
             wideSpecialization = specialization(Self.wideShape)
             narrowSpecialization = specialization(Self.narrowShape)
             pipelines = SpecializedPipelines(context: context, shader: "pointwise_conv", bindings: 5, pushWords: 5)
         }
 
+        /// Whether `layer` runs in the vec4 variant.
+        public func vectorized(_ layer: ConvLayer) -> Bool {
+            vectorTile != nil && layer.inChannels % 4 == 0 && layer.outChannels % 4 == 0
+        }
+
         /// Records `layer` over `pixels` input rows; `residual` (same shape and format as the output) is added
-        /// before ReLU6. `input` is stored as `inputFormat`, `residual` and `output` as `outputFormat`.
+        /// before ReLU6. `input` is stored as `inputFormat`, `residual` and `output` as `outputFormat`; the
+        /// products and sums are in `arithmetic`.
         public func record(_ sequence: CommandSequence, layer: ConvLayer, pixels: Int, input: BufferBinding,
                            inputFormat: StorageFormat, weights: BufferBinding, bias: BufferBinding,
-                           residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat) throws {
+                           residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat,
+                           arithmetic: KernelArithmetic = .float32) throws {
             try checkOutput(layer, outputFormat)
             let n = layer.outChannels
+            let push = [pixels, layer.inChannels, n, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1].map { UInt32($0) }
+            let bindings = [input, weights, bias, residual ?? input, output]
+            let formats = ["IN": inputFormat, "OUT": outputFormat]
+            if let tile = vectorTile, vectorized(layer) {
+                // Channel groups across x (adjacent invocations read adjacent vec4s), as many as the layer
+                // fills, the rest of the work group across pixels.
+                let groups = ceilDiv(n / 4, tile.groups)
+                var x = 1
+                while x < tile.invocations && x < groups { x *= 2 }
+                let y = max(1, tile.invocations / x)
+                let pipeline = try pipelines.get([x, y, 4, 0, tile.rows, tile.groups].map { UInt32($0) }, formats: formats,
+                                                 arithmetic: arithmetic, defines: ["VEC4": "1"])
+                try sequence.dispatch(pipeline, bindings, push: push,
+                                      groups: (ceilDiv(n / 4, x * tile.groups), ceilDiv(pixels, y * tile.rows), 1))
+                return
+            }
             let useNarrow = n <= 16
             let shape = useNarrow ? Self.narrowShape : Self.wideShape
-            let pipeline = try pipelines.get(useNarrow ? narrowSpecialization : wideSpecialization,
-                                             formats: ["IN": inputFormat, "OUT": outputFormat])
-            let push = [pixels, layer.inChannels, n, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1].map { UInt32($0) }
-            try sequence.dispatch(pipeline, [input, weights, bias, residual ?? input, output],
-                                  push: push, groups: (ceilDiv(n, shape.x * 4), ceilDiv(pixels, shape.y * 4), 1))
+            let pipeline = try pipelines.get(useNarrow ? narrowSpecialization : wideSpecialization, formats: formats,
+                                             arithmetic: arithmetic, defines: ["VEC4": "0"])
+            try sequence.dispatch(pipeline, bindings, push: push,
+                                  groups: (ceilDiv(n, shape.x * 4), ceilDiv(pixels, shape.y * 4), 1))
         }
     }
 }

@@ -7,6 +7,8 @@ final class SpecializedPipelines: @unchecked Sendable {
     private struct Key: Hashable {
         let formats: [String: StorageFormat]
         let specialization: [UInt32]
+        let arithmetic: KernelArithmetic
+        let defines: [String: String]
     }
     private let context: VulkanContext
     private let shader: String
@@ -22,12 +24,19 @@ final class SpecializedPipelines: @unchecked Sendable {
         self.pushWords = pushWords
     }
 
-    func get(_ specialization: [UInt32], formats: [String: StorageFormat]) throws -> ComputePipeline {
+    /// The pipeline for these specialization constants, tensor formats, arithmetic and extra `defines`
+    /// (variants chosen at compile time, such as VEC4).
+    func get(_ specialization: [UInt32], formats: [String: StorageFormat], arithmetic: KernelArithmetic = .float32,
+             defines: [String: String] = [:]) throws -> ComputePipeline {
         try lock.withLock {
-            let key = Key(formats: formats, specialization: specialization)
+            let key = Key(formats: formats, specialization: specialization, arithmetic: arithmetic, defines: defines)
             if let pipeline = built[key] { return pipeline }
-            let pipeline = try makePipeline(context, shader, formats: formats, bindings: bindings,
-                                            pushWords: pushWords, specialization: specialization)
+            try arithmetic.check(context)
+            let pipeline = try makePipeline(context, shader, formats: formats, bindings: bindings, pushWords: pushWords,
+                                            specialization: specialization,
+                                            extraDefines: defines.merging(arithmetic.defines) { a, _ in a },
+                                            extraLabel: (arithmetic == .float32 ? [] : ["arith \(arithmetic)"])
+                                                + defines.keys.sorted().map { "\($0)=\(defines[$0]!)" })
             built[key] = pipeline
             return pipeline
         }
@@ -56,10 +65,11 @@ func makePipeline(_ context: VulkanContext, _ name: String, precision: VulkanPre
 /// The pipeline for shader `name` with its tensors stored as `formats` (role → format; see
 /// `StorageFormat.defines(role:)`).
 func makePipeline(_ context: VulkanContext, _ name: String, formats: [String: StorageFormat], bindings: Int,
-                  pushWords: Int, specialization: [UInt32] = []) throws -> ComputePipeline {
+                  pushWords: Int, specialization: [UInt32] = [], extraDefines: [String: String] = [:],
+                  extraLabel: [String] = []) throws -> ComputePipeline {
     if formats.values.contains(where: { $0 != .float32 }) { try requireStorage16(context) }
-    let label = formats.keys.sorted().map { "\($0.lowercased()) \(formats[$0]!)" }.joined(separator: ", ")
-    let defines = formats.reduce(into: [String: String]()) { $0.merge($1.value.defines(role: $1.key)) { a, _ in a } }
+    let label = (formats.keys.sorted().map { "\($0.lowercased()) \(formats[$0]!)" } + extraLabel).joined(separator: ", ")
+    let defines = formats.reduce(into: extraDefines) { $0.merge($1.value.defines(role: $1.key)) { a, _ in a } }
     return try makePipeline(context, name, label: label, defines: defines, bindings: bindings,
                             pushWords: pushWords, specialization: specialization)
 }

@@ -50,16 +50,26 @@ public enum StorageFormat: Int, Sendable, CaseIterable, CustomStringConvertible 
     static func quantize(_ v: Float) -> UInt16 { v.isNaN ? 0 : UInt16(min(max(v, 0), 6) * 10922.5 + 0.5) }
 
     /// GLSL macros for a tensor called `role` ("IN", "OUT"): `<role>_T` (the buffer element type),
-    /// `LOAD_<role>(v)` (element → float) and `STORE_<role>(v)` (float → element).
+    /// `LOAD_<role>(v)` (element → float) and `STORE_<role>(v)` (float → element), and the same for four
+    /// channels at once: `<role>_VEC4_T`, `LOAD_<role>_VEC4(v)` (→ vec4), `STORE_<role>_VEC4(v)` (vec4 →).
     func defines(role: String) -> [String: String] {
         let (type, load, store): (String, String, String)
+        let (type4, load4, store4): (String, String, String)
         switch self {
-        case .float32: (type, load, store) = ("float", "(v)", "(v)")
-        case .float16: (type, load, store) = ("float16_t", "float(v)", "float16_t(v)")
-        case .unorm16: (type, load, store) = ("uint16_t", "(float(uint(v)) * (6.0 / 65535.0))",
-                                              "uint16_t(uint(clamp((v), 0.0, 6.0) * 10922.5 + 0.5))")
+        case .float32:
+            (type, load, store) = ("float", "(v)", "(v)")
+            (type4, load4, store4) = ("vec4", "(v)", "(v)")
+        case .float16:
+            (type, load, store) = ("float16_t", "float(v)", "float16_t(v)")
+            (type4, load4, store4) = ("f16vec4", "vec4(v)", "f16vec4(v)")
+        case .unorm16:
+            (type, load, store) = ("uint16_t", "(float(uint(v)) * (6.0 / 65535.0))",
+                                   "uint16_t(uint(clamp((v), 0.0, 6.0) * 10922.5 + 0.5))")
+            (type4, load4, store4) = ("u16vec4", "(vec4(uvec4(v)) * (6.0 / 65535.0))",
+                                      "u16vec4(uvec4(clamp((v), 0.0, 6.0) * 10922.5 + 0.5))")
         }
-        return ["\(role)_T": type, "LOAD_\(role)(v)": load, "STORE_\(role)(v)": store]
+        return ["\(role)_T": type, "LOAD_\(role)(v)": load, "STORE_\(role)(v)": store,
+                "\(role)_VEC4_T": type4, "LOAD_\(role)_VEC4(v)": load4, "STORE_\(role)_VEC4(v)": store4]
     }
 }
 

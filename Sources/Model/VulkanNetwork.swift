@@ -27,6 +27,9 @@ final class VulkanNetwork {
     let fusedHead: Bool
     /// Optional kernels this network may record where the device supports them.
     let fastPaths: VulkanFastPaths
+    /// Each role's kernel arithmetic: `precision.arithmetic(for:)` where float16 arithmetic is allowed and
+    /// the device has it, else float32.
+    let arithmetic: [LayerRole: KernelArithmetic]
     private let context: VulkanContext
 
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.
@@ -71,6 +74,10 @@ final class VulkanNetwork {
         headPool = try HeadPool.Vulkan(context: context)
         self.fusedHead = fusedHead
         self.fastPaths = fastPaths
+        let float16 = fastPaths.contains(.float16Arithmetic) && context.float16ArithmeticEnabled
+        arithmetic = Dictionary(uniqueKeysWithValues: LayerRole.allCases.map {
+            ($0, float16 ? precision.arithmetic(for: $0) : .float32)
+        })
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
@@ -161,7 +168,7 @@ final class VulkanNetwork {
                         input: BufferBinding(input, offset: 0, range: batch * size * size * 3 * precision.inputFormat.size),
                         inputFormat: precision.inputFormat, weights: w, bias: b,
                         output: activation(0, elements: stemOut * stemOut * model.stem.outChannels, format(model.stem)),
-                        outputFormat: format(model.stem))
+                        outputFormat: format(model.stem), arithmetic: arithmetic[.stem]!)
         finish(model.stem.name)
         size = stemOut
         var current = 0, channels = model.stem.outChannels, currentFormat = format(model.stem)
@@ -175,7 +182,7 @@ final class VulkanNetwork {
                                      input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
                                      weights: w, bias: b, residual: nil,
                                      output: activation(others[0], elements: size * size * expand.outChannels, format(expand)),
-                                     outputFormat: format(expand))
+                                     outputFormat: format(expand), arithmetic: arithmetic[.expand]!)
                 finish(expand.name)
                 x = others[0]
                 xFormat = format(expand)
@@ -189,7 +196,7 @@ final class VulkanNetwork {
                                  input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
                                  weights: w, bias: b,
                                  output: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
-                                 outputFormat: format(dw))
+                                 outputFormat: format(dw), arithmetic: arithmetic[.depthwise]!)
             finish(dw.name)
             let projectTarget = others[0] == dwTarget ? others[1] : others[0]
             let project = block.project
@@ -201,7 +208,7 @@ final class VulkanNetwork {
                                  input: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
                                  inputFormat: format(dw), weights: w, bias: b, residual: residual,
                                  output: activation(projectTarget, elements: outSize * outSize * project.outChannels, projectFormat),
-                                 outputFormat: projectFormat)
+                                 outputFormat: projectFormat, arithmetic: arithmetic[.project]!)
             finish(project.name)
             current = projectTarget
             currentFormat = projectFormat
@@ -214,7 +221,8 @@ final class VulkanNetwork {
         (w, b) = parameters(head)
         if fusedHead {
             try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
-                                inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+                                inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding,
+                                arithmetic: arithmetic[.head]!)
             finish(headPoolLabel)
             return
         }
@@ -222,7 +230,7 @@ final class VulkanNetwork {
         let headOutput = activation(headTarget, elements: size * size * head.outChannels, format(head))
         try pointwise.record(sequence, layer: head, pixels: batch * size * size, input: headInput,
                              inputFormat: currentFormat, weights: w, bias: b, residual: nil,
-                             output: headOutput, outputFormat: format(head))
+                             output: headOutput, outputFormat: format(head), arithmetic: arithmetic[.head]!)
         finish(head.name)
         try pool.record(sequence, batch: batch, pixels: size * size, channels: head.outChannels,
                         input: headOutput, inputFormat: format(head), output: featuresBinding)

@@ -18,6 +18,16 @@ public enum VulkanPrecision: String, Sendable, CaseIterable {
     /// rounding the rest of the network amplifies most; float32 at both precisions.
     public var streamFormat: StorageFormat { .float32 }
 
+    /// The arithmetic of each role's kernels at this precision where float16 arithmetic is available and
+    /// allowed (`VulkanFastPaths.float16Arithmetic`, the device's shaderFloat16); float32 elsewhere and
+    /// always at fp32. Chosen from the error study in docs/VULKAN.md ("fp16 arithmetic").
+    public func arithmetic(for role: LayerRole) -> KernelArithmetic {
+        guard self == .fp16 else { return .float32 }
+        switch role {
+        case .stem, .expand, .depthwise, .project, .head: return .float32
+        }
+    }
+
     /// Bytes per element of the network input.
     public var elementSize: Int { inputFormat.size }
 
@@ -34,4 +44,9 @@ public enum VulkanPrecision: String, Sendable, CaseIterable {
     public func decode(_ buffer: Buffer, count: Int, at element: Int = 0) throws -> [Float] {
         try inputFormat.decode(buffer, count: count, at: element)
     }
+}
+
+/// The network's kernels by the role of their layer, for choices made per role.
+public enum LayerRole: String, Sendable, CaseIterable {
+    case stem, expand, depthwise, project, head
 }

@@ -1,15 +1,47 @@
-/// Push constants and grid of the K×K windowed convolution shaders (`stem_conv.comp`,
-/// `depthwise_conv.comp`), which share them: one invocation per output channel (`channels`, in work
-/// groups of `localX`), output column, and output row of each image.
-struct WindowedConvLaunch {
-    let push: [UInt32]
-    let groups: (Int, Int, Int)
+import VulkanRuntime
 
-    init(_ layer: ConvLayer, batch: Int, height: Int, width: Int, channels: Int, localX: Int) {
+/// The launcher shared by the K×K windowed convolution shaders (`stem_conv.comp`, `depthwise_conv.comp`),
+/// which take the same push constants and grid: one invocation per output channel (or vec4 channel group
+/// and `columnsPerInvocation` output columns, where the channels are a multiple of 4), output column, and
+/// output row of each image. `StemConv.Vulkan` and `DepthwiseConv.Vulkan` name the shader.
+public class WindowedConvLauncher: @unchecked Sendable {
+    /// Whether layers whose channels are a multiple of 4 run in the shader's vec4 variant.
+    public let vectorized: Bool
+    /// Output columns each vec4 invocation computes (sharing its input loads and weights).
+    public let columnsPerInvocation: Int
+    private let pipelines: SpecializedPipelines
+
+    /// `vectorized` nil: on (every device: 128-bit loads coalesced across channel groups on GPUs, far
+    /// fewer load instructions on CPU drivers). `columnsPerInvocation` nil: 4 on CPU drivers, where a load
+    /// saved is what pays (docs/VULKAN.md), 2 on GPUs, where more invocations keep more warps resident.
+    init(context: VulkanContext, shader: String, vectorized: Bool?, columnsPerInvocation: Int?) {
+        self.vectorized = vectorized ?? true
+        self.columnsPerInvocation = max(1, columnsPerInvocation ?? (context.info.kind == .cpu ? 4 : 2))
+        pipelines = SpecializedPipelines(context: context, shader: shader, bindings: 4, pushWords: 9)
+    }
+
+    /// Records `layer` over a batch of `height × width` inputs (shape only; weights come from the bindings),
+    /// reading `input` stored as `inputFormat`, writing `output` as `outputFormat`, computing in `arithmetic`.
+    public func record(_ sequence: CommandSequence, layer: ConvLayer, batch: Int, height: Int, width: Int,
+                       input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
+                       bias: BufferBinding, output: BufferBinding, outputFormat: StorageFormat,
+                       arithmetic: KernelArithmetic = .float32) throws {
+        try checkOutput(layer, outputFormat)
+        let channels = layer.outChannels
+        let vec4 = vectorized && channels % 4 == 0
+        let lanes = vec4 ? channels / 4 : channels
+        let localX = channelGroup(lanes)
         let outH = layer.outputSize(inputSize: height), outW = layer.outputSize(inputSize: width)
-        push = [height, width, outH, outW, channels, layer.stride,
-                layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
-                layer.relu6 ? 1 : 0].map { UInt32($0) }
-        groups = (ceilDiv(channels, localX), outW, batch * outH)
+        // The stem's shader also takes its input channels; the vec4 variants the stride and columns.
+        var specialization = [localX, layer.kernelSize] + (layer.kind == .full ? [layer.inChannels] : [])
+        if vec4 { specialization += [layer.stride, columnsPerInvocation] }
+        let pipeline = try pipelines.get(specialization.map { UInt32($0) }, formats: ["IN": inputFormat, "OUT": outputFormat],
+                                         arithmetic: arithmetic, defines: ["VEC4": vec4 ? "1" : "0"])
+        let push = [height, width, outH, outW, channels, layer.stride,
+                    layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
+                    layer.relu6 ? 1 : 0].map { UInt32($0) }
+        let columns = vec4 ? ceilDiv(outW, columnsPerInvocation) : outW
+        try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
+                              groups: (ceilDiv(lanes, localX), columns, batch * outH))
     }
 }

@@ -55,6 +55,9 @@ public final class VulkanContext: @unchecked Sendable {
     public let validationLog: ValidationLog?
     /// Whether 16-bit storage was enabled on the device (fp16 activations and weights).
     public let float16StorageEnabled: Bool
+    /// Whether float16 arithmetic (shaderFloat16) was enabled on the device, for kernels built with
+    /// GL_EXT_shader_explicit_arithmetic_types_float16.
+    public let float16ArithmeticEnabled: Bool
     /// Where this context's pipelines cache their SPIR-V (nil: not on disk).
     public let shaderCache: URL?
     /// The GLSL folder launchers on this context look in first (`VulkanOptions.shaderSources`).
@@ -115,6 +118,9 @@ public final class VulkanContext: @unchecked Sendable {
         var features11 = VkPhysicalDeviceVulkan11Features()
         features11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES
         features11.storageBuffer16BitAccess = VkBool32(enable16 ? VK_TRUE : VK_FALSE)
+        var features12 = VkPhysicalDeviceVulkan12Features()
+        features12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES
+        features12.shaderFloat16 = VkBool32(info.supportsFloat16Arithmetic ? VK_TRUE : VK_FALSE)
         var priority: Float = 1
         var device: VkDevice?
         let result = withUnsafePointer(to: &priority) { priorityPointer in
@@ -124,14 +130,17 @@ public final class VulkanContext: @unchecked Sendable {
             queueInfo.queueCount = 1
             queueInfo.pQueuePriorities = priorityPointer
             return withUnsafePointer(to: &queueInfo) { queuePointer in
-                withUnsafeMutablePointer(to: &features11) { featuresPointer in
-                    var create = VkDeviceCreateInfo()
-                    create.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                    create.queueCreateInfoCount = 1
-                    create.pQueueCreateInfos = queuePointer
-                    // The 1.1 feature struct is only valid on 1.2+ devices.
-                    if info.rawAPIVersion >= vulkanVersion(1, 2) { create.pNext = UnsafeRawPointer(featuresPointer) }
-                    return vkCreateDevice(physical[index], &create, nil, &device)
+                withUnsafeMutablePointer(to: &features12) { pointer12 in
+                    features11.pNext = UnsafeMutableRawPointer(pointer12)
+                    return withUnsafeMutablePointer(to: &features11) { featuresPointer in
+                        var create = VkDeviceCreateInfo()
+                        create.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                        create.queueCreateInfoCount = 1
+                        create.pQueueCreateInfos = queuePointer
+                        // The 1.1 and 1.2 feature structs are only valid on 1.2+ devices.
+                        if info.rawAPIVersion >= vulkanVersion(1, 2) { create.pNext = UnsafeRawPointer(featuresPointer) }
+                        return vkCreateDevice(physical[index], &create, nil, &device)
+                    }
                 }
             }
         }
@@ -144,6 +153,7 @@ public final class VulkanContext: @unchecked Sendable {
         self.info = info
         self.validationLog = instance.validationLog
         self.float16StorageEnabled = enable16 && info.rawAPIVersion >= vulkanVersion(1, 2)
+        self.float16ArithmeticEnabled = info.supportsFloat16Arithmetic && info.rawAPIVersion >= vulkanVersion(1, 2)
         self.shaderCache = options.shaderCache
         self.shaderSources = options.shaderSources
         self.device = owned

@@ -36,11 +36,17 @@ struct Formats: Sendable, CustomTestStringConvertible {
         DepthwiseCase(channels: 1, stride: 1, height: 7, width: 5), DepthwiseCase(channels: 3, stride: 2, height: 9, width: 6),
         DepthwiseCase(channels: 13, stride: 2, height: 8, width: 8), DepthwiseCase(channels: 127, stride: 1, height: 5, width: 3),
         DepthwiseCase(channels: 13, stride: 1, height: 1, width: 1), DepthwiseCase(channels: 3, stride: 2, height: 13, width: 1),
+        // Multiples of 4 (the vec4 variant): widths that fill no group of output columns, 1×1, stride 2.
+        DepthwiseCase(channels: 4, stride: 1, height: 1, width: 1), DepthwiseCase(channels: 8, stride: 2, height: 13, width: 13),
+        DepthwiseCase(channels: 24, stride: 1, height: 7, width: 5), DepthwiseCase(channels: 96, stride: 2, height: 8, width: 14),
     ]
-    static let depthwiseRuns = depthwiseCases.flatMap { c in Formats.all(relu6: c.relu6).map { (c, $0) } }
+    // Channels that are a multiple of 4 run in both variants, vec4 and scalar.
+    static let depthwiseRuns = depthwiseCases.flatMap { c in
+        Formats.all(relu6: c.relu6).flatMap { f in (c.channels % 4 == 0 ? [true, false] : [true]).map { (c, f, $0) } }
+    }
 
     @Test(arguments: depthwiseRuns)
-    func depthwise(_ shape: DepthwiseCase, formats: Formats) throws {
+    func depthwise(_ shape: DepthwiseCase, formats: Formats, vectorized: Bool) throws {
         let c = shape.channels, seed = UInt64(c * 100 + shape.stride * 10 + shape.height)
         let layer = ConvLayer(name: "dw", kind: .depthwise, kernelSize: 3, stride: shape.stride, inChannels: c,
                               outChannels: c, relu6: shape.relu6,
@@ -52,12 +58,13 @@ struct Formats: Sendable, CustomTestStringConvertible {
         let expected = DepthwiseConv.reference(x, layer)
         let h = try KernelHarness()
         let output = try h.poisonedOutput(expected.data.count, formats.output)
-        try DepthwiseConv.Vulkan(context: h.context).record(
+        try DepthwiseConv.Vulkan(context: h.context, vectorized: vectorized).record(
             h.sequence, layer: layer, batch: batch, height: shape.height, width: shape.width,
             input: h.input(x.data, formats.input), inputFormat: formats.input, weights: h.float32(layer.weights),
             bias: h.float32(layer.bias), output: BufferBinding(output), outputFormat: formats.output)
         let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
-        expectClose(got, expected.data, tolerance: tolerance(formats.output), "depthwise \(shape.testDescription) \(formats.testDescription)")
+        expectClose(got, expected.data, tolerance: tolerance(formats.output),
+                    "depthwise \(shape.testDescription) \(formats.testDescription)\(vectorized && c % 4 == 0 ? " vec4" : "")")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }
@@ -75,16 +82,28 @@ struct Formats: Sendable, CustomTestStringConvertible {
         PointwiseCase(pixels: 200, cin: 127, cout: 13, residual: true, relu6: false),
         PointwiseCase(pixels: 67, cin: 96, cout: 576, residual: false, relu6: true),
         PointwiseCase(pixels: 98, cin: 320, cout: 1280, residual: false, relu6: true),
+        // Multiples of 4 with a pixel count and channel groups that fill no tile: the vec4 variant's edges.
+        PointwiseCase(pixels: 13, cin: 8, cout: 12, residual: true, relu6: false),
+        PointwiseCase(pixels: 1, cin: 4, cout: 4, residual: false, relu6: true),
+        PointwiseCase(pixels: 127, cin: 24, cout: 144, residual: false, relu6: true),
     ]
+    /// The GEMM's variants, each run on every device: scalar with shared-memory tiles, scalar with direct
+    /// reads, and vec4 (which falls back to the scalar direct one where a channel count is not a multiple of 4).
+    enum GEMMVariant: String, CaseIterable, Sendable { case sharedTiles, direct, vec4 }
+
     // The network's mixed formats at fp16: expand (float32 in, unorm16 out), project (unorm16 in, float32
-    // out and residual); both GEMM variants on every device: shared-memory tiles and direct reads.
+    // out and residual).
     static let pointwiseRuns = pointwiseCases.flatMap { c in
         Formats.all(relu6: c.relu6, mixed: [Formats(input: .float32, output: .unorm16), Formats(input: .unorm16, output: .float32)])
-            .flatMap { f in [true, false].map { (c, f, $0) } }
+            .flatMap { f in GEMMVariant.allCases.map { (c, f, $0) } }
+    }
+
+    static func gemm(_ context: VulkanContext, _ variant: GEMMVariant) -> PointwiseConv.Vulkan {
+        PointwiseConv.Vulkan(context: context, sharedTiles: variant == .sharedTiles, vectorized: variant == .vec4)
     }
 
     @Test(arguments: pointwiseRuns)
-    func pointwise(_ shape: PointwiseCase, formats: Formats, sharedTiles: Bool) throws {
+    func pointwise(_ shape: PointwiseCase, formats: Formats, variant: GEMMVariant) throws {
         let seed = UInt64(shape.pixels * 1000 + shape.cin * 10 + shape.cout)
         let layer = ConvLayer(name: "pw", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: shape.cin,
                               outChannels: shape.cout, relu6: shape.relu6,
@@ -98,14 +117,18 @@ struct Formats: Sendable, CustomTestStringConvertible {
         let expected = PointwiseConv.reference(x, layer, residual: residual)
         let h = try KernelHarness()
         let output = try h.poisonedOutput(expected.data.count, formats.output)
-        try PointwiseConv.Vulkan(context: h.context, sharedTiles: sharedTiles).record(
+        let launcher = Self.gemm(h.context, variant)
+        if variant == .vec4 {
+            #expect(launcher.vectorized(layer) == (shape.cin % 4 == 0 && shape.cout % 4 == 0))
+        }
+        try launcher.record(
             h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data, formats.input),
             inputFormat: formats.input, weights: h.float32(layer.weights), bias: h.float32(layer.bias),
             residual: residual.map { try h.input($0.data, formats.output) }, output: BufferBinding(output),
             outputFormat: formats.output)
         let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
         expectClose(got, expected.data, tolerance: tolerance(formats.output),
-                    "pointwise \(shape.testDescription) \(formats.testDescription) shared tiles \(sharedTiles)")
+                    "pointwise \(shape.testDescription) \(formats.testDescription) \(variant)")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }
@@ -130,15 +153,17 @@ struct Formats: Sendable, CustomTestStringConvertible {
     static let stemCases = [
         StemCase(height: 9, width: 7, cout: 8, stride: 2), StemCase(height: 13, width: 13, cout: 13, stride: 2),
         StemCase(height: 4, width: 6, cout: 3, stride: 1), StemCase(height: 1, width: 1, cout: 1, stride: 2),
-        StemCase(height: 16, width: 16, cout: 32, stride: 2),
+        StemCase(height: 16, width: 16, cout: 32, stride: 2), StemCase(height: 5, width: 7, cout: 12, stride: 1),
     ]
     // The stem reads the network input (float32 or float16) and writes a ReLU6 output.
+    // Output channels that are a multiple of 4 run in both variants, vec4 and scalar.
     static let stemRuns = stemCases.flatMap { c in
-        [Formats.float32, .float16, Formats(input: .float16, output: .unorm16), Formats(input: .float32, output: .unorm16)].map { (c, $0) }
+        [Formats.float32, .float16, Formats(input: .float16, output: .unorm16), Formats(input: .float32, output: .unorm16)]
+            .flatMap { f in (c.cout % 4 == 0 ? [true, false] : [true]).map { (c, f, $0) } }
     }
 
     @Test(arguments: stemRuns)
-    func stem(_ shape: StemCase, formats: Formats) throws {
+    func stem(_ shape: StemCase, formats: Formats, vectorized: Bool) throws {
         let seed = UInt64(shape.height * 100 + shape.width * 10 + shape.cout)
         let layer = ConvLayer(name: "Conv1", kind: .full, kernelSize: 3, stride: shape.stride, inChannels: 3,
                               outChannels: shape.cout, relu6: true,
@@ -150,12 +175,13 @@ struct Formats: Sendable, CustomTestStringConvertible {
         let expected = StemConv.reference(x, layer)
         let h = try KernelHarness()
         let output = try h.poisonedOutput(expected.data.count, formats.output)
-        try StemConv.Vulkan(context: h.context).record(
+        try StemConv.Vulkan(context: h.context, vectorized: vectorized).record(
             h.sequence, layer: layer, batch: batch, height: shape.height, width: shape.width,
             input: h.input(x.data, formats.input), inputFormat: formats.input, weights: h.float32(layer.weights),
             bias: h.float32(layer.bias), output: BufferBinding(output), outputFormat: formats.output)
         let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
-        expectClose(got, expected.data, tolerance: tolerance(formats.output), "stem \(shape.testDescription) \(formats.testDescription)")
+        expectClose(got, expected.data, tolerance: tolerance(formats.output),
+                    "stem \(shape.testDescription) \(formats.testDescription)\(vectorized && shape.cout % 4 == 0 ? " vec4" : "")")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }
