@@ -92,13 +92,13 @@ def machine_facts(runner, imgfeat):
         facts["gpu"] = out.strip()
     code, out, err, _ = runner.run("devices", [imgfeat, "devices"], 60)
     facts["devices"] = (out + err).strip()
-    # "--device vulkan uses [i] NAME", and that device's "[i] NAME — KIND" line.
+    # "--device vulkan uses [i] NAME", and that device's "[i] NAME — KIND" or "[i] NAME (KIND)" line.
     chosen = re.search(r"--device vulkan uses \[(\d+)\] (.*?)(?: \(choose another.*)?$", out, re.M)
     facts["vulkan_device"], facts["vulkan_kind"] = None, None
     if code == 0 and chosen:
         facts["vulkan_device"] = chosen.group(2).strip()
-        kind = re.search(r"^\[%s\] .* — (.*)$" % chosen.group(1), out, re.M)
-        facts["vulkan_kind"] = kind.group(1).strip() if kind else None
+        kind = re.search(r"^\[%s\] .*?(?: — (.+)| \(([^()]*)\))$" % chosen.group(1), out, re.M)
+        facts["vulkan_kind"] = (kind.group(1) or kind.group(2)).strip() if kind else None
         driver = re.search(r"^\[%s\] .*\n\s+driver: (.*)$" % chosen.group(1), out, re.M)
         facts["vulkan_driver"] = driver.group(1).strip() if driver else None
     return facts
@@ -124,6 +124,8 @@ def plan(args, cpu_device):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--imgfeat", required=True, help="the imgfeat binary")
+    parser.add_argument("--baseline", help="a second imgfeat binary (e.g. before a change), timed at fp32 in the same "
+                        "rounds, interleaved with --imgfeat, as the rows \"imgfeat (baseline), ...\"")
     parser.add_argument("--out", required=True)
     parser.add_argument("--param", default=os.path.join(HERE, "ncnn", "mobilenet_v2.param"))
     parser.add_argument("--seeds", help="seed JPEGs for a Python without Pillow (bench/gpu/gen_jpegs.py)")
@@ -179,13 +181,15 @@ def main():
     engines = os.path.join(HERE, "vulkan_engines.py")
     imgfeat_timeout = 600 if cpu_device else 180
 
-    def imgfeat_step(precision, batch, first_round):
-        bench_json = os.path.join(args.out, f"bench-{precision}-{batch}.json")
-        command = [args.imgfeat, "bench", images, "--device", "vulkan", "--weights", "random:0", "--precision", precision,
+    def imgfeat_step(precision, batch, first_round, baseline=False):
+        binary, name = (args.baseline, "imgfeat (baseline)") if baseline else (args.imgfeat, "imgfeat")
+        bench_json = os.path.join(args.out, f"bench-{precision}-{batch}{'-baseline' if baseline else ''}.json")
+        command = [binary, "bench", images, "--device", "vulkan", "--weights", "random:0", "--precision", precision,
                    "--batch", str(batch), "--limit", str(batch), "--repeats", str(p["repeats"]),
                    "--reference-images", "2" if first_round else "0", "--json", bench_json]
-        step(f"imgfeat vulkan {precision} b{batch}", command, imgfeat_timeout,
-             lambda _: json.load(open(bench_json)), kind="imgfeat", precision=precision, batch=batch)
+        step(f"{name} vulkan {precision} b{batch}", command, imgfeat_timeout,
+             lambda _: json.load(open(bench_json)), kind="imgfeat", precision=precision, batch=batch, name=name,
+             baseline=baseline)
 
     # imgfeat's Vulkan features against ONNX Runtime on the same weights, before any timing.
     for precision in ("fp32", "fp16"):
@@ -202,6 +206,8 @@ def main():
         first = round_index == 0
         for batch in p["batches"]:
             for precision in ("fp32", "fp16"):
+                if args.baseline and precision == "fp32":
+                    imgfeat_step(precision, batch, first, baseline=True)
                 imgfeat_step(precision, batch, first)
         for vulkan in (True, False):
             step(f"ncnn {'vulkan' if vulkan else 'cpu'}", [py, engines, "ncnn", "--param", args.param, "--threads", threads,
@@ -254,7 +260,7 @@ def save(folder, json_name, facts, plan, steps, command, elapsed):
 def measured_rate(steps, batch):
     """imgfeat's fp32 decoded-pixels-in images per second at `batch` in the steps so far, or None."""
     for s in steps:
-        if s.get("kind") == "imgfeat" and s.get("ok") and s["precision"] == "fp32" and s["batch"] == batch:
+        if s.get("kind") == "imgfeat" and s.get("ok") and not s.get("baseline") and s["precision"] == "fp32" and s["batch"] == batch:
             times = sorted(t for e in s["result"]["engines"] for t in e.get("pixelsInSeconds") or [])
             if times:
                 return batch / times[len(times) // 2]

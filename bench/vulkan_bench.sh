@@ -9,7 +9,7 @@
 #   bash bench/vulkan_bench.sh --quick              # fewer batches and runs
 #   BENCH_WRITE_DOCS=1 bash bench/vulkan_bench.sh   # also into docs/PERFORMANCE.md (## Vulkan, generated markers)
 #
-# Other arguments go to bench/vulkan_bench.py (--rounds N, --budget SECONDS). Environment: BENCH_OUT (working
+# Other arguments go to bench/vulkan_bench.py (--rounds N, --budget SECONDS, --baseline OTHER_IMGFEAT). Environment: BENCH_OUT (working
 # folder, bench/out/vulkan; vulkan.json, report.md, log.txt), IMGFEAT_BIN (the binary; default
 # ${SCRATCH:-.build}/release/imgfeat, built with `swift build -c release --scratch-path` when missing, or
 # always with BENCH_BUILD=1). Installs ncnn, ONNX Runtime, onnx, numpy, Pillow and pyarrow into bench/.venv on first use.

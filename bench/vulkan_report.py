@@ -48,10 +48,11 @@ def engine_rows(facts, steps):
             precision = group_steps[0]["precision"]
             sub = engines[0].get("submissionBatch")
             note = f"submissions of {sub}" if sub and sub != batch else ""
-            rows.append((vulkan, "imgfeat, network only", precision, batch, batch / median(network), 1e3 * median(network),
+            name = group_steps[0].get("name", "imgfeat")
+            rows.append((vulkan, f"{name}, network only", precision, batch, batch / median(network), 1e3 * median(network),
                          agreement, len(network), note))
             if pixels:
-                rows.append((vulkan, "imgfeat, decoded pixels in", precision, batch, batch / median(pixels),
+                rows.append((vulkan, f"{name}, decoded pixels in", precision, batch, batch / median(pixels),
                              1e3 * median(pixels), agreement, len(pixels), "resize on the device"))
             continue
         results = [s["result"] for s in ok]
@@ -71,7 +72,8 @@ def engine_rows(facts, steps):
 def stage_rows(steps):
     """imgfeat's GPU time per stage (pixels-in profile), as images per second each stage alone would sustain."""
     rows = []
-    for (precision, batch), group_steps in group([s for s in steps if s.get("kind") == "imgfeat" and s.get("ok")],
+    for (precision, batch), group_steps in group([s for s in steps if s.get("kind") == "imgfeat" and s.get("ok")
+                                                  and not s.get("baseline")],
                                                  lambda s: (s["precision"], s["batch"])).items():
         profiles = [e["pixelsInProfile"] for s in group_steps for e in s["result"]["engines"] if e.get("pixelsInProfile")]
         if not profiles:
