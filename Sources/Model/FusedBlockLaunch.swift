@@ -104,7 +104,9 @@ public struct FusedBlockLaunch: Sendable, Hashable, CustomStringConvertible {
                     }), let launch = threads(shape, th, tw, chunk: chunk, limits: limits, targetThreads: targetThreads)
                     else { continue }
                     let cost = macsPerImage(shape, th, tw)
-                    if best == nil || cost < best!.cost || (cost == best!.cost && launch.chunk > best!.launch.chunk) {
+                    let area = { (l: FusedBlockLaunch) in l.tileHeight * l.tileWidth }
+                    if best == nil || cost < best!.cost
+                        || (cost == best!.cost && (area(launch), launch.chunk) > (area(best!.launch), best!.launch.chunk)) {
                         best = (launch, cost)
                     }
                 }
@@ -177,6 +179,12 @@ extension FusedBlockLaunch {
     /// round trip of the expanded activations; not CPU drivers such as lavapipe (measured slower there).
     public static func autoFuses(_ kind: DeviceKind) -> Bool { kind != .cpu }
 
+    /// Invocations per work group the device profile aims at: CPU drivers run a work group's invocations
+    /// on one core in SIMD batches of the subgroup size, so a few subgroups; GPUs 256.
+    public static func targetThreads(_ kind: DeviceKind, _ limits: Limits) -> Int {
+        kind == .cpu ? 4 * limits.subgroupSize : 256
+    }
+
     /// Per block of `model`, its fused launch on `device`, or nil where it runs layer by layer (fused blocks
     /// not allowed by `fastPaths` or `mode`, or the block does not fit the device's limits).
     static func plan(_ model: FoldedMobileNetV2, device: DeviceInfo, fastPaths: VulkanFastPaths,
@@ -186,7 +194,7 @@ extension FusedBlockLaunch {
         var size = model.stem.outputSize(inputSize: model.config.inputSize)
         return model.blocks.map { block in
             defer { size = block.depthwise.outputSize(inputSize: size) }
-            return enabled ? choose(Shape(block, height: size, width: size), limits: limits) : nil
+            return enabled ? choose(Shape(block, height: size, width: size), limits: limits, targetThreads: targetThreads(device.kind, limits)) : nil
         }
     }
 }

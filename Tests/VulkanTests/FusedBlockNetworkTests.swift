@@ -104,19 +104,21 @@ import VulkanRuntime
         #expect(disallowed.fusedBlockNames.isEmpty, "fused blocks without VulkanFastPaths.fusedBlocks")
     }
 
-    /// Fused blocks against Keras' features for the fixture weights (scripts/fixtures/keras_model.py), 1e-4.
-    @Test(arguments: ["a035_s96", "a100_s224"])
-    func fusedNetworkMatchesKeras(_ name: String) throws {
+    /// Fused blocks against Keras' features for the fixture weights (scripts/fixtures/keras_model.py): 1e-4
+    /// at fp32, the engine's 1e-2 at fp16 (printed: docs/VULKAN.md quotes it).
+    @Test(arguments: [("a035_s96", VulkanPrecision.fp32), ("a035_s96", .fp16), ("a100_s224", .fp32)])
+    func fusedNetworkMatchesKeras(_ name: String, precision: VulkanPrecision) throws {
         let set: KerasModelFixtureSet = name == "a035_s96" ? .committed : .generated
         let manifest = try set.manifest()
         let entry = try #require(manifest.cases.first { $0.name == name }, "\(name) not in \(set.directory.path)/manifest.json")
         let model = try loadModel(.file(set.path(try #require(entry.files["legacy_no_top"]))), alpha: entry.alpha, inputSize: entry.size)
         let expected = try set.floats(entry.features)
-        let engine = try VulkanEngine(model: model, context: vulkanContext(), batchSize: 2, fusedBlocks: .on)
+        let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 2, fusedBlocks: .on)
         #expect(engine.fusedBlockNames.count == model.blocks.count)
         let got = try engine.features(Tensor(batch: entry.count, height: entry.size, width: entry.size, channels: 3,
                                              data: try set.floats(entry.inputs)))
-        expectClose(got, expected, tolerance: 1e-4, "fused \(name) vs Keras")
+        expectClose(got, expected, tolerance: precision == .fp32 ? 1e-4 : 1e-2, "fused \(name) \(precision.rawValue) vs Keras")
+        if precision == .fp16 { print("fused blocks \(name) fp16 vs Keras: \(relativeError(got, expected))") }
         #expect(try validationMessages() == [])
     }
 }

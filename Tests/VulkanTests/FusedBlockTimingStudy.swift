@@ -67,13 +67,27 @@ struct FusedBlockTimingStudy {
     }
 }
 
+extension FusedBlockTimingStudy {
+    /// The launches a 48 KB GPU with 32-wide subgroups gets at alpha 1.0 / 224 (docs/VULKAN.md quotes them).
+    @Test func gpuLaunches() {
+        let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 1.0, inputSize: 224), seed: 7)
+        var size = model.stem.outputSize(inputSize: 224)
+        for block in model.blocks {
+            let launch = FusedBlockLaunch.choose(FusedBlockLaunch.Shape(block, height: size, width: size),
+                                                 limits: FusedBlockNetworkTests.gpuLike)
+            print("study: 48 KB GPU, alpha 1.0 / 224 \(block.name) (\(size)x\(size)): \(launch.map(\.description) ?? "not fused")")
+            size = block.depthwise.outputSize(inputSize: size)
+        }
+    }
+}
+
 extension FusedBlockLaunch {
     /// Each block's launch on `info`, as `fusedBlocks: .on` chooses it.
     static func planForStudy(_ model: FoldedMobileNetV2, _ info: DeviceInfo) -> [FusedBlockLaunch?] {
         var size = model.stem.outputSize(inputSize: model.config.inputSize)
         return model.blocks.map { block in
             defer { size = block.depthwise.outputSize(inputSize: size) }
-            return choose(Shape(block, height: size, width: size), limits: Limits(info))
+            return choose(Shape(block, height: size, width: size), limits: Limits(info), targetThreads: targetThreads(info.kind, Limits(info)))
         }
     }
 }
