@@ -97,8 +97,8 @@ public struct FusedBlockLaunch: Sendable, Hashable, CustomStringConvertible {
               shape.inChannels >= 1, shape.stride >= 1, shape.kernelSize >= 1 else { return nil }
         var best: (launch: FusedBlockLaunch, cost: Double)?
         for minimumChunk in [min(16, shape.expanded), 1] {
-            for th in Set(tileSides.map { min($0, shape.outHeight) }) {
-                for tw in Set(tileSides.map { min($0, shape.outWidth) }) {
+            for th in sides(shape.outHeight) {
+                for tw in sides(shape.outWidth) {
                     guard let chunk = chunks.map({ min($0, shape.expanded) }).first(where: {
                         $0 >= minimumChunk && sharedBytes(th, tw, chunk: $0, stride: shape.stride, kernelSize: shape.kernelSize) <= limits.sharedBytes
                     }), let launch = threads(shape, th, tw, chunk: chunk, limits: limits, targetThreads: targetThreads)
@@ -116,6 +116,11 @@ public struct FusedBlockLaunch: Sendable, Hashable, CustomStringConvertible {
         // Past this much recomputed halo the saved memory traffic is not worth the arithmetic.
         guard let best, best.cost <= maxOverhead * macsPerImage(shape, shape.outHeight, shape.outWidth, halo: false) else { return nil }
         return best.launch
+    }
+
+    /// Tile sides for an output side, largest first, each once (a fixed order keeps ties deterministic).
+    static func sides(_ outSide: Int) -> [Int] {
+        tileSides.map { min($0, outSide) }.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
     }
 
     static func sharedBytes(_ th: Int, _ tw: Int, chunk: Int, stride: Int, kernelSize: Int) -> Int {

@@ -68,15 +68,17 @@ struct FusedBlockTimingStudy {
 }
 
 extension FusedBlockTimingStudy {
-    /// The launches a 48 KB GPU with 32-wide subgroups gets at alpha 1.0 / 224 (docs/VULKAN.md quotes them).
-    @Test func gpuLaunches() {
+    /// The launches a 48 KB GPU with 32-wide subgroups and this device get at alpha 1.0 / 224 (docs/VULKAN.md
+    /// quotes them).
+    @Test func gpuLaunches() throws {
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 1.0, inputSize: 224), seed: 7)
+        let info = try vulkanContext().info
+        let gpu = model.blocks.map { _ in FusedBlockNetworkTests.gpuLike }
         var size = model.stem.outputSize(inputSize: 224)
-        for block in model.blocks {
-            let launch = FusedBlockLaunch.choose(FusedBlockLaunch.Shape(block, height: size, width: size),
-                                                 limits: FusedBlockNetworkTests.gpuLike)
-            print("study: 48 KB GPU, alpha 1.0 / 224 \(block.name) (\(size)x\(size)): \(launch.map(\.description) ?? "not fused")")
-            size = block.depthwise.outputSize(inputSize: size)
+        for (block, device) in zip(zip(model.blocks, gpu), FusedBlockLaunch.planForStudy(model, info)) {
+            let launch = FusedBlockLaunch.choose(FusedBlockLaunch.Shape(block.0, height: size, width: size), limits: block.1)
+            print("study: alpha 1.0 / 224 \(block.0.name) (\(size)x\(size)): 48 KB GPU \(launch.map(\.description) ?? "not fused"); \(info.name) \(device.map(\.description) ?? "not fused")")
+            size = block.0.depthwise.outputSize(inputSize: size)
         }
     }
 }
