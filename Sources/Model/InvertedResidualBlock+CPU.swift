@@ -1,5 +1,3 @@
-import CKernels
-
 extension InvertedResidualBlock {
     /// Fast CPU face of the fused block kernel: expand, depthwise and project (with the residual add) row by
     /// row in one pass; the reference is the three layer references in a row. Threaded over images.
