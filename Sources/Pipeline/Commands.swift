@@ -14,11 +14,9 @@ public enum Commands {
     /// statistics (in place, for an `s3://` OUT too); of another job, refused.
     public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
         let started = Date()
-        try options.validate()
         guard pca.k >= 1 else { throw PipelineError("--k must be 1 or more (got \(pca.k))") }
-        let target = OutputTarget(options.output)
-        let session = try OutputSession(target: target, layout: .forRun(target.local), options: options,
-                                        overwrite: options.overwrite)
+        let session = try openOutput(options, layout: OutputLayout.forRun)
+        let target = session.target
         return try withExtendedLifetime(session) {
             let layout = session.layout
             let model = try loadModel(options)
@@ -61,10 +59,8 @@ public enum Commands {
     /// shard behind `_` names (for `imgfeat pca fit` to merge), `_SUCCESS` last.
     public static func featurize(_ options: RunOptions) throws -> RunSummary {
         let started = Date()
-        try options.validate()
-        let target = OutputTarget(options.output)
-        let session = try OutputSession(target: target, layout: .forFeaturize(target.local), options: options,
-                                        overwrite: options.overwrite)
+        let session = try openOutput(options, layout: OutputLayout.forFeaturize)
+        let target = session.target
         return try withExtendedLifetime(session) {
             let layout = session.layout
             let model = try loadModel(options)
@@ -150,6 +146,14 @@ public enum Commands {
     }
 
     // MARK: - pieces
+
+    /// Checks the options, then opens OUT (or an `s3://` OUT's staging folder) with this command's
+    /// layout: locked against a second writer, swept, cleared first by `--overwrite`.
+    private static func openOutput(_ options: RunOptions, layout: (URL) -> OutputLayout) throws -> OutputSession {
+        try options.validate()
+        let target = OutputTarget(options.output)
+        return try OutputSession(target: target, layout: layout(target.local), options: options, overwrite: options.overwrite)
+    }
 
     private static func loadModel(_ options: RunOptions) throws -> FoldedMobileNetV2 {
         try ModelLoading.load(options)
