@@ -39,9 +39,10 @@ public enum Commands {
             try outcome.statistics.save(to: layout.statistics)
 
             let pcaStart = Date()
-            let fitted = try fitAndProject(outcome.statistics, pca: pca, layout: layout, metadata: featuresOutput.metadata,
-                                           input: options.input)
+            let (fitted, note) = try fitAndProject(outcome.statistics, pca: pca, device: options.pcaFitDevice, layout: layout,
+                                                   metadata: featuresOutput.metadata, input: options.input)
             var summary = makeSummary("run", options, outcome, started: started)
+            summary.recordFit(fitted, note: note)
             summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
             summary.secondsPerStage.total += summary.secondsPerStage.pca
             summary.pcaK = fitted.k
@@ -81,8 +82,9 @@ public enum Commands {
     /// `imgfeat pca fit`: merges the statistics of Parquet feature tables and/or statistics files
     /// (`*.bin` written by featurize/run), fits, saves MODEL.json, prints the explained variance.
     /// Inputs and the model may be `s3://` objects (a features prefix is read as a folder of parts).
+    /// `device` runs the eigen step (LAPACK on the host by default).
     public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool,
-                              storage: StorageConfig = StorageConfig()) throws -> PCAModel {
+                              storage: StorageConfig = StorageConfig(), device: PCAFitDevice = .host) throws -> PCAModel {
         guard !inputs.isEmpty else { throw PipelineError("pca fit: no FEATURES given") }
         let remote = RemoteFiles(storage: storage)
         defer { remote.cleanUp() }
@@ -98,8 +100,8 @@ public enum Commands {
         }
         guard let merged else { throw PipelineError("pca fit: no statistics") }
         let modelFile = try remote.output(modelPath)
-        let model = try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelFile),
-                                                                     features: check.model)
+        let (model, _) = try PCAStage(options: options, quiet: quiet, device: device)
+            .fit(merged, modelURL: URL(fileURLWithPath: modelFile), features: check.model)
         try remote.publish(modelFile, to: modelPath)
         return model
     }
@@ -151,15 +153,15 @@ public enum Commands {
     }
 
     /// Fits the PCA, saves the model, projects the feature parts and draws the plots.
-    private static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, layout: OutputLayout,
-                                      metadata: [String: String], input: String) throws -> PCAModel {
+    private static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, device: PCAFitDevice, layout: OutputLayout,
+                                      metadata: [String: String], input: String) throws -> (model: PCAModel, note: String?) {
         // --quiet silences progress only: the explained variance is a result and is printed.
-        let stage = PCAStage(options: pca, quiet: false)
-        let model = try stage.fit(statistics, modelURL: layout.pcaModel, features: FeatureModel(metadata: metadata))
+        let stage = PCAStage(options: pca, quiet: false, device: device)
+        let (model, note) = try stage.fit(statistics, modelURL: layout.pcaModel, features: FeatureModel(metadata: metadata))
         try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
                             directory: layout.pcaDirectory, metadata: metadata,
                             plots: (layout.screePlot, layout.scatterPlot), input: input)
-        return model
+        return (model, note)
     }
 
     /// The standalone HTML report of a run: both plots, the explained variance, counts and settings.
@@ -188,8 +190,10 @@ public enum Commands {
         updated.job = job
         try updated.save(layout)
         let metadata = OutputMetadata.features(model: model, engine: previous.device)
-        let fitted = try fitAndProject(statistics, pca: pca, layout: layout, metadata: metadata, input: options.input)
+        let (fitted, note) = try fitAndProject(statistics, pca: pca, device: options.pcaFitDevice, layout: layout,
+                                               metadata: metadata, input: options.input)
         var summary = previous
+        summary.recordFit(fitted, note: note)
         summary.alreadyComplete = false
         summary.refitted = true
         summary.partsResumed = previous.partsResumed + previous.partsWritten
