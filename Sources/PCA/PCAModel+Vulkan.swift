@@ -11,9 +11,9 @@ extension PCAModel {
     /// trace. Throws `notConverged` when it cannot certify every component (repeated or nearly repeated
     /// eigenvalues, a stall at the float-float floor, more than `maxProducts` products).
     public static func fit(_ statistics: PCAStatistics, k: Int, center: Bool = false, context: VulkanContext,
-                           tolerance: Double = 1e-7, maxProducts: Int = 1000) throws -> PCAModel {
+                           tolerance: Double = 1e-7, maxProducts: Int = 1000, trace: SubspaceTrace? = nil) throws -> PCAModel {
         try subspaceFit(statistics, k: k, center: center, tolerance: tolerance, maxProducts: maxProducts,
-                        method: .vulkanSubspaceIteration, fittedOn: context.info.name) { c, d, b in
+                        method: .vulkanSubspaceIteration, fittedOn: context.info.name, trace: trace) { c, d, b in
             try VulkanSubspaceProducts(context: context, matrix: c, dimension: d, block: b)
         }
     }
@@ -21,15 +21,16 @@ extension PCAModel {
     /// The same subspace iteration with its products on the host (BLAS, float64): the reference face of
     /// the GPU fit, and the way its convergence test is exercised without a device.
     public static func fitBySubspaceIteration(_ statistics: PCAStatistics, k: Int, center: Bool = false,
-                                              tolerance: Double = 1e-7, maxProducts: Int = 1000) throws -> PCAModel {
+                                              tolerance: Double = 1e-7, maxProducts: Int = 1000,
+                                              trace: SubspaceTrace? = nil) throws -> PCAModel {
         try subspaceFit(statistics, k: k, center: center, tolerance: tolerance, maxProducts: maxProducts,
-                        method: .hostSubspaceIteration, fittedOn: "host") { c, d, b in
+                        method: .hostSubspaceIteration, fittedOn: "host", trace: trace) { c, d, b in
             HostSubspaceProducts(matrix: c, dimension: d, block: b)
         }
     }
 
     private static func subspaceFit(_ statistics: PCAStatistics, k: Int, center: Bool, tolerance: Double,
-                                    maxProducts: Int, method: PCAMethod, fittedOn: String,
+                                    maxProducts: Int, method: PCAMethod, fittedOn: String, trace: SubspaceTrace?,
                                     products: ([Double], Int, Int) throws -> SubspaceProducts) throws -> PCAModel {
         let d = statistics.dimension
         guard statistics.count >= 2 else { throw PCAError.tooFewRows(count: statistics.count) }
@@ -37,7 +38,7 @@ extension PCAModel {
             throw PCAError.invalidK(k: k, dimension: d, count: statistics.count)
         }
         let covariance = try statistics.covariance()
-        let trace = (0..<d).reduce(0.0) { $0 + covariance[$1 * d + $1] }
+        let variance = (0..<d).reduce(0.0) { $0 + covariance[$1 * d + $1] }
         // Scaled so that every entry is at most 1 in magnitude (|c_ij| ≤ max c_ii): float-float has
         // float32's exponent range, and powers of an unscaled covariance could leave it.
         let largest = (0..<d).reduce(0.0) { max($0, covariance[$1 * d + $1]) }
@@ -45,7 +46,14 @@ extension PCAModel {
         var iteration = SubspaceIteration(dimension: d, k: k)
         iteration.tolerance = tolerance
         iteration.maxProducts = maxProducts
-        let found = try iteration.run(try products(covariance.map { $0 / scale }, d, iteration.b))
+        let setup = Date()
+        var face = try products(covariance.map { $0 / scale }, d, iteration.b)
+        if let trace {
+            trace.setupSeconds = Date().timeIntervalSince(setup)
+            face = TimedSubspaceProducts(face, trace: trace)
+        }
+        let found = try iteration.run(face)
+        trace?.steps = found.steps
         let b = iteration.b
         var components = [Double](repeating: 0, count: d * k)
         for i in 0..<d {
@@ -54,7 +62,7 @@ extension PCAModel {
         PCASignRule.applyLargestAbsEntryPositive(toColumnsOf: &components, rows: d, columns: k)
         var model = try PCAModel(k: k, count: statistics.count, mean: statistics.mean,
                                  eigenvalues: found.values.map { $0 * scale }, components: components, center: center,
-                                 totalVariance: trace, signRule: .largestAbsEntryPositive)
+                                 totalVariance: variance, signRule: .largestAbsEntryPositive)
         model.method = method
         model.fittedOn = fittedOn
         return model
