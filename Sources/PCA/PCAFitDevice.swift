@@ -11,7 +11,8 @@ public enum PCAFitDevice: Sendable {
 
 extension PCAModel {
     /// Fits on `device`. A Vulkan fit that cannot certify every component (`notConverged`: repeated or
-    /// nearly repeated eigenvalues, a stall) is redone with LAPACK on the host and `note` says so in one
+    /// nearly repeated eigenvalues, a stall) or whose result fails the host's check
+    /// (`deviceResultRejected`) is redone with LAPACK on the host and `note` says so in one
     /// line; a device that cannot be opened or fails is an error, as for the network.
     public static func fit(_ statistics: PCAStatistics, k: Int, center: Bool = false,
                            on device: PCAFitDevice) throws -> (model: PCAModel, note: String?) {
@@ -23,7 +24,10 @@ extension PCAModel {
             do {
                 return (try fit(statistics, k: k, center: center, context: context), nil)
             } catch let error as PCAError {
-                guard case .notConverged = error else { throw error }
+                switch error {
+                case .notConverged, .deviceResultRejected: break
+                default: throw error
+                }
                 let model = try fit(statistics, k: k, center: center)
                 return (model, "\(error); fitted on the host with LAPACK instead (Spark's signs)")
             }

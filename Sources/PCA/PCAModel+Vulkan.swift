@@ -9,7 +9,9 @@ extension PCAModel {
     /// signs (those need the full dgesdd): each component's largest-magnitude entry is positive.
     /// `eigenvalues` holds the block's Ritz values (at least k) and `totalVariance` the covariance's
     /// trace. Throws `notConverged` when it cannot certify every component (repeated or nearly repeated
-    /// eigenvalues, a stall at the float-float floor, more than `maxProducts` products).
+    /// eigenvalues, a stall at the float-float floor, more than `maxProducts` products), and
+    /// `deviceResultRejected` when the certified components fail the same test in float64 on the host
+    /// against C itself (a device computing wrong products).
     public static func fit(_ statistics: PCAStatistics, k: Int, center: Bool = false, context: VulkanContext,
                            tolerance: Double = 1e-7, maxProducts: Int = 1000, trace: SubspaceTrace? = nil) throws -> PCAModel {
         try subspaceFit(statistics, k: k, center: center, tolerance: tolerance, maxProducts: maxProducts,
@@ -20,12 +22,14 @@ extension PCAModel {
 
     /// The same subspace iteration with its products on the host (BLAS, float64): the reference face of
     /// the GPU fit, and the way its convergence test is exercised without a device.
+    /// `productError` > 0 computes every product with C + ε·S instead (S seeded, symmetric): a
+    /// deliberately wrong device, which the host check must reject (`deviceResultRejected`).
     public static func fitBySubspaceIteration(_ statistics: PCAStatistics, k: Int, center: Bool = false,
                                               tolerance: Double = 1e-7, maxProducts: Int = 1000,
-                                              trace: SubspaceTrace? = nil) throws -> PCAModel {
+                                              trace: SubspaceTrace? = nil, productError: Double = 0) throws -> PCAModel {
         try subspaceFit(statistics, k: k, center: center, tolerance: tolerance, maxProducts: maxProducts,
                         method: .hostSubspaceIteration, fittedOn: "host", trace: trace) { c, d, b in
-            HostSubspaceProducts(matrix: c, dimension: d, block: b)
+            HostSubspaceProducts(matrix: c, dimension: d, block: b, perturbation: productError)
         }
     }
 
@@ -47,12 +51,14 @@ extension PCAModel {
         iteration.tolerance = tolerance
         iteration.maxProducts = maxProducts
         let setup = Date()
-        var face = try products(covariance.map { $0 / scale }, d, iteration.b)
+        let scaled = covariance.map { $0 / scale }
+        var face = try products(scaled, d, iteration.b)
         if let trace {
             trace.setupSeconds = Date().timeIntervalSince(setup)
             face = TimedSubspaceProducts(face, trace: trace)
         }
         let found = try iteration.run(face)
+        try iteration.verify(found, matrix: scaled)
         trace?.steps = found.steps
         let b = iteration.b
         var components = [Double](repeating: 0, count: d * k)

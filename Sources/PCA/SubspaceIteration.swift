@@ -1,4 +1,5 @@
 import CBLAS
+import Common
 import Foundation
 
 /// Z = Cᵖ·X for the subspace iteration, C the (scaled) covariance held by the implementation: the
@@ -118,15 +119,49 @@ struct SubspaceIteration {
     }
 }
 
+extension SubspaceIteration {
+    /// Checks a result against `matrix` itself in float64 on the host, whatever computed the products:
+    /// for the first k Ritz vectors (and the next, for the last gap) w_j = C·u_j, θ_j = u_jᵀw_j and
+    /// ‖w_j − θ_j u_j‖ / gap_j ≤ `slack` × tolerance. A device whose products are wrong, even
+    /// consistently (its iteration then converges to another matrix's eigenvectors), fails here.
+    func verify(_ result: Result, matrix: [Double], slack: Double = 10) throws {
+        let m = min(b, k + 1)
+        var u = [Double](repeating: 0, count: d * m)
+        for i in 0..<d {
+            for j in 0..<m { u[i * m + j] = result.vectors[i * b + j] }
+        }
+        let w = SubspaceMath.multiply(matrix, u, rows: d, inner: d, columns: m)
+        let theta = (0..<m).map { j in (0..<d).reduce(0.0) { $0 + u[$1 * m + j] * w[$1 * m + j] } }
+        let residuals = SubspaceMath.residuals(z: w, q: u, theta: theta, rows: d, columns: m, first: k)
+        let worst = Self.worstBound(residuals: residuals, theta: theta, k: k)
+        guard worst.bound <= slack * tolerance else {
+            throw PCAError.deviceResultRejected(component: worst.component, bound: worst.bound)
+        }
+    }
+}
+
 /// The host face of `SubspaceProducts`: BLAS dgemm in float64, the reference for the device face and
-/// the way the iteration's logic is tested without a device.
+/// the way the iteration's logic is tested without a device. `perturbation` > 0 makes it a wrong
+/// device on purpose (products of C + ε·S, S a fixed seeded symmetric matrix), for the test of
+/// `verify`.
 final class HostSubspaceProducts: SubspaceProducts {
     let matrix: [Double]
     let d: Int
     let b: Int
 
-    init(matrix: [Double], dimension d: Int, block b: Int) {
-        self.matrix = matrix
+    init(matrix: [Double], dimension d: Int, block b: Int, perturbation: Double = 0) {
+        var m = matrix
+        if perturbation > 0 {
+            var random = SplitMix64(seed: 0xBAD_C0DE)
+            for i in 0..<d {
+                for j in i..<d {
+                    let e = perturbation * (random.nextUnit() - 0.5)
+                    m[i * d + j] += e
+                    if j != i { m[j * d + i] += e }
+                }
+            }
+        }
+        self.matrix = m
         self.d = d
         self.b = b
     }

@@ -80,3 +80,21 @@ import TestSupport
         }
     }
 }
+
+extension PCASubspaceIterationTests {
+    /// A device whose products are consistently wrong (C + ε·S): its iteration converges, to another
+    /// matrix's eigenvectors, and the host's float64 check against C must reject it; a tiny ε
+    /// (float-float's own size) passes.
+    @Test func hostCheckRejectsWrongProducts() throws {
+        let statistics = try spectrumStatistics(SpectrumMatrix.geometric(64, decay: 0.85), count: 200, seed: 21)
+        #expect(throws: PCAError.self) {
+            do { _ = try PCAModel.fitBySubspaceIteration(statistics, k: 5, productError: 1e-4) } catch let error as PCAError {
+                guard case .deviceResultRejected = error else { Issue.record("ε 1e-4: \(error)"); return }
+                throw error
+            }
+        }
+        let close = try PCAModel.fitBySubspaceIteration(statistics, k: 5, productError: 1e-14)
+        let problems = subspaceFitProblems(close, against: try PCAModel.fit(statistics, k: 5), what: "ε 1e-14")
+        #expect(problems.isEmpty, "\(problems)")
+    }
+}
