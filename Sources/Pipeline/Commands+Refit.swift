@@ -19,10 +19,11 @@ extension Commands {
         updated.job = job
         updated.pcaRefitPending = nil
         try updated.save(layout)
-        let fitted = try fitAndProject(statistics, pca: pca, layout: layout, features: layout.featuresDirectory.path,
-                                       metadata: OutputMetadata.features(model: model, engine: previous.device),
-                                       input: options.input)
-        let summary = try finish(refitted(previous, fitted, start: start), layout) {
+        let (fitted, note) = try fitAndProject(statistics, pca: pca, device: options.pcaFitDevice, layout: layout,
+                                               features: layout.featuresDirectory.path,
+                                               metadata: OutputMetadata.features(model: model, engine: previous.device),
+                                               input: options.input)
+        let summary = try finish(refitted(previous, fitted, note: note, start: start), layout) {
             try writeReport($0, model: fitted, layout: layout)
         }
         try target.publish(options.storage)
@@ -60,12 +61,13 @@ extension Commands {
         updated.pcaRefitPending = true
         try upload("marking the job record") { try store.put(Array(try updated.encoded()), to: manifestKey) }
 
-        let fitted = try fitAndProject(statistics, pca: pca, layout: layout, features: features,
-                                       metadata: OutputMetadata.features(model: model, engine: previous.device),
-                                       input: options.input)
+        let (fitted, note) = try fitAndProject(statistics, pca: pca, device: options.pcaFitDevice, layout: layout,
+                                               features: features,
+                                               metadata: OutputMetadata.features(model: model, engine: previous.device),
+                                               input: options.input)
         // No local _SUCCESS: the staging folder holds no features or job record, and a run stopped
         // here must find the remote output (pending) again, not a finished local copy.
-        let summary = try finish(refitted(previous, fitted, start: start), layout, markSuccess: false) {
+        let summary = try finish(refitted(previous, fitted, note: note, start: start), layout, markSuccess: false) {
             try writeReport($0, model: fitted, layout: layout)
         }
         let pcaPrefix = base.appending(layout.pcaDirectory.lastPathComponent).description
@@ -101,8 +103,9 @@ extension Commands {
     }
 
     /// The finished run's summary, now describing this refit: nothing featurized, every part resumed.
-    private static func refitted(_ previous: RunSummary, _ fitted: PCAModel, start: Date) -> RunSummary {
+    private static func refitted(_ previous: RunSummary, _ fitted: PCAModel, note: String?, start: Date) -> RunSummary {
         var summary = previous
+        summary.recordFit(fitted, note: note)
         summary.alreadyComplete = false
         summary.refitted = true
         summary.partsResumed = previous.partsResumed + previous.partsWritten

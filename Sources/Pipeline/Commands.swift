@@ -41,10 +41,11 @@ public enum Commands {
             try outcome.statistics.save(to: layout.statistics)
 
             let pcaStart = Date()
-            let fitted = try fitAndProject(outcome.statistics, pca: pca, layout: layout,
-                                           features: layout.featuresDirectory.path, metadata: featuresOutput.metadata,
-                                           input: options.input)
+            let (fitted, note) = try fitAndProject(outcome.statistics, pca: pca, device: options.pcaFitDevice, layout: layout,
+                                                   features: layout.featuresDirectory.path, metadata: featuresOutput.metadata,
+                                                   input: options.input)
             var summary = makeSummary("run", options, outcome, started: started)
+            summary.recordFit(fitted, note: note)
             summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
             summary.secondsPerStage.total += summary.secondsPerStage.pca
             summary.pcaK = fitted.k
@@ -82,8 +83,9 @@ public enum Commands {
     /// `imgfeat pca fit`: merges the statistics of Parquet feature tables and/or statistics files
     /// (`*.bin` written by featurize/run), fits, saves MODEL.json, prints the explained variance.
     /// Inputs and the model may be `s3://` objects (a features prefix is read as a folder of parts).
+    /// `device` runs the eigen step (LAPACK on the host by default).
     public static func pcaFit(inputs: [String], options: PCAOptions, modelPath: String, quiet: Bool,
-                              storage: StorageConfig = StorageConfig()) throws -> PCAModel {
+                              storage: StorageConfig = StorageConfig(), device: PCAFitDevice = .host) throws -> PCAModel {
         guard !inputs.isEmpty else { throw PipelineError("pca fit: no FEATURES given") }
         let remote = RemoteFiles(storage: storage)
         defer { remote.cleanUp() }
@@ -99,8 +101,8 @@ public enum Commands {
         }
         guard let merged else { throw PipelineError("pca fit: no statistics") }
         let modelFile = try remote.output(modelPath)
-        let model = try PCAStage(options: options, quiet: quiet).fit(merged, modelURL: URL(fileURLWithPath: modelFile),
-                                                                     features: check.model)
+        let (model, _) = try PCAStage(options: options, quiet: quiet, device: device)
+            .fit(merged, modelURL: URL(fileURLWithPath: modelFile), features: check.model)
         try remote.publish(modelFile, to: modelPath)
         return model
     }
@@ -159,16 +161,17 @@ public enum Commands {
         try ModelLoading.load(options)
     }
 
-    /// Fits the PCA, saves the model, projects the feature parts (the folder `features`) and draws the plots.
-    static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, layout: OutputLayout, features: String,
-                              metadata: [String: String], input: String) throws -> PCAModel {
+    /// Fits the PCA (on `device`), saves the model, projects the feature parts (the folder `features`) and
+    /// draws the plots; the note says where the fit ran when it is worth a line.
+    static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, device: PCAFitDevice, layout: OutputLayout,
+                              features: String, metadata: [String: String], input: String) throws -> (model: PCAModel, note: String?) {
         // --quiet silences progress only: the explained variance is a result and is printed.
-        let stage = PCAStage(options: pca, quiet: false)
-        let model = try stage.fit(statistics, modelURL: layout.pcaModel, features: FeatureModel(metadata: metadata))
+        let stage = PCAStage(options: pca, quiet: false, device: device)
+        let (model, note) = try stage.fit(statistics, modelURL: layout.pcaModel, features: FeatureModel(metadata: metadata))
         try stage.transform(features: try FeatureTable(path: features), model: model,
                             directory: layout.pcaDirectory, metadata: metadata,
                             plots: (layout.screePlot, layout.scatterPlot), input: input)
-        return model
+        return (model, note)
     }
 
     /// The standalone HTML report of a run: both plots, the explained variance, counts and settings.
