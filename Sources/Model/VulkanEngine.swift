@@ -21,6 +21,8 @@ public final class VulkanEngine: FeatureEngine {
     public var vulkanContext: VulkanContext? { context }
     /// The fast paths this engine was allowed to use (each still subject to the device's support).
     public var fastPaths: VulkanFastPaths { network.fastPaths }
+    /// The fast paths in use on this device: those allowed that the device supports.
+    public var activeFastPaths: VulkanFastPaths { network.usesCooperativeMatrix ? [.cooperativeMatrix] : [] }
 
     private let network: VulkanNetwork
     private let preprocess: ModelInput.Vulkan

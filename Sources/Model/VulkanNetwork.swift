@@ -27,6 +27,11 @@ final class VulkanNetwork {
     let fusedHead: Bool
     /// Optional kernels this network may record where the device supports them.
     let fastPaths: VulkanFastPaths
+    /// The cooperative-matrix kernel for the 1×1 convolutions and the head, when `fastPaths` allows it and
+    /// the device has it (`CoopMatGEMM.unavailableReason`); nil: the per-layer float32 kernels.
+    private let coopmat: CoopMatGEMM.Vulkan?
+    /// Whether the 1×1 convolutions and the head run on cooperative matrices.
+    var usesCooperativeMatrix: Bool { coopmat != nil }
     private let context: VulkanContext
 
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.
@@ -71,6 +76,8 @@ final class VulkanNetwork {
         headPool = try HeadPool.Vulkan(context: context)
         self.fusedHead = fusedHead
         self.fastPaths = fastPaths
+        coopmat = fastPaths.contains(.cooperativeMatrix) && CoopMatGEMM.unavailableReason(context) == nil
+            ? try CoopMatGEMM.Vulkan(context: context) : nil
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
@@ -154,6 +161,17 @@ final class VulkanNetwork {
             if timestamps { sequence.timestamp(name) }
         }
         func format(_ layer: ConvLayer) -> StorageFormat { layer.relu6 ? bounded : stream }
+        // The 1×1 convolutions: on cooperative matrices where the device has them, else the per-layer GEMM.
+        func gemm(_ layer: ConvLayer, pixels: Int, input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
+                  bias: BufferBinding, residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat) throws {
+            if let coopmat {
+                try coopmat.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
+                                   bias: bias, residual: residual, output: output, outputFormat: outputFormat)
+            } else {
+                try pointwise.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
+                                     bias: bias, residual: residual, output: output, outputFormat: outputFormat)
+            }
+        }
         // Stem: input → activation 0.
         var (w, b) = parameters(model.stem)
         let stemOut = model.stem.outputSize(inputSize: size)
@@ -171,7 +189,7 @@ final class VulkanNetwork {
             var x = current, xFormat = currentFormat
             if let expand = block.expand {
                 (w, b) = parameters(expand)
-                try pointwise.record(sequence, layer: expand, pixels: batch * size * size,
+                try gemm(expand, pixels: batch * size * size,
                                      input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
                                      weights: w, bias: b, residual: nil,
                                      output: activation(others[0], elements: size * size * expand.outChannels, format(expand)),
@@ -197,7 +215,7 @@ final class VulkanNetwork {
             (w, b) = parameters(project)
             let residual = block.residual ? activation(current, elements: outSize * outSize * project.outChannels, currentFormat) : nil
             precondition(residual == nil || currentFormat == projectFormat, "residual stored as \(currentFormat), output as \(projectFormat)")
-            try pointwise.record(sequence, layer: project, pixels: batch * outSize * outSize,
+            try gemm(project, pixels: batch * outSize * outSize,
                                  input: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
                                  inputFormat: format(dw), weights: w, bias: b, residual: residual,
                                  output: activation(projectTarget, elements: outSize * outSize * project.outChannels, projectFormat),
@@ -213,14 +231,19 @@ final class VulkanNetwork {
         let featuresBinding = BufferBinding(features, offset: 0, range: batch * head.outChannels * 4)
         (w, b) = parameters(head)
         if fusedHead {
-            try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
-                                inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+            if let coopmat {
+                try coopmat.recordHeadPool(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
+                                           inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+            } else {
+                try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
+                                    inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+            }
             finish(headPoolLabel)
             return
         }
         let headTarget = (current + 1) % 3
         let headOutput = activation(headTarget, elements: size * size * head.outChannels, format(head))
-        try pointwise.record(sequence, layer: head, pixels: batch * size * size, input: headInput,
+        try gemm(head, pixels: batch * size * size, input: headInput,
                              inputFormat: currentFormat, weights: w, bias: b, residual: nil,
                              output: headOutput, outputFormat: format(head))
         finish(head.name)

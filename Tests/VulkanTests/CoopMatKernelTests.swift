@@ -1,0 +1,116 @@
+import Foundation
+import Model
+import Testing
+import TestSupport
+import VulkanRuntime
+
+/// Why the shared test device cannot run the cooperative-matrix kernel (nil: it can).
+let coopmatUnavailable: String? = {
+    guard let context = try? vulkanContext() else { return "no Vulkan context" }
+    return CoopMatGEMM.unavailableReason(context)
+}()
+
+/// The cooperative-matrix kernel (`coopmat_gemm.comp`): its SPIR-V on every machine; on a device with
+/// VK_NV_cooperative_matrix, every `CoopMatGEMM.checkCases` case against the reference and the per-layer
+/// kernel, and the whole network with it on and off against Keras. Skipped, with the reason printed, where
+/// the device has none (lavapipe); the harness those checks use runs here on the per-layer kernel.
+@Suite struct CoopMatKernelTests {
+    static let formatPairs: [(StorageFormat, StorageFormat)] = [
+        (.float32, .float32), (.float16, .float16), (.unorm16, .unorm16), (.float32, .unorm16), (.unorm16, .float32),
+    ]
+
+    /// spirv-val and spirv-opt (Debian's spirv-tools, installed by scripts/setup.sh), nil when absent.
+    static func tool(_ name: String) -> String? {
+        ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs `tool` with `arguments`; its exit status and standard error.
+    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// The SPIR-V the launcher would give a device, for every format pair, compiled by the bundled glslang
+    /// and validated by spirv-val as is (SPLIT on, POOL off) and with the other specialization values set
+    /// as defaults by spirv-opt (SPLIT off, POOL on, 1×4 subgroups, K one matrix deep).
+    @Test(arguments: formatPairs.map { Formats(input: $0.0, output: $0.1) })
+    func compilesToValidSPIRV(_ formats: Formats) throws {
+        let words = try CoopMatGEMM.spirv(input: formats.input, output: formats.output)
+        #expect(words.first == 0x0723_0203, "not a SPIR-V module")
+        let text = String(decoding: words.withUnsafeBytes { Array($0) }.filter { $0 >= 32 && $0 < 127 }, as: UTF8.self)
+        #expect(text.contains("SPV_NV_cooperative_matrix"), "the module does not declare SPV_NV_cooperative_matrix")
+        guard let validator = Self.tool("spirv-val") else {
+            print("coopmat SPIR-V \(formats.testDescription): spirv-val skipped: not installed (apt-get install spirv-tools)")
+            return
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("imgfeat-coopmat-\(getpid())-\(formats.input)-\(formats.output)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let module = folder.appendingPathComponent("\(formats.input)-\(formats.output).spv")
+        try words.withUnsafeBytes { Data($0) }.write(to: module)
+        let plain = try Self.run(validator, ["--target-env", "vulkan1.2", module.path])
+        #expect(plain.status == 0, "spirv-val \(formats.testDescription): \(plain.errors)")
+        guard let optimizer = Self.tool("spirv-opt") else { return }
+        let variant = folder.appendingPathComponent("variant.spv")
+        let set = try Self.run(optimizer, ["--set-spec-const-default-value", "4:1 5:4 6:1 7:false 8:true", module.path, "-o", variant.path])
+        #expect(set.status == 0, "spirv-opt \(formats.testDescription): \(set.errors)")
+        let specialized = try Self.run(validator, ["--target-env", "vulkan1.2", variant.path])
+        #expect(specialized.status == 0, "spirv-val (SPLIT off, POOL on) \(formats.testDescription): \(specialized.errors)")
+    }
+
+    /// The comparison the checks report with fails on NaN (an unwritten element) and on an error beyond the
+    /// tolerance, and names the first mismatch.
+    @Test func comparisonFailsOnNaNAndMismatch() {
+        #expect(CoopMatGEMM.compare([1, 2, 3], [1, 2, 3], tolerance: 1e-5) == nil)
+        let unwritten = CoopMatGEMM.compare([1, .nan, 3], [1, 2, 3], tolerance: 1e-5)
+        #expect(unwritten?.hasPrefix("first mismatch at 1: expected 2.0, got nan") == true, "\(unwritten ?? "nil")")
+        let off = CoopMatGEMM.compare([1, 2, 3.001], [1, 2, 3], tolerance: 1e-5)
+        #expect(off?.hasPrefix("first mismatch at 2") == true, "\(off ?? "nil")")
+        #expect(CoopMatGEMM.compare([1, 2], [1, 2, 3], tolerance: 1e-5) != nil)
+    }
+
+    /// The check harness (seeded inputs, poisoned outputs, guard element, decode) on the per-layer kernels,
+    /// which every device runs: a GEMM, a residual projection and the head pool in the network's formats.
+    @Test(arguments: CoopMatGEMM.checkCases.filter { $0.split && $0.m * $0.k * $0.n * ($0.images ?? 1) <= 200_000 })
+    func harnessPassesThePerLayerKernel(_ c: CoopMatGEMM.CheckCase) throws {
+        let result = try CoopMatGEMM.check(c, context: vulkanContext(), kernel: .perLayer)
+        #expect(result.passed, "\(result.line)")
+        #expect(try validationMessages() == [])
+    }
+
+    /// Availability is decided from the device's queried support, and the launcher agrees with it.
+    @Test func availabilityFollowsTheDevice() throws {
+        let context = try vulkanContext()
+        let support = context.info.cooperativeMatrix
+        print("coopmat on \(context.info.name): \(coopmatUnavailable.map { "skipped: no cooperative matrix (\($0))" } ?? "available") [\(support.summary)]")
+        if let coopmatUnavailable {
+            #expect(throws: VulkanError.self, "\(coopmatUnavailable)") { try CoopMatGEMM.Vulkan(context: context) }
+        } else {
+            let kernel = try CoopMatGEMM.Vulkan(context: context)
+            #expect(support.kernelShapes.contains(kernel.shape))
+            #expect(context.cooperativeMatrixEnabled)
+        }
+        #expect(context.cooperativeMatrixEnabled == !support.kernelShapes.isEmpty
+                && context.float16ArithmeticEnabled && context.info.supportsVulkanMemoryModel && context.float16StorageEnabled)
+    }
+
+    @Test(.enabled(if: coopmatUnavailable == nil, "skipped: no cooperative matrix"), arguments: CoopMatGEMM.checkCases)
+    func coopmatKernel(_ c: CoopMatGEMM.CheckCase) throws {
+        let result = try CoopMatGEMM.check(c, context: vulkanContext())
+        print("coopmat check: \(result.line)")
+        #expect(result.passed, "\(result.line)")
+        #expect(try validationMessages() == [])
+    }
+}
+
+extension CoopMatGEMM.CheckCase: CustomTestStringConvertible {
+    public var testDescription: String { description }
+}
