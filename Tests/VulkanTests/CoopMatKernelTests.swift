@@ -111,6 +111,48 @@ let coopmatUnavailable: String? = {
     }
 }
 
+/// The whole network with cooperative matrices on and off, against Keras' features for the committed fixture
+/// weights (alpha 0.35 / 96) and against the reference engine.
+@Suite struct CoopMatNetworkTests {
+    /// Features of the committed Keras fixture case, its inputs and the model.
+    static func kerasCase() throws -> (model: FoldedMobileNetV2, input: Tensor, keras: [Float]) {
+        let set = KerasModelFixtureSet.committed
+        let entry = try #require(try set.manifest().cases.first { $0.name == "a035_s96" }, "a035_s96 not in \(set.directory.path)/manifest.json")
+        let model = try loadModel(.file(set.path(try #require(entry.files["legacy_no_top"]))), alpha: entry.alpha, inputSize: entry.size)
+        let input = Tensor(batch: entry.count, height: entry.size, width: entry.size, channels: 3, data: try set.floats(entry.inputs))
+        return (model, input, try set.floats(entry.features))
+    }
+
+    /// The engine uses cooperative matrices exactly when allowed and the device has them.
+    @Test func engineUsesCoopmatOnlyWhereTheDeviceHasIt() throws {
+        let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.35, inputSize: 32), seed: 3)
+        let on = try VulkanEngine(model: model, context: vulkanContext(), batchSize: 1)
+        let off = try VulkanEngine(model: model, context: vulkanContext(), batchSize: 1, fastPaths: [])
+        #expect(on.activeFastPaths.contains(.cooperativeMatrix) == (coopmatUnavailable == nil), "\(coopmatUnavailable ?? "available")")
+        #expect(!off.activeFastPaths.contains(.cooperativeMatrix))
+    }
+
+    @Test(.enabled(if: coopmatUnavailable == nil, "skipped: no cooperative matrix"), arguments: VulkanPrecision.allCases)
+    func coopmatOnAndOffMatchKeras(_ precision: VulkanPrecision) throws {
+        let (model, input, keras) = try Self.kerasCase()
+        let reference = try ReferenceEngine(model: model).features(input)
+        var features: [Bool: [Float]] = [:]
+        for coopmat in [true, false] {
+            let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: 2,
+                                          fastPaths: coopmat ? .all : [])
+            #expect(engine.activeFastPaths.contains(.cooperativeMatrix) == coopmat)
+            let got = try engine.features(input)
+            features[coopmat] = got
+            let what = "coopmat \(coopmat ? "on" : "off") \(precision.rawValue)"
+            print("\(what): vs Keras \(relativeError(got, keras)), vs reference \(relativeError(got, reference))")
+            expectClose(got, keras, tolerance: precision == .fp32 ? 1e-4 : 1e-2, "\(what) vs Keras")
+            if precision == .fp32 { expectClose(got, reference, tolerance: 1e-5, "\(what) vs reference") }
+        }
+        if precision == .fp32 { expectClose(features[true]!, features[false]!, tolerance: 1e-5, "coopmat on vs off") }
+        #expect(try validationMessages() == [])
+    }
+}
+
 extension CoopMatGEMM.CheckCase: CustomTestStringConvertible {
     public var testDescription: String { description }
 }
