@@ -23,6 +23,10 @@ public final class VulkanEngine: FeatureEngine {
     public var fastPaths: VulkanFastPaths { network.fastPaths }
     /// The fast paths in use on this device: those allowed that the device supports.
     public var activeFastPaths: VulkanFastPaths { network.usesCooperativeMatrix ? [.cooperativeMatrix] : [] }
+    /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
+    public var fastPathNotes: [String] {
+        network.coopmatFallback.map { ["coopmat: \($0); the per-layer kernels run instead"] } ?? []
+    }
 
     private let network: VulkanNetwork
     private let preprocess: ModelInput.Vulkan

@@ -29,7 +29,9 @@ final class VulkanNetwork {
     let fastPaths: VulkanFastPaths
     /// The cooperative-matrix kernel for the 1×1 convolutions and the head, when `fastPaths` allows it and
     /// the device has it (`CoopMatGEMM.unavailableReason`); nil: the per-layer float32 kernels.
-    private let coopmat: CoopMatGEMM.Vulkan?
+    private var coopmat: CoopMatGEMM.Vulkan?
+    /// Why the cooperative-matrix kernel was dropped after all (its pipelines could not be built), if it was.
+    private(set) var coopmatFallback: String?
     /// Whether the 1×1 convolutions and the head run on cooperative matrices.
     var usesCooperativeMatrix: Bool { coopmat != nil }
     private let context: VulkanContext
@@ -113,6 +115,18 @@ final class VulkanNetwork {
         try sequence.copy(from: staging, offset: aligned(weightBytes.count), to: biases, size: biasValues.count * 4)
         sequence.barrier()
         try sequence.run()
+        // Every pipeline the network records is built now (a dry recording, never submitted), so a driver
+        // that refuses the cooperative-matrix kernel costs that fast path, not the engine.
+        if coopmat != nil {
+            do {
+                let dry = try CommandSequence(context: context, maxTimestamps: 0)
+                try dry.begin()
+                try record(dry, batch: 1, timestamps: false)
+            } catch {
+                coopmatFallback = "\(error)"
+                coopmat = nil
+            }
+        }
     }
 
     /// Floating-point operations per image of each profiled stage: every layer by name and "pool", or

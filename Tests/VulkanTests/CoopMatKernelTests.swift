@@ -102,6 +102,49 @@ let coopmatUnavailable: String? = {
                 && context.float16ArithmeticEnabled && context.info.supportsVulkanMemoryModel && context.float16StorageEnabled)
     }
 
+    /// The kernel's arithmetic emulated on the CPU (float16 operands, products exact in float32, float32 sums):
+    /// the hi/lo split is within the fp32 budget of the float32 reference on every 1×1 convolution of the
+    /// fixture model (Keras-calibrated folded weights) with ReLU6-range inputs, and on weights spanning 1e-5…1;
+    /// plain float16 operands are not. Runs everywhere: it checks the numerics the GPU tests then check on the kernel.
+    @Test func splitArithmeticKeepsFloat32Accuracy() throws {
+        let folder = fixturesDirectory.appendingPathComponent("model")
+        let model = try loadModel(.file(folder.appendingPathComponent("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5").path),
+                                  alpha: 0.35, inputSize: 96)
+        var layers = model.layers.filter { $0.kind == .pointwise }
+        var random = SeededGenerator(seed: 17)
+        let wide = (0..<(96 * 13)).map { _ in Float.random(in: -1...1, using: &random) * pow(10, -Float.random(in: 0...5, using: &random)) }
+        layers.append(ConvLayer(name: "weights 1e-5…1", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: 96, outChannels: 13,
+                                relu6: false, weights: wide, bias: [Float](repeating: 0, count: 13)))
+        func h(_ v: Float) -> Float { Float(Float16(v)) }
+        var worstSplit: Float = 0, worstPlain: Float = 0
+        for layer in layers {
+            let rows = 7, k = layer.inChannels, n = layer.outChannels
+            let x = (0..<(rows * k)).map { _ in Float.random(in: 0...6, using: &random) }
+            let (xh, wh) = (x.map(h), layer.weights.map(h))
+            let xl = zip(x, xh).map { h(($0 - $1) * 2048) }, wl = zip(layer.weights, wh).map { h(($0 - $1) * 2048) }
+            var exact = [Float](), split = [Float](), plain = [Float]()
+            for r in 0..<rows {
+                for c in 0..<n {
+                    var e: Double = 0, main: Float = 0, cross: Float = 0, p: Float = 0
+                    for i in 0..<k {
+                        let (a, w) = (r * k + i, i * n + c)
+                        e += Double(x[a]) * Double(layer.weights[w])
+                        main += xh[a] * wh[w]
+                        cross += xh[a] * wl[w] + xl[a] * wh[w]
+                        p += xh[a] * wh[w]
+                    }
+                    exact.append(Float(e)); split.append(main + cross / 2048); plain.append(p)
+                }
+            }
+            let (errorSplit, errorPlain) = (relativeError(split, exact), relativeError(plain, exact))
+            worstSplit = max(worstSplit, errorSplit)
+            worstPlain = max(worstPlain, errorPlain)
+            expectClose(split, exact, tolerance: 1e-5, "\(layer.name) \(k)->\(n) split")
+        }
+        print("coopmat arithmetic on \(layers.count) layers: split \(worstSplit), plain float16 operands \(worstPlain) (relative to max |exact|)")
+        #expect(worstPlain > 1e-4, "plain float16 operands should cost more than the split: \(worstPlain)")
+    }
+
     @Test(.enabled(if: coopmatUnavailable == nil, "skipped: no cooperative matrix"), arguments: CoopMatGEMM.checkCases)
     func coopmatKernel(_ c: CoopMatGEMM.CheckCase) throws {
         let result = try CoopMatGEMM.check(c, context: vulkanContext())
