@@ -92,12 +92,13 @@ def machine_facts(runner, imgfeat):
         facts["gpu"] = out.strip()
     code, out, err, _ = runner.run("devices", [imgfeat, "devices"], 60)
     facts["devices"] = (out + err).strip()
-    # "--device vulkan uses [i] NAME", and that device's "[i] NAME — KIND" line.
+    # "--device vulkan uses [i] NAME", and that device's "[i] NAME (KIND)" line.
     chosen = re.search(r"--device vulkan uses \[(\d+)\] (.*?)(?: \(choose another.*)?$", out, re.M)
     facts["vulkan_device"], facts["vulkan_kind"] = None, None
     if code == 0 and chosen:
         facts["vulkan_device"] = chosen.group(2).strip()
-        kind = re.search(r"^\[%s\] .* — (.*)$" % chosen.group(1), out, re.M)
+        # DeviceInfo.summary's first line: "[i] NAME (KIND)".
+        kind = re.search(r"^\[%s\] .* \((discrete GPU|integrated GPU|virtual GPU|CPU|other)\)$" % chosen.group(1), out, re.M)
         facts["vulkan_kind"] = kind.group(1).strip() if kind else None
         driver = re.search(r"^\[%s\] .*\n\s+driver: (.*)$" % chosen.group(1), out, re.M)
         facts["vulkan_driver"] = driver.group(1).strip() if driver else None
