@@ -23,6 +23,12 @@ public final class VulkanEngine: FeatureEngine {
     public var fastPaths: VulkanFastPaths { network.fastPaths }
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
     public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    /// The fast paths in use on this device: those allowed that the device supports.
+    public var activeFastPaths: VulkanFastPaths { network.activeFastPaths }
+    /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
+    public var fastPathNotes: [String] {
+        network.coopmatFallback.map { ["coopmat: \($0); the per-layer kernels run instead"] } ?? []
+    }
 
     private let network: VulkanNetwork
     private let preprocess: ModelInput.Vulkan

@@ -39,7 +39,7 @@ enum EngineFactory {
         setup.deviceIndex = deviceIndex
         return try VulkanEngine(model: model, options: setup, precision: options.precision,
                                 batchSize: max(1, options.batch), headPool: options.headPool,
-                                fusedBlocks: options.fusedBlocks)
+                                fastPaths: options.vulkanFastPaths, fusedBlocks: options.fusedBlocks)
     }
 
     enum AutoChoice {

@@ -66,6 +66,8 @@ public struct RunOptions: Sendable {
     public var headPool: HeadPool.Mode
     /// Where the Vulkan engine fuses inverted-residual blocks.
     public var fusedBlocks: FusedBlockMode
+    /// The Vulkan engine's optional kernels it may use where the device supports them (`--no-coopmat` removes one).
+    public var vulkanFastPaths: VulkanFastPaths = .all
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
     public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
