@@ -1,4 +1,5 @@
 import Foundation
+import VulkanRuntime
 
 /// The Vulkan engine's optional fast paths. Each is used only where the device supports it (and, once
 /// the per-device self-check exists, where it passed there); otherwise the per-layer float32 kernels run.
@@ -15,6 +16,43 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
 
     /// Every fast path (the default: each still needs the device's support).
     public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic]
+
+    /// The fast paths the network records today. Each lane adds its flag here when its kernels land, so the
+    /// self-check (`VulkanSelfCheck`) tests a path from the first build that can run it.
+    public static let implemented: VulkanFastPaths = []
+
+    /// The paths `info`'s device can run at `precision`, whether implemented yet or not (what
+    /// `imgfeat devices` lists as supported).
+    public static func supported(by info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
+        var paths: VulkanFastPaths = [.fusedBlocks]  // needs only shared memory; tile shapes adapt to the device
+        if precision == .fp16 && info.supportsFloat16Arithmetic { paths.insert(.float16Arithmetic) }
+        // .cooperativeMatrix: once DeviceInfo queries VK_KHR/NV_cooperative_matrix.
+        return paths
+    }
+
+    /// The paths an engine on `info` at `precision` will record: implemented and supported there.
+    public static func usable(on info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
+        implemented.intersection(supported(by: info, precision: precision))
+    }
+
+    /// The paths named by `names` (as `names` spells them); nil when one is unknown.
+    public init?(names: [String]) {
+        var paths: VulkanFastPaths = []
+        for name in names {
+            guard let path = Self.byName[name] else { return nil }
+            paths.insert(path)
+        }
+        self = paths
+    }
+
+    /// Each single path of this set, in the fixed order of `names`.
+    public var members: [VulkanFastPaths] {
+        [Self.fusedBlocks, .cooperativeMatrix, .float16Arithmetic].filter { contains($0) }
+    }
+
+    private static let byName: [String: VulkanFastPaths] = [
+        "fused-blocks": .fusedBlocks, "coopmat": .cooperativeMatrix, "fp16-arithmetic": .float16Arithmetic,
+    ]
 
     /// Names for messages and summaries, in a fixed order.
     public var names: [String] {

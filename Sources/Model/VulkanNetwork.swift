@@ -25,8 +25,9 @@ final class VulkanNetwork {
     /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
     /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
     let fusedHead: Bool
-    /// Optional kernels this network may record where the device supports them.
-    let fastPaths: VulkanFastPaths
+    /// Optional kernels this network may record where the device supports them. The engine may narrow it
+    /// between recordings (the self-check turns off a path that failed), never widen it past the init's.
+    var fastPaths: VulkanFastPaths
     private let context: VulkanContext
 
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.

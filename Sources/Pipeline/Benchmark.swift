@@ -40,7 +40,7 @@ public struct Benchmark {
         var record = BenchmarkRecord(images: items.count, alpha: model.config.alpha, size: size, weights: model.weightsIdentity,
                                      threads: options.resolvedThreads, decodeSeconds: decodeTimes, referenceImages: 0)
 
-        let n = min(batch.items.count, max(1, options.batch))
+        let n = min(batch.items.count, max(1, options.batch ?? 64))
         let input = Tensor(batch: n, height: size, width: size, channels: 3,
                            data: Array(batch.tensorData.prefix(n * size * size * 3)))
         // The reference is slow: measure it on a few images only, once.

@@ -259,6 +259,8 @@ public enum Commands {
                           imagesPerSecond: processed == 0 ? 0 : Double(processed) / max(outcome.times.total, 1e-9))
         summary.duplicates = outcome.duplicates
         summary.draft = options.draft
+        summary.fastPaths = outcome.fastPaths
+        summary.feeding = outcome.feeding
         return summary
     }
 

@@ -32,8 +32,8 @@ public struct RunOptions: Sendable {
     public var weights: String = "imagenet"
     public var alpha: Double?
     public var inputSize: Int?
-    /// Images per engine call.
-    public var batch: Int = 64
+    /// Images per engine call; nil: the engine's default for its device (`VulkanBatchRule` on Vulkan, 64 on the CPU).
+    public var batch: Int?
     /// Engine and decode threads; nil means one per core.
     public var threads: Int?
     public var precision: Precision = .fp32
@@ -64,6 +64,8 @@ public struct RunOptions: Sendable {
     public var vulkan: VulkanSetup
     /// How the Vulkan engine runs the head.
     public var headPool: HeadPool.Mode
+    /// Where the Vulkan fast-path self-check keeps its verdicts (nil: check every time, keep nothing).
+    public var fastPathCache: URL?
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
     public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
@@ -73,6 +75,7 @@ public struct RunOptions: Sendable {
         weightsSearch = settings.weightsSearch
         vulkan = settings.vulkan
         headPool = settings.headPool
+        fastPathCache = settings.fastPathCache
     }
 
     /// Sets `cpuKernels` from a user's choice (`IMGFEAT_CPU_KERNELS`: auto, scalar, avx2, avx512, neon);
