@@ -220,7 +220,7 @@ public final class VulkanEngine: FeatureEngine {
             try sequence.submit()
             submission.remaining += 1
             slot.job = VulkanEngineSlot.Job(batch: submission, range: range,
-                                            faulty: !pretendedFastPaths.intersection(fault?.paths ?? []).isEmpty)
+                                            faulty: fault?.corrupts(pretendedFastPaths) ?? false)
             let packed = Date().timeIntervalSince(packStart)
             packSeconds += packed
             profile?.hostPackSeconds += packed

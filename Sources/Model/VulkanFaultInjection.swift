@@ -1,18 +1,30 @@
 import Foundation
 
 /// Test-only seam (the CLI cannot set it): makes the Vulkan engine treat `paths` as fast paths it runs,
-/// and perturbs its output whenever one of them is active, so tests can show that the self-check catches a
-/// wrong kernel, falls back and says so. The perturbation adds `relativeError` × the batch's largest
-/// |feature| to feature 0 of every image, on the engine's normal output path.
+/// and perturbs its output whenever one of `faulty` is active (or always, with `everywhere`), so tests can
+/// show that the self-check catches a wrong kernel, bisects, falls back and says so. The perturbation adds
+/// `relativeError` × the batch's largest |feature| to feature 0 of every image, on the engine's normal
+/// output path.
 public struct VulkanFaultInjection: Sendable, Hashable {
-    /// The fast paths pretended to run and be wrong.
+    /// The fast paths pretended to run.
     public var paths: VulkanFastPaths
+    /// Those of `paths` that are wrong.
+    public var faulty: VulkanFastPaths
+    /// Wrong even with no fast path on: the per-layer kernels themselves (a device to refuse).
+    public var everywhere: Bool
     /// Size of the error, relative to the batch's largest |feature|.
     public var relativeError: Float
 
-    public init(paths: VulkanFastPaths, relativeError: Float = 0.5) {
+    public init(paths: VulkanFastPaths, faulty: VulkanFastPaths? = nil, everywhere: Bool = false, relativeError: Float = 0.5) {
         self.paths = paths
+        self.faulty = faulty ?? paths
+        self.everywhere = everywhere
         self.relativeError = relativeError
+    }
+
+    /// Whether output computed with `active` on is perturbed.
+    func corrupts(_ active: VulkanFastPaths) -> Bool {
+        everywhere || !active.intersection(faulty).isEmpty
     }
 
     /// `features` (N × dimension) as the faulty kernel leaves them.
@@ -24,5 +36,7 @@ public struct VulkanFaultInjection: Sendable, Hashable {
     }
 
     /// Part of the verdict's cache key, so a test's verdicts never stand for a real one.
-    var cacheKey: String { "fault \(paths.names.joined(separator: ",")) \(relativeError)" }
+    var cacheKey: String {
+        "fault \(paths.names.joined(separator: ",")) wrong \(faulty.names.joined(separator: ","))\(everywhere ? " everywhere" : "") \(relativeError)"
+    }
 }

@@ -52,7 +52,8 @@ extension RunOptions {
         if let maxErrors { try OptionRanges.check("max-errors", maxErrors, OptionRanges.maxErrors) }
         if let deviceIndex { try OptionRanges.check("device-index", deviceIndex, OptionRanges.deviceIndex) }
         let side = inputSize ?? 224
-        let bytes = (batch ?? 1) * side * side * 3 * MemoryLayout<Float>.size
+        let batch = self.batch ?? 1
+        let bytes = batch * side * side * 3 * MemoryLayout<Float>.size
         guard bytes <= OptionRanges.batchInputBytes else {
             throw PipelineError("--batch \(batch) at --size \(side) is \(bytes >> 20) MiB of model input per batch, "
                                 + "over the \(OptionRanges.batchInputBytes >> 20) MiB limit; lower --batch or --size")
