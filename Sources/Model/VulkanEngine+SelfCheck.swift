@@ -8,7 +8,7 @@ extension VulkanEngine {
     /// ones that passed alone together. Keeps the largest set that passed; throws when even the per-layer
     /// kernels disagree with the fast CPU engine (the device cannot be trusted at all).
     func runSelfCheck(_ check: VulkanSelfCheck, headPool: HeadPool.Mode) throws {
-        let candidates = activeFastPaths
+        let candidates = candidateFastPaths
         let key = selfCheckKey(check, headPool: headPool, candidates: candidates)
         let cacheable = check.cache != nil && context.shaderSources == nil
         if !check.recheck, cacheable, let folder = check.cache,
@@ -23,7 +23,7 @@ extension VulkanEngine {
         let tolerance = VulkanSelfCheck.tolerance(for: precision)
         var trials: [VulkanSelfCheckVerdict.Trial] = []
         func passes(_ paths: VulkanFastPaths) throws -> Bool {
-            use(paths)
+            try use(paths)
             let error = relativeError(try features(images: images), expected)
             let passed = error <= tolerance
             trials.append(.init(paths: paths.names, relativeError: error, passed: passed))
@@ -60,7 +60,8 @@ extension VulkanEngine {
     private func apply(_ verdict: VulkanSelfCheckVerdict, fromCache: Bool) throws {
         recordVerdict(verdict, fromCache: fromCache)
         guard verdict.baselinePassed else { throw ModelError.badInput(verdict.note ?? "fast-path self-check failed") }
-        use(VulkanFastPaths(names: verdict.passed) ?? [])
+        // A cached verdict names the paths of the build and device it was made on: keep only current ones.
+        try use(candidateFastPaths.intersection(VulkanFastPaths(names: verdict.passed) ?? []))
     }
 
     /// Everything that can change the verdict: device, driver, imgfeat, model shape, precision, head mode,

@@ -36,7 +36,9 @@ public final class VulkanEngine: FeatureEngine {
     /// Slots, i.e. submissions that can be in flight at once.
     public static let slotCount = 3
 
-    let network: VulkanNetwork
+    private(set) var network: VulkanNetwork
+    /// Builds the network with a set of fast paths allowed (the self-check rebuilds it without a failed one).
+    private let makeNetwork: (VulkanFastPaths) throws -> VulkanNetwork
     let fault: VulkanFaultInjection?
     /// Active fast paths that only the test seam pretends to run.
     private var pretendedFastPaths: VulkanFastPaths = []
@@ -82,28 +84,33 @@ public final class VulkanEngine: FeatureEngine {
                                                   fusedHead: fused)
         requestedFastPaths = fastPaths
         fault = selfCheck?.fault
-        network = try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: self.batchSize,
-                                    fusedHead: fused, fastPaths: [])
+        let maxBatch = self.batchSize
+        makeNetwork = { paths in
+            try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: maxBatch,
+                              fusedHead: fused, fastPaths: paths)
+        }
+        network = try makeNetwork(fastPaths)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)
         let readbackBytes = self.batchSize * model.featureDimension * 4
         slots = try (0..<Self.slotCount).map { _ in try VulkanEngineSlot(context: context, readbackBytes: readbackBytes) }
         scaleTable = try Buffer(context: context, size: 256 * 4, location: .device)
         try uploadOnce(ModelInput.scaleTable, to: scaleTable)
-        use(candidateFastPaths)
+        candidateFastPaths = network.usedFastPaths.union(fastPaths.intersection(selfCheck?.fault?.paths ?? []))
+        try use(candidateFastPaths)
         if let selfCheck { try runSelfCheck(selfCheck, headPool: headPool) }
     }
 
-    /// The fast paths the engine would run before any check: requested and usable here (or pretended).
-    var candidateFastPaths: VulkanFastPaths {
-        requestedFastPaths.intersection(VulkanFastPaths.usable(on: context.info, precision: precision)
-            .union(fault?.paths ?? []))
-    }
+    /// The fast paths the engine runs before any check: those its network records on this device (and,
+    /// with the test seam, those it pretends to).
+    private(set) var candidateFastPaths: VulkanFastPaths = []
 
-    /// Runs with `paths` on from now on (a subset of `candidateFastPaths`).
-    func use(_ paths: VulkanFastPaths) {
-        network.fastPaths = paths.intersection(VulkanFastPaths.usable(on: context.info, precision: precision))
+    /// Runs with `paths` (a subset of `candidateFastPaths`) on from now on, rebuilding the network without
+    /// the candidates left out when it records one of them. Only between batches (nothing in flight).
+    func use(_ paths: VulkanFastPaths) throws {
+        let allowed = requestedFastPaths.subtracting(candidateFastPaths.subtracting(paths))
+        if allowed != network.fastPaths { network = try makeNetwork(allowed) }
         pretendedFastPaths = paths.intersection(fault?.paths ?? [])
-        activeFastPaths = network.fastPaths.union(pretendedFastPaths)
+        activeFastPaths = network.usedFastPaths.union(pretendedFastPaths)
     }
 
     func recordVerdict(_ verdict: VulkanSelfCheckVerdict, fromCache: Bool) {

@@ -1,8 +1,8 @@
 import Foundation
 import VulkanRuntime
 
-/// The Vulkan engine's optional fast paths. Each is used only where the device supports it (and, once
-/// the per-device self-check exists, where it passed there); otherwise the per-layer float32 kernels run.
+/// The Vulkan engine's optional fast paths. Each is used only where the device supports it and where the
+/// per-device self-check (`VulkanSelfCheck`) passed; otherwise the per-layer float32 kernels run.
 public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -17,22 +17,13 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     /// Every fast path (the default: each still needs the device's support).
     public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic]
 
-    /// The fast paths the network records today. Each lane adds its flag here when its kernels land, so the
-    /// self-check (`VulkanSelfCheck`) tests a path from the first build that can run it.
-    public static let implemented: VulkanFastPaths = []
-
-    /// The paths `info`'s device can run at `precision`, whether implemented yet or not (what
-    /// `imgfeat devices` lists as supported).
+    /// The paths `info`'s device has what they need for at `precision` (what `imgfeat devices` lists); the
+    /// network decides per model and device which it records (`VulkanEngine.activeFastPaths`).
     public static func supported(by info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
         var paths: VulkanFastPaths = [.fusedBlocks]  // needs only shared memory; tile shapes adapt to the device
         if precision == .fp16 && info.supportsFloat16Arithmetic { paths.insert(.float16Arithmetic) }
         // .cooperativeMatrix: once DeviceInfo queries VK_KHR/NV_cooperative_matrix.
         return paths
-    }
-
-    /// The paths an engine on `info` at `precision` will record: implemented and supported there.
-    public static func usable(on info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
-        implemented.intersection(supported(by: info, precision: precision))
     }
 
     /// The paths named by `names` (as `names` spells them); nil when one is unknown.

@@ -25,9 +25,11 @@ final class VulkanNetwork {
     /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
     /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
     let fusedHead: Bool
-    /// Optional kernels this network may record where the device supports them. The engine may narrow it
-    /// between recordings (the self-check turns off a path that failed), never widen it past the init's.
-    var fastPaths: VulkanFastPaths
+    /// Optional kernels this network may record where the device supports them.
+    let fastPaths: VulkanFastPaths
+    /// The fast paths this network really records on its device: what the self-check tests and, when one
+    /// fails, rebuilds the network without. Each fast path adds its own term where it is built.
+    var usedFastPaths: VulkanFastPaths { [] }
     private let context: VulkanContext
 
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.

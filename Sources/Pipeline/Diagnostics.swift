@@ -26,12 +26,12 @@ public enum Diagnostics {
         return lines.joined(separator: "\n")
     }
 
-    /// Which fast paths `device` supports at each precision, which this build has, and the cached verdicts.
+    /// Which fast paths `device` supports at each precision, and the cached verdicts: which were checked, passed, failed.
     static func fastPathLines(_ device: VulkanDeviceInfo, verdicts: [VulkanSelfCheckVerdict]) -> [String] {
         func names(_ paths: VulkanFastPaths) -> String { paths.isEmpty ? "none" : paths.names.joined(separator: ", ") }
-        var lines = ["    fast paths supported: fp32 \(names(VulkanFastPaths.supported(by: device, precision: .fp32))); "
-                     + "fp16 \(names(VulkanFastPaths.supported(by: device, precision: .fp16))); "
-                     + "in this build: \(names(VulkanFastPaths.implemented))"]
+        let fp32 = names(VulkanFastPaths.supported(by: device, precision: .fp32))
+        let fp16 = names(VulkanFastPaths.supported(by: device, precision: .fp16))
+        var lines = ["    fast paths the device supports: fp32 \(fp32); fp16 \(fp16) (each self-check line names those checked)"]
         let mine = verdicts.filter {
             $0.device == device.name && $0.driverVersion == device.driverVersion
                 && $0.driver == "\(device.driverName) \(device.driverInfo)" && $0.fault == nil
@@ -45,7 +45,7 @@ public enum Diagnostics {
             } else if verdict.checked.isEmpty {
                 result = "passed with the per-layer kernels (no fast path to check)"
             } else {
-                result = "passed: \(verdict.passed.isEmpty ? "none" : verdict.passed.joined(separator: ", "))"
+                result = "checked \(verdict.checked.joined(separator: ", ")); passed: \(verdict.passed.isEmpty ? "none" : verdict.passed.joined(separator: ", "))"
                     + (verdict.failed.isEmpty ? "" : "; failed, turned off: \(verdict.failed.joined(separator: ", "))")
             }
             lines.append("    self-check, alpha \(verdict.alpha) size \(verdict.inputSize) \(verdict.precision) head \(verdict.headPool): "
