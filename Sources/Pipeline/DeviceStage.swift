@@ -26,15 +26,6 @@ final class DeviceStage {
     /// (`VulkanBatchRule`), else 64.
     var defaultBatch: Int { vulkan?.batchSize ?? 64 }
 
-    /// Features of one batch, at once (the benchmark's and the tests' path).
-    func features(of batch: PreparedBatch, observer: (any FeatureBatchObserver)?) throws -> [Float] {
-        do {
-            return try engine.features(input(of: batch), observer: observer)
-        } catch {
-            throw PipelineError("\(engine.name) engine failed on a batch starting at \(batch.items.first?.path ?? "?"): \(error)")
-        }
-    }
-
     /// Starts `batch` (a batch with no decoded image skips the engine but keeps its place) and returns
     /// the batches finished so far with their features, in the order they were submitted.
     func submit(_ batch: PreparedBatch, observer: (any FeatureBatchObserver)?) throws -> [(PreparedBatch, [Float])] {

@@ -44,7 +44,8 @@ enum EngineFactory {
 
     /// The fast-path self-check every Vulkan engine of a command runs (or reads from the cache).
     static func selfCheck(_ options: RunOptions, recheck: Bool = false) -> VulkanSelfCheck {
-        VulkanSelfCheck(cache: options.fastPathCache, softwareVersion: ImgfeatVersion.current, recheck: recheck)
+        VulkanSelfCheck(cache: options.fastPathCache, softwareVersion: ImgfeatVersion.current, recheck: recheck,
+                        fault: options.vulkanFault)
     }
 
     enum AutoChoice {

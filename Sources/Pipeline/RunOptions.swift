@@ -66,6 +66,8 @@ public struct RunOptions: Sendable {
     public var headPool: HeadPool.Mode
     /// Where the Vulkan fast-path self-check keeps its verdicts (nil: check every time, keep nothing).
     public var fastPathCache: URL?
+    /// Test-only: a deliberately wrong Vulkan fast path for the self-check to catch (the CLI never sets it).
+    public var vulkanFault: VulkanFaultInjection?
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
     public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {

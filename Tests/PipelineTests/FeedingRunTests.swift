@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Pipeline
 import Testing
 import TestSupport
@@ -59,5 +60,32 @@ import TestSupport
         var again = vulkan
         again.output = out.appendingPathComponent("vulkan2").path
         #expect(try Commands.featurize(again).fastPaths?.selfCheck == "passed (cached)")
+    }
+
+    /// A fast path the self-check fails (the test seam) is off for the run, and the summary says so.
+    @Test func aFailedSelfCheckIsInTheSummary() throws {
+        let input = try FeaturizeRunTests.makeInput()
+        let out = try temporaryDirectory()
+        defer { [input.root, out].forEach { try? FileManager.default.removeItem(at: $0) } }
+        var options = FeaturizeRunTests.options(input.root, out.appendingPathComponent("vulkan"), device: .vulkan)
+        options.fastPathCache = nil
+        options.vulkanFault = VulkanFaultInjection(paths: .fusedBlocks)
+        let summary = try Commands.featurize(options)
+        let fastPaths = try #require(summary.fastPaths)
+        #expect(fastPaths.selfCheck == "fell back" && fastPaths.failed == ["fused-blocks"] && !fastPaths.active.contains("fused-blocks"))
+        let note = try #require(fastPaths.note)
+        #expect(summary.text.contains("self-check fell back, turned off: fused-blocks"), "\(summary.text)")
+        #expect(summary.text.contains("warning: \(note)"), "\(summary.text)")
+        let decoded = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: out.appendingPathComponent("vulkan/_summary.json")))
+        #expect(decoded.fastPaths?.note == note)
+        // The fallback's features are still the reference's.
+        let reference = try Commands.featurize(FeaturizeRunTests.options(input.root, out.appendingPathComponent("ref"), device: .reference))
+        #expect(reference.featurized == summary.featurized)
+        let got = try FeaturizeRunTests.rows(out.appendingPathComponent("vulkan"))
+        for (path, (_, features)) in try FeaturizeRunTests.rows(out.appendingPathComponent("ref")) {
+            if let mismatch = firstMismatch(got[path]?.1 ?? [], features, relativeTolerance: 1e-5) {
+                Issue.record("\(path): feature \(mismatch.index) expected \(mismatch.expected), got \(mismatch.got)")
+            }
+        }
     }
 }
