@@ -59,7 +59,7 @@ let package = Package(
         // Storage from the command line (JSON out), for the Python S3 cross-checks and throughput numbers.
         .executableTarget(name: "storage-probe", dependencies: ["Storage", "Common"], path: "Sources/storage-probe"),
 
-        .target(name: "TestSupport", dependencies: ["Common", "Model"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Common", "Model", "PCA"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Model", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "PCATests", dependencies: ["PCA", "Pipeline", "TestSupport"]),

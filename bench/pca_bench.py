@@ -5,6 +5,11 @@ Usage: .venv/bin/python bench/pca_bench.py [--rows 100000] [--dim 1280] [--k 50]
 Build the binary first: swift build -c release --scratch-path .build-pca --product imgfeat-bench-pca
 Features are seeded random with a decaying spectrum (as in scripts/fixtures/pca.py), written to
 bench/out/pca_features.f32. Prints one JSON line per run and a Markdown table of medians.
+
+With --eigen the eigen step alone is timed on the statistics of those features: LAPACK dgesdd (the CPU
+fit), the subspace iteration's host face, and with --device vulkan its Vulkan face (pca_subspace.comp),
+interleaved run by run, with the iteration's products, steps and where its time went:
+  .venv/bin/python bench/pca_bench.py --eigen --device vulkan --rows 20000 --runs 3
 """
 import argparse
 import json
@@ -54,6 +59,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", default=str(ROOT / ".build-pca/release/imgfeat-bench-pca"))
     parser.add_argument("--solvers", default="covariance_eigh,randomized,full")
+    parser.add_argument("--eigen", action="store_true", help="time the eigen step alone (see above)")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "vulkan"])
     args = parser.parse_args()
 
     out = ROOT / "bench" / "out"
@@ -62,6 +69,8 @@ def main():
     x = make_features(args.rows, args.dim)
     x.tofile(path)
     results = {}
+    if args.eigen:
+        return eigen(args, path)
 
     proc = subprocess.run([args.binary, "--features", str(path), "--dim", str(args.dim), "--k", str(args.k),
                            "--runs", str(args.runs)], check=True, capture_output=True, text=True)
@@ -84,6 +93,27 @@ def main():
     print("| --- | ---: |")
     for name, times in results.items():
         print(f"| {name} | {statistics.median(times):.2f} |")
+    print(f"\nthreads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, "
+          f"cpus: {os.cpu_count()}")
+
+
+def eigen(args, path):
+    proc = subprocess.run([args.binary, "--features", str(path), "--dim", str(args.dim), "--k", str(args.k),
+                           "--runs", str(args.runs), "--eigen", "1", "--device", args.device],
+                          check=True, capture_output=True, text=True)
+    runs = {}
+    for line in proc.stdout.splitlines():
+        print(line, flush=True)
+        run = json.loads(line)
+        runs.setdefault((run["solver"], run.get("device", "host")), []).append(run)
+    print(f"\n| eigen step, d = {args.dim}, k = {args.k} (statistics of {args.rows:,} rows) | median s | products | "
+          f"steps | in products (s) | on the host (s) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for (solver, device), rows in runs.items():
+        med = lambda key: statistics.median(r[key] for r in rows) if key in rows[0] else None
+        cells = [f"{med('eigen_s'):.3f}"] + [f"{med(key):.0f}" if med(key) is not None else "–" for key in ("products", "steps")]
+        cells += [f"{med(key):.3f}" if med(key) is not None else "–" for key in ("product_s", "host_s")]
+        print(f"| {solver} ({device}) | " + " | ".join(cells) + " |")
     print(f"\nthreads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, "
           f"cpus: {os.cpu_count()}")
 

@@ -3,6 +3,7 @@ import Pipeline
 
 extension DeviceChoice: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension PCADeviceChoice: ExpressibleByArgument {}
 
 /// The options every featurizing command shares.
 struct EngineOptions: ParsableArguments {

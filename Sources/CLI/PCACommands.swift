@@ -18,14 +18,20 @@ struct PCA: ParsableCommand {
         var model: String
         @Flag(help: "Project centred vectors (scikit-learn) instead of raw ones (Spark ML).")
         var center = false
+        @Option(help: "auto | vulkan | cpu: where the eigen step runs. auto and cpu: LAPACK on the host (Spark's signs); vulkan: subspace iteration on the GPU (other signs, see docs/PCA.md), LAPACK if it cannot certify its result.")
+        var device: PCADeviceChoice = .auto
+        @Option(help: "Vulkan device index (see `imgfeat devices`).")
+        var deviceIndex: Int?
         @OptionGroup var storage: StorageOptions
 
         func run() throws {
             let fitted = try reportingFailure {
                 try Commands.pcaFit(inputs: features, options: PCAOptions(k: k, center: center), modelPath: model, quiet: false,
-                                    storage: storage.config)
+                                    storage: storage.config,
+                                    device: device.fitDevice(EnvironmentSettings.process.vulkan, deviceIndex: deviceIndex))
             }
-            print("model: \(model) (k = \(fitted.k), n = \(fitted.count), d = \(fitted.dimension))")
+            print("model: \(model) (k = \(fitted.k), n = \(fitted.count), d = \(fitted.dimension); "
+                  + "fitted on \(fitted.fittedOn ?? "host") by \(fitted.method.rawValue))")
         }
     }
 

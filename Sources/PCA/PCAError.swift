@@ -14,7 +14,8 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
     case lapackFailed(routine: String, info: Int)
     case badFile(path: String, reason: String)
     case nonFiniteOnDevice(count: Int)
-    case notConverged(iterations: Int, residual: Double)
+    case notConverged(products: Int, component: Int, bound: Double, gap: Double, tolerance: Double)
+    case deviceResultRejected(component: Int, bound: Double)
 
     public var description: String {
         switch self {
@@ -38,8 +39,12 @@ public enum PCAError: Error, Equatable, CustomStringConvertible {
             return "PCA: LAPACK \(routine) failed (info = \(info))"
         case let .badFile(path, reason):
             return "PCA: \(path): \(reason)"
-        case let .notConverged(iterations, residual):
-            return "PCA: the GPU subspace iteration did not converge in \(iterations) iterations (relative residual \(residual))"
+        case let .notConverged(products, component, bound, gap, tolerance):
+            return "PCA: the subspace iteration could not certify component \(component + 1) after \(products) products "
+                + "(angle bound \(bound), needed ≤ \(tolerance); its eigenvalue's gap to the nearest other is "
+                + "\(gap) of the largest\(gap < 1e-9 ? ", a repeated eigenvalue" : ""))"
+        case let .deviceResultRejected(component, bound):
+            return "PCA: the GPU's components failed the host's float64 check (component \(component + 1): angle bound \(bound)): its products are wrong"
         case let .nonFiniteOnDevice(count):
             return "PCA: the \(count) rows accumulated on the GPU hold a NaN or infinite value (rows are not checked one by one there)"
         }

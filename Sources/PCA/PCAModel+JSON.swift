@@ -22,6 +22,8 @@ extension PCAModel {
         var explainedVariance: [Double]
         var components: [[Double]]
         var featuresModel: [String: String]?
+        var method: String?
+        var fittedOn: String?
 
         enum CodingKeys: String, CodingKey {
             case format, version, k, n, dimension, center, mean, eigenvalues, components
@@ -29,6 +31,8 @@ extension PCAModel {
             case explainedVariance = "explained_variance"
             case totalVariance = "total_variance"
             case featuresModel = "features_model"
+            case method
+            case fittedOn = "fitted_on"
         }
     }
 
@@ -38,7 +42,8 @@ extension PCAModel {
                            dimension: dimension, center: center, signRule: signRule.rawValue, mean: mean,
                            eigenvalues: eigenvalues, totalVariance: totalVariance, explainedVariance: explainedVariance,
                            components: (0..<k).map { component($0) },
-                           featuresModel: featureModel.isEmpty ? nil : featureModel)
+                           featuresModel: featureModel.isEmpty ? nil : featureModel, method: method.rawValue,
+                           fittedOn: fittedOn)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(doc)
@@ -64,6 +69,16 @@ extension PCAModel {
         guard let signRule = PCASignRule(rawValue: doc.signRule) else {
             throw PCAError.badFile(path: source, reason: "unknown sign rule \"\(doc.signRule)\"")
         }
+        // Files written before `method` existed: the sign rule says which solver made them.
+        let method = try doc.method.map {
+            guard let known = PCAMethod(rawValue: $0) else {
+                throw PCAError.badFile(path: source, reason: "unknown method \"\($0)\"")
+            }
+            return known
+        } ?? (signRule == .sparkDgesdd ? .lapackDgesdd : .vulkanSubspaceIteration)
+        guard method.signRule == signRule else {
+            throw PCAError.badFile(path: source, reason: "method \(method.rawValue) gives signs \(method.signRule.rawValue), not \(signRule.rawValue)")
+        }
         guard doc.components.count == doc.k, doc.components.allSatisfy({ $0.count == doc.dimension }),
               doc.mean.count == doc.dimension else {
             throw PCAError.badFile(path: source, reason: "expected \(doc.k) components and a mean of \(doc.dimension) values")
@@ -78,6 +93,8 @@ extension PCAModel {
                                      components: matrix, center: doc.center, totalVariance: doc.totalVariance,
                                      signRule: signRule)
             model.featureModel = doc.featuresModel ?? [:]
+            model.method = method
+            model.fittedOn = doc.fittedOn
             return model
         } catch {
             throw PCAError.badFile(path: source, reason: "\(error)")

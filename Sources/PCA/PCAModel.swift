@@ -22,6 +22,10 @@ public struct PCAModel: Sendable, Equatable {
     public let components: [Double]
     /// How the components' signs were chosen (the CPU fit reproduces Spark's).
     public let signRule: PCASignRule
+    /// Which solver fitted the model (the components' signs follow `method.signRule`).
+    public var method: PCAMethod = .lapackDgesdd
+    /// Where the eigen step ran: "host" or the Vulkan device's name; nil when a file does not say.
+    public var fittedOn: String?
     /// true: project x − mean (scikit-learn); false: project x as is (Spark's PCAModel.transform).
     public var center: Bool
     /// What the fitted features' tables record about the network that made them (key → value);
@@ -50,6 +54,7 @@ public struct PCAModel: Sendable, Equatable {
         self.components = components
         self.center = center
         self.signRule = signRule
+        method = signRule == .sparkDgesdd ? .lapackDgesdd : .vulkanSubspaceIteration
         let total = totalVariance ?? eigenvalues.reduce(0, +)
         self.totalVariance = total
         explainedVariance = eigenvalues.prefix(k).map { total > 0 ? $0 / total : 0 }
@@ -68,8 +73,10 @@ public struct PCAModel: Sendable, Equatable {
         for i in 0..<d {
             for j in 0..<k { top[i * k + j] = vectors[i * d + j] }
         }
-        return try PCAModel(k: k, count: statistics.count, mean: statistics.mean, eigenvalues: values,
-                            components: top, center: center, signRule: .sparkDgesdd)
+        var model = try PCAModel(k: k, count: statistics.count, mean: statistics.mean, eigenvalues: values,
+                                 components: top, center: center, signRule: .sparkDgesdd)
+        model.fittedOn = "host"
+        return model
     }
 
     /// Component `j` (0-based) as a vector of length `dimension`.

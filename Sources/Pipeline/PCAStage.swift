@@ -8,15 +8,26 @@ import Parquet
 struct PCAStage {
     var options: PCAOptions
     var quiet: Bool
+    /// Where the eigen step runs.
+    var device: PCAFitDevice = .host
 
     /// Fits and saves the model, recording the features' model; prints the explained variance as the
-    /// notebook does.
-    func fit(_ statistics: PCAStatistics, modelURL: URL, features: FeatureModel?) throws -> PCAModel {
-        var model = try PCAModel.fit(statistics, k: options.k, center: options.center)
+    /// notebook does. A device fit that fell back to the host says why on stderr (always: it changes
+    /// the signs the user asked for) and in the returned note.
+    func fit(_ statistics: PCAStatistics, modelURL: URL, features: FeatureModel?) throws -> (model: PCAModel, note: String?) {
+        var (model, note): (PCAModel, String?)
+        do {
+            (model, note) = try PCAModel.fit(statistics, k: options.k, center: options.center, on: device)
+        } catch let error as PCAError {
+            throw error
+        } catch {
+            throw PipelineError("--device vulkan: the PCA fit could not use the device (\(error))")
+        }
+        if let note { FileHandle.standardError.write(Data("imgfeat: \(note)\n".utf8)) }
         model.featureModel = features?.fields ?? [:]
         try model.save(to: modelURL)
         if !quiet { print(PCAReport.explainedVarianceText(model.explainedVariance)) }
-        return model
+        return (model, note)
     }
 
     /// Projects the feature table into `directory` (replaced whole: written beside it, then renamed).

@@ -56,6 +56,8 @@ enum RunReportPage {
         page += row("shard", summary.shard) + row("k", String(model.k)) + row("n", String(model.count))
         page += row("centred projection", model.center ? "yes (scikit-learn)" : "no (Spark ML)")
         page += row("sign rule", model.signRule.rawValue)
+        page += row("PCA fitted on", "\(model.fittedOn ?? "?") (\(model.method.rawValue))"
+                    + (summary.pcaFitNote.map { "; \($0)" } ?? ""))
         page += row("started", summary.startedAt ?? "?") + row("ended", summary.endedAt ?? "?")
         return page + "</table>\n</body></html>\n"
     }

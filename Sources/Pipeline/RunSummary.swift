@@ -1,4 +1,5 @@
 import Foundation
+import PCA
 
 /// The final account of a command, printed and saved as JSON in the output folder.
 public struct RunSummary: Codable, Sendable {
@@ -27,6 +28,11 @@ public struct RunSummary: Codable, Sendable {
     /// Where the PCA statistics of the rows featurized now were accumulated ("host" or a Vulkan device).
     public var pcaStatisticsOn: String?
     public var pcaK: Int?
+    /// Where the PCA's eigen step ran ("host" or the Vulkan device's name) and with which solver
+    /// (MODEL.json's `fitted_on` and `method`); a device fit's fallback to the host, in one line.
+    public var pcaFittedOn: String?
+    public var pcaMethod: String?
+    public var pcaFitNote: String?
     public var pcaExplainedVarianceTotal: Double?
     public var secondsPerStage: StageTimes
     /// Inputs handled by this attempt (featurized or unusable); resumed parts' inputs are not among them.
@@ -67,6 +73,10 @@ public struct RunSummary: Codable, Sendable {
         }
         if let feeding { lines.append(feeding.line) }
         if let on = pcaStatisticsOn, on != "host" { lines.append("pca statistics: accumulated on \(on) during featurization") }
+        if let on = pcaFittedOn, on != "host" {
+            lines.append("pca fit: on \(on) (\(pcaMethod ?? "?"); component signs: largest-abs-entry-positive, not Spark's)")
+        }
+        if let note = pcaFitNote { lines.append("pca fit: \(note)") }
         if partsResumed > 0 { lines.append("resumed: \(partsResumed) parts already committed, \(partsWritten) written now") }
         let t = secondsPerStage
         var rate = String(format: "%.1f img/s", imagesPerSecond)
@@ -78,5 +88,14 @@ public struct RunSummary: Codable, Sendable {
                             t.total, t.listing, t.decode, t.device, t.write, t.resumeScan, t.pca) + rate)
         lines.append("output: \(output)")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension RunSummary {
+    /// Records where and how `model` was fitted, and a device fit's fallback note.
+    mutating func recordFit(_ model: PCAModel, note: String?) {
+        pcaFittedOn = model.fittedOn
+        pcaMethod = model.method.rawValue
+        pcaFitNote = note
     }
 }

@@ -87,9 +87,25 @@ import TestSupport
         #expect(model.signRule == .sparkDgesdd)
         var object = try #require(try JSONSerialization.jsonObject(with: model.jsonData()) as? [String: Any])
         #expect(object["sign_rule"] as? String == "spark-dgesdd")
+        #expect(object["method"] as? String == "lapack-dgesdd" && object["fitted_on"] as? String == "host")
+        // A sign rule that its method does not give is refused; files without `method` (written before
+        // it existed) get the method their sign rule implies.
         object["sign_rule"] = "largest-abs-entry-positive"
+        #expect { try PCAModel.decode(try JSONSerialization.data(withJSONObject: object), source: "MODEL.json") }
+            throws: { "\($0)".contains("method lapack-dgesdd gives signs spark-dgesdd") }
+        object["method"] = "vulkan-subspace-iteration"
+        object["fitted_on"] = "some GPU"
+        let device = try PCAModel.decode(try JSONSerialization.data(withJSONObject: object), source: "MODEL.json")
+        #expect(device.signRule == .largestAbsEntryPositive && device.method == .vulkanSubspaceIteration)
+        #expect(device.fittedOn == "some GPU")
+        object["method"] = nil
+        object["fitted_on"] = nil
         let older = try PCAModel.decode(try JSONSerialization.data(withJSONObject: object), source: "MODEL.json")
-        #expect(older.signRule == .largestAbsEntryPositive)
+        #expect(older.signRule == .largestAbsEntryPositive && older.method == .vulkanSubspaceIteration && older.fittedOn == nil)
+        object["method"] = "guesswork"
+        #expect { try PCAModel.decode(try JSONSerialization.data(withJSONObject: object), source: "MODEL.json") }
+            throws: { "\($0)".contains("unknown method \"guesswork\"") }
+        object["method"] = nil
         object["sign_rule"] = "coin-toss"
         #expect { try PCAModel.decode(try JSONSerialization.data(withJSONObject: object), source: "MODEL.json") }
             throws: { "\($0)".contains("unknown sign rule \"coin-toss\"") }

@@ -43,10 +43,17 @@ import TestSupport
         #expect(comoment.relative <= 1e-5,
                 "co-moment[\(comoment.index)]: expected \(expected.comoment[max(comoment.index, 0)]), got \(saved.comoment[max(comoment.index, 0)])")
 
-        // The fitted model is the host fit of those statistics.
+        // The model was fitted on the device (issue 17.7), and is the LAPACK fit of those statistics up
+        // to the device's sign rule; summary.json and MODEL.json say where and how.
         let model = try PCAModel.load(from: layout.pcaModel)
         let reference = try PCAModel.fit(expected, k: 3)
-        let eigen = Self.worst(model.eigenvalues, reference.eigenvalues)
+        #expect(summary.pcaFitNote == nil, "the device fit fell back: \(summary.pcaFitNote ?? "")")
+        #expect(model.method == .vulkanSubspaceIteration && model.fittedOn == gatheredOn && summary.pcaFittedOn == gatheredOn)
+        #expect(summary.pcaMethod == "vulkan-subspace-iteration" && summary.text.contains("pca fit: on \(gatheredOn)"))
+        let eigen = Self.worst(Array(model.eigenvalues.prefix(3)), Array(reference.eigenvalues.prefix(3)))
         #expect(eigen.relative <= 1e-5, "eigenvalues \(model.eigenvalues) vs \(reference.eigenvalues)")
+        // Against the fit of the saved statistics (the same ones the run fitted): the oracle check.
+        let problems = subspaceFitProblems(model, against: try PCAModel.fit(saved, k: 3), what: "run --device vulkan")
+        #expect(problems.isEmpty, "\(problems)")
     }
 }

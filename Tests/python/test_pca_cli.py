@@ -42,8 +42,8 @@ def case(tmp_path_factory):
     return {"n": n, "d": d, "k": k, "x": x, "folder": folder, "root": folder.parent}
 
 
-def fit(case, *extra):
-    model_path = case["root"] / ("MODEL-center.json" if "--center" in extra else "MODEL.json")
+def fit(case, *extra, name=None):
+    model_path = case["root"] / (name or ("MODEL-center.json" if "--center" in extra else "MODEL.json"))
     proc = run_imgfeat("pca", "fit", case["folder"], "--k", case["k"], "--model", model_path, *extra)
     return json.loads(model_path.read_text()), proc.stdout
 
@@ -94,3 +94,32 @@ def test_impossible_k_is_refused_with_the_cause(case):
     assert proc.returncode != 0
     assert f"k = {case['d'] + 1}" in proc.stdout + proc.stderr
     assert not (case["root"] / "never.json").exists()
+
+
+def test_fit_on_the_device_matches_spark_up_to_sign(case):
+    """`pca fit --device vulkan` (lavapipe in CI): the subspace iteration on the device, Spark's values,
+    Spark's components up to sign, each with its largest-magnitude entry positive (docs/PCA.md)."""
+    model, stdout = fit(case, "--device", "vulkan", name="MODEL-vulkan.json")
+    d, k = case["d"], case["k"]
+    assert model["method"] == "vulkan-subspace-iteration" and model["sign_rule"] == "largest-abs-entry-positive"
+    assert model["fitted_on"] != "host" and f"fitted on {model['fitted_on']} by vulkan-subspace-iteration" in stdout
+    np.testing.assert_allclose(model["explained_variance"], load("spark_explained_variance.f64"), rtol=0, atol=1e-6)
+    components = np.array(model["components"]).T
+    spark = load("spark_components.f64").reshape(d, k)
+    signs = np.where(np.sum(components * spark, axis=0) < 0, -1.0, 1.0)
+    assert np.all(np.abs(components - spark * signs).max(axis=0) <= 1e-4 * np.abs(spark).max(axis=0))
+    largest = components[np.argmax(np.abs(components), axis=0), np.arange(k)]
+    assert np.all(largest > 0), f"components whose largest entry is negative: {np.flatnonzero(largest <= 0).tolist()}"
+
+
+def test_device_cpu_is_the_default_lapack_fit(case):
+    default, _ = fit(case)
+    cpu, stdout = fit(case, "--device", "cpu", name="MODEL-cpu.json")
+    assert cpu == default and cpu["method"] == "lapack-dgesdd" and cpu["fitted_on"] == "host"
+    assert "fitted on host by lapack-dgesdd" in stdout
+
+
+def test_unknown_device_is_refused(case):
+    proc = run_imgfeat("pca", "fit", case["folder"], "--model", case["root"] / "never.json", "--device", "tpu",
+                       check=False)
+    assert proc.returncode != 0 and "tpu" in proc.stderr and not (case["root"] / "never.json").exists()

@@ -72,6 +72,7 @@ def test_run_writes_the_notebook_tables(bucket, cpu_run):
     assert all(len(v) == 8 for v in pca["pca_features"].to_pylist())
     model = json.loads((out / "pca-model.json").read_text())
     assert model["k"] == 8 and model["n"] == len(made["good"])
+    assert model["method"] == "lapack-dgesdd" and model["fitted_on"] == "host"  # --device cpu: LAPACK, Spark's signs
     assert "Explained variance (first 8):" in proc.stdout  # k < 10: the line says how many it shows
     assert "Cumulative explained variance:" in proc.stdout
     summary = json.loads((out / "summary.json").read_text())
@@ -103,6 +104,18 @@ def test_engines_agree(bucket, cpu_run, tmp_path, device):
     worst = max(relative_difference(rows[p][1], cpu_rows[p][1]) for p in rows)
     assert worst < 1e-4, f"{device} vs cpu: max relative difference {worst}"
     assert read_errors(out / "errors.parquet") == read_errors(cpu_out / "errors.parquet")
+    if device == "vulkan":
+        # The eigen step ran on the device too (issue 17.7): LAPACK's fit of the same features is its oracle.
+        model = json.loads((out / "pca-model.json").read_text())
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary.get("pcaFitNote") is None, summary.get("pcaFitNote")
+        assert model["method"] == "vulkan-subspace-iteration" and summary["pcaFittedOn"] == model["fitted_on"] != "host"
+        run_imgfeat("pca", "fit", out / "features", "--k", "8", "--model", tmp_path / "cpu-model.json", "--device", "cpu")
+        lapack = json.loads((tmp_path / "cpu-model.json").read_text())
+        np.testing.assert_allclose(model["explained_variance"], lapack["explained_variance"], rtol=0, atol=1e-6)
+        ours, theirs = np.array(model["components"]), np.array(lapack["components"])
+        signs = np.where(np.sum(ours * theirs, axis=1) < 0, -1.0, 1.0)[:, None]
+        assert np.all(np.abs(ours - theirs * signs).max(axis=1) <= 1e-4 * np.abs(theirs).max(axis=1))
 
 
 def test_max_errors_stops_the_run(bucket, tmp_path):

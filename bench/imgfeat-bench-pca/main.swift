@@ -1,5 +1,7 @@
 // Times imgfeat's CPU PCA fit (statistics in batches, then the eigen-decomposition) on raw float32
-// features, for bench/pca_bench.py. Prints one JSON line per timed run.
+// features, for bench/pca_bench.py; with `--eigen 1`, the eigen step alone on one set of statistics:
+// LAPACK dgesdd, the subspace iteration's host face and (`--device vulkan`) its Vulkan face, interleaved
+// run by run (bench/pca_eigen_bench.sh). Prints one JSON line per timed run.
 import Foundation
 import PCA
 import VulkanRuntime
@@ -13,7 +15,7 @@ func arguments() throws -> [String: String] {
     var args = CommandLine.arguments.dropFirst()
     while let key = args.popFirst() {
         guard key.hasPrefix("--"), let value = args.popFirst() else {
-            throw BenchError(description: "imgfeat-bench-pca: usage: --features FILE --dim D [--k K] [--batch B] [--runs R] [--device cpu|vulkan]")
+            throw BenchError(description: "imgfeat-bench-pca: usage: --features FILE --dim D [--k K] [--batch B] [--runs R] [--device cpu|vulkan] [--eigen 1]")
         }
         options[String(key.dropFirst(2))] = value
     }
@@ -40,6 +42,10 @@ func main() throws {
     let n = data.count / (4 * d)
     guard n * d * 4 == data.count else { throw BenchError(description: "imgfeat-bench-pca: \(path) is not n×\(d) float32") }
     let features: [Float] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    if options["eigen"] == "1" {
+        try benchEigen(features, n: n, d: d, k: k, runs: runs, vulkan: options["device"] == "vulkan")
+        return
+    }
     if options["device"] == "vulkan" {
         try benchVulkan(features, n: n, d: d, k: k, batch: batch, runs: runs)
         return
@@ -81,6 +87,42 @@ func benchVulkan(_ features: [Float], n: Int, d: Int, k: Int, batch: Int, runs: 
         let t2 = Date()
         print("{\"tool\":\"imgfeat-vulkan\",\"device\":\"\(context.info.name)\",\"run\":\(run),\"n\":\(n),\"d\":\(d),\"k\":\(k),\"statistics_s\":\(t1.timeIntervalSince(t0)),\"eigen_s\":\(t2.timeIntervalSince(t1)),\"total_s\":\(t2.timeIntervalSince(t0)),\"ev0\":\(model.explainedVariance[0])}")
     }
+}
+
+/// The eigen step alone, on the statistics of all rows: each solver once per round, rounds interleaved.
+func benchEigen(_ features: [Float], n: Int, d: Int, k: Int, runs: Int, vulkan: Bool) throws {
+    var statistics = try PCAStatistics(dimension: d)
+    try statistics.add(rows: features, count: n)
+    let context = try vulkan ? openContext() : nil
+    for run in 0..<runs {
+        var t0 = Date()
+        let lapack = try PCAModel.fit(statistics, k: k)
+        print("{\"solver\":\"lapack-dgesdd\",\"run\":\(run),\"d\":\(d),\"k\":\(k),\"eigen_s\":\(Date().timeIntervalSince(t0)),\"ev0\":\(lapack.explainedVariance[0])}")
+        let host = SubspaceTrace()
+        t0 = Date()
+        let hostModel = try PCAModel.fitBySubspaceIteration(statistics, k: k, trace: host)
+        print(traceLine("host-subspace-iteration", run, d, k, Date().timeIntervalSince(t0), host, hostModel, "host"))
+        if let context {
+            let device = SubspaceTrace()
+            t0 = Date()
+            let model = try PCAModel.fit(statistics, k: k, context: context, trace: device)
+            print(traceLine("vulkan-subspace-iteration", run, d, k, Date().timeIntervalSince(t0), device, model, context.info.name))
+        }
+    }
+}
+
+func traceLine(_ solver: String, _ run: Int, _ d: Int, _ k: Int, _ seconds: Double, _ trace: SubspaceTrace,
+               _ model: PCAModel, _ device: String) -> String {
+    "{\"solver\":\"\(solver)\",\"device\":\"\(device)\",\"run\":\(run),\"d\":\(d),\"k\":\(k),\"eigen_s\":\(seconds),"
+        + "\"products\":\(trace.products),\"steps\":\(trace.steps),\"product_s\":\(trace.productSeconds),"
+        + "\"setup_s\":\(trace.setupSeconds),\"host_s\":\(seconds - trace.productSeconds - trace.setupSeconds),"
+        + "\"ev0\":\(model.explainedVariance[0])}"
+}
+
+func openContext() throws -> VulkanContext {
+    let environment = ProcessInfo.processInfo.environment
+    return try VulkanContext(options: VulkanOptions(validation: environment["IMGFEAT_VULKAN_VALIDATION"] == "1",
+                                                    loaderPath: environment["IMGFEAT_VULKAN_LOADER"]))
 }
 
 do { try main() } catch {
