@@ -35,6 +35,8 @@ public final class VulkanEngine: FeatureEngine {
     public private(set) var packSeconds = 0.0
     /// Slots, i.e. submissions that can be in flight at once.
     public static let slotCount = 3
+    /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
+    public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
 
     private(set) var network: VulkanNetwork
     /// Builds the network with a set of fast paths allowed (the self-check rebuilds it without a failed one).
@@ -60,18 +62,19 @@ public final class VulkanEngine: FeatureEngine {
     public convenience init(model: FoldedMobileNetV2, options: VulkanOptions = VulkanOptions(),
                             precision: VulkanPrecision = .fp32, batchSize: Int? = nil,
                             headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
-                            selfCheck: VulkanSelfCheck? = nil) throws {
+                            fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
-                      headPool: headPool, fastPaths: fastPaths, selfCheck: selfCheck)
+                      headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks, selfCheck: selfCheck)
     }
 
     /// Prepares `model` on an existing context; `batchSize` nil takes `VulkanBatchRule`'s default for the
     /// device, `headPool` chooses the fused or the separate head, `fastPaths` the optional kernels the engine
-    /// may use where the device supports them, and `selfCheck` (nil: none) checks them against the fast CPU
-    /// engine first, turning off any that fails (docs/VULKAN.md, "Self-check").
+    /// may use where the device supports them, `fusedBlocks` where it fuses the inverted-residual blocks (with
+    /// `.fusedBlocks` allowed), and `selfCheck` (nil: none) checks the fast paths against the fast CPU engine
+    /// first, turning off any that fails (docs/VULKAN.md, "Self-check").
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
                 batchSize: Int? = nil, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
-                selfCheck: VulkanSelfCheck? = nil) throws {
+                fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil) throws {
         try precision.check(context)
         if let batchSize, batchSize < 1 { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
@@ -87,7 +90,7 @@ public final class VulkanEngine: FeatureEngine {
         let maxBatch = self.batchSize
         makeNetwork = { paths in
             try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: maxBatch,
-                              fusedHead: fused, fastPaths: paths)
+                              fusedHead: fused, fastPaths: paths, fusedBlocks: fusedBlocks)
         }
         network = try makeNetwork(fastPaths)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)

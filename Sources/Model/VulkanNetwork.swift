@@ -22,6 +22,9 @@ final class VulkanNetwork {
     private let pointwise: PointwiseConv.Vulkan
     private let pool: GlobalAveragePool.Vulkan
     private let headPool: HeadPool.Vulkan
+    private let blockKernel: InvertedResidualBlock.Vulkan
+    /// Per block, the fused kernel's launch, or nil where the block runs layer by layer.
+    let fusedLaunches: [FusedBlockLaunch?]
     /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
     /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
     let fusedHead: Bool
@@ -29,7 +32,9 @@ final class VulkanNetwork {
     let fastPaths: VulkanFastPaths
     /// The fast paths this network really records on its device: what the self-check tests and, when one
     /// fails, rebuilds the network without. Each fast path adds its own term where it is built.
-    var usedFastPaths: VulkanFastPaths { [] }
+    var usedFastPaths: VulkanFastPaths {
+        fusedLaunches.contains { $0 != nil } ? .fusedBlocks : []
+    }
     private let context: VulkanContext
 
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.
@@ -61,7 +66,7 @@ final class VulkanNetwork {
     }
 
     init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int,
-         fusedHead: Bool, fastPaths: VulkanFastPaths = .all) throws {
+         fusedHead: Bool, fastPaths: VulkanFastPaths = .all, fusedBlocks: FusedBlockMode = .auto) throws {
         try precision.check(context)
         self.model = model
         self.context = context
@@ -74,6 +79,8 @@ final class VulkanNetwork {
         headPool = try HeadPool.Vulkan(context: context)
         self.fusedHead = fusedHead
         self.fastPaths = fastPaths
+        blockKernel = InvertedResidualBlock.Vulkan(context: context)
+        fusedLaunches = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths, mode: fusedBlocks)
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
@@ -128,6 +135,10 @@ final class VulkanNetwork {
             size = out
         }
         result["pool"] = Double(size * size * model.featureDimension)
+        for (block, launch) in zip(model.blocks, fusedLaunches) where launch != nil {
+            result[block.name] = block.inOrder.reduce(0) { $0 + result[$1.name, default: 0] }
+            for layer in block.inOrder { result[layer.name] = nil }
+        }
         if fusedHead {
             result[headPoolLabel] = result[model.head.name, default: 0] + result["pool", default: 0]
             result[model.head.name] = nil
@@ -168,9 +179,24 @@ final class VulkanNetwork {
         finish(model.stem.name)
         size = stemOut
         var current = 0, channels = model.stem.outChannels, currentFormat = format(model.stem)
-        for block in model.blocks {
+        for (block, launch) in zip(model.blocks, fusedLaunches) {
             // `current` holds the block input (kept for the residual); the other two rotate.
             let others = [0, 1, 2].filter { $0 != current }
+            if let launch {
+                let outSize = block.depthwise.outputSize(inputSize: size)
+                let outFormat = format(block.project)
+                try blockKernel.record(sequence, block: block, batch: batch, height: size, width: size,
+                                       input: activation(current, elements: size * size * channels, currentFormat),
+                                       inputFormat: currentFormat, parameters: block.inOrder.map(parameters),
+                                       output: activation(others[0], elements: outSize * outSize * block.project.outChannels, outFormat),
+                                       outputFormat: outFormat, launch: launch)
+                finish(block.name)
+                current = others[0]
+                currentFormat = outFormat
+                channels = block.project.outChannels
+                size = outSize
+                continue
+            }
             var x = current, xFormat = currentFormat
             if let expand = block.expand {
                 (w, b) = parameters(expand)

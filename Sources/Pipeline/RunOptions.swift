@@ -68,6 +68,8 @@ public struct RunOptions: Sendable {
     public var fastPathCache: URL?
     /// Test-only: a deliberately wrong Vulkan fast path for the self-check to catch (the CLI never sets it).
     public var vulkanFault: VulkanFaultInjection?
+    /// Where the Vulkan engine fuses inverted-residual blocks.
+    public var fusedBlocks: FusedBlockMode
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
     public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
@@ -78,6 +80,7 @@ public struct RunOptions: Sendable {
         vulkan = settings.vulkan
         headPool = settings.headPool
         fastPathCache = settings.fastPathCache
+        fusedBlocks = settings.fusedBlocks
     }
 
     /// Sets `cpuKernels` from a user's choice (`IMGFEAT_CPU_KERNELS`: auto, scalar, avx2, avx512, neon);
