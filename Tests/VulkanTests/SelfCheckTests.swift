@@ -152,4 +152,22 @@ import VulkanRuntime
         #expect(Self.verdictFiles(folder).count == 1)
         #expect(try validationMessages() == [])
     }
+
+    /// A real fast path, no seam: the fused blocks forced on (lavapipe leaves them off by default) are
+    /// checked against the fast CPU engine and pass.
+    @Test func realFusedBlocksPassHere() throws {
+        let engine = try VulkanEngine(model: Self.model, context: vulkanContext(), batchSize: 2, fusedBlocks: .on,
+                                      selfCheck: VulkanSelfCheck(cache: nil, softwareVersion: "test"))
+        guard !engine.fusedBlockNames.isEmpty else {
+            print("skipped: no block of this model fits the fused kernel on \(engine.context.info.name)")
+            return
+        }
+        let verdict = try #require(engine.selfCheckVerdict)
+        #expect(verdict.checked == ["fused-blocks"] && verdict.passed == ["fused-blocks"] && verdict.failed.isEmpty, "\(verdict)")
+        #expect(engine.activeFastPaths == .fusedBlocks)
+        let error = try #require(verdict.trials.first?.relativeError)
+        #expect(error > 0 && error <= VulkanSelfCheck.tolerance(for: .fp32), "relative error \(error)")
+        print("self-check with \(engine.fusedBlockNames.count) fused blocks: relative error \(error)")
+        #expect(try validationMessages() == [])
+    }
 }
