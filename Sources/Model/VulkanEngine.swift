@@ -37,6 +37,10 @@ public final class VulkanEngine: FeatureEngine {
     public static let slotCount = 3
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
     public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
+    public var fastPathNotes: [String] {
+        network.coopmatFallback.map { ["coopmat: \($0); the per-layer kernels run instead"] } ?? []
+    }
 
     private(set) var network: VulkanNetwork
     /// Builds the network with a set of fast paths allowed (the self-check rebuilds it without a failed one).
@@ -98,7 +102,7 @@ public final class VulkanEngine: FeatureEngine {
         slots = try (0..<Self.slotCount).map { _ in try VulkanEngineSlot(context: context, readbackBytes: readbackBytes) }
         scaleTable = try Buffer(context: context, size: 256 * 4, location: .device)
         try uploadOnce(ModelInput.scaleTable, to: scaleTable)
-        candidateFastPaths = network.usedFastPaths.union(fastPaths.intersection(selfCheck?.fault?.paths ?? []))
+        candidateFastPaths = network.activeFastPaths.union(fastPaths.intersection(selfCheck?.fault?.paths ?? []))
         try use(candidateFastPaths)
         if let selfCheck { try runSelfCheck(selfCheck, headPool: headPool) }
     }
@@ -113,7 +117,7 @@ public final class VulkanEngine: FeatureEngine {
         let allowed = requestedFastPaths.subtracting(candidateFastPaths.subtracting(paths))
         if allowed != network.fastPaths { network = try makeNetwork(allowed) }
         pretendedFastPaths = paths.intersection(fault?.paths ?? [])
-        activeFastPaths = network.usedFastPaths.union(pretendedFastPaths)
+        activeFastPaths = network.activeFastPaths.union(pretendedFastPaths)
     }
 
     func recordVerdict(_ verdict: VulkanSelfCheckVerdict, fromCache: Bool) {

@@ -22,7 +22,7 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     public static func supported(by info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
         var paths: VulkanFastPaths = [.fusedBlocks]  // needs only shared memory; tile shapes adapt to the device
         if precision == .fp16 && info.supportsFloat16Arithmetic { paths.insert(.float16Arithmetic) }
-        // .cooperativeMatrix: once DeviceInfo queries VK_KHR/NV_cooperative_matrix.
+        if !info.cooperativeMatrix.kernelShapes.isEmpty { paths.insert(.cooperativeMatrix) }
         return paths
     }
 

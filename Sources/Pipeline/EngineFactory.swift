@@ -39,7 +39,8 @@ enum EngineFactory {
         setup.deviceIndex = deviceIndex
         return try VulkanEngine(model: model, options: setup, precision: options.precision,
                                 batchSize: options.batch.map { max(1, $0) }, headPool: options.headPool,
-                                fusedBlocks: options.fusedBlocks, selfCheck: selfCheck(options))
+                                fastPaths: options.vulkanFastPaths, fusedBlocks: options.fusedBlocks,
+                                selfCheck: selfCheck(options))
     }
 
     /// The fast-path self-check every Vulkan engine of a command runs (or reads from the cache).

@@ -70,6 +70,8 @@ public struct RunOptions: Sendable {
     public var vulkanFault: VulkanFaultInjection?
     /// Where the Vulkan engine fuses inverted-residual blocks.
     public var fusedBlocks: FusedBlockMode
+    /// The Vulkan engine's optional kernels it may use where the device supports them (`--no-coopmat` removes one).
+    public var vulkanFastPaths: VulkanFastPaths = .all
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
     public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
