@@ -58,12 +58,10 @@ final class FastCPUEngineLayer: @unchecked Sendable {
     func padBefore(inputSize: Int) -> Int { source.padBefore(inputSize: inputSize) }
 
     /// The body of the spatial faces (stem, depthwise), which differ only in their kernel: checks that `layer`
-    /// is of `kind` and fits `x` and `out`, prepares it for `kernels`, and runs `launch(layer, image in, height,
-    /// width, image out, output rows)` on row chunks of every image across `pool`.
+    /// is of `kind` and fits `x` and `out`, prepares it for `kernels`, and runs that kind's kernel on row
+    /// chunks of every image across `pool`.
     static func runSpatialFace(_ x: Tensor, _ layer: ConvLayer, kind: ConvLayer.Kind, into out: inout Tensor,
-                               pool: ThreadPool?, kernels: FastCPUEngineKernels,
-                               launch: (FastCPUEngineLayer, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
-                                        Range<Int>) -> Void) {
+                               pool: ThreadPool?, kernels: FastCPUEngineKernels) {
         precondition(layer.kind == kind && x.channels == layer.inChannels,
                      "\(layer.name): expects \(layer.inChannels) input channels, got \(x.channels)")
         precondition(out.batch == x.batch && out.channels == layer.outChannels
@@ -73,7 +71,17 @@ final class FastCPUEngineLayer: @unchecked Sendable {
         let prepared = FastCPUEngineLayer(layer, kernels: kernels)
         let (h, w) = (x.height, x.width)
         ThreadPool.rowParallel(x, into: &out, pool: pool) { input, output, rows in
-            launch(prepared, input, h, w, output, rows)
+            prepared.launchSpatial(input: input, height: h, width: w, output: output, rows: rows)
+        }
+    }
+
+    /// Runs this stem or depthwise layer's kernel on one image for output rows `rows`.
+    func launchSpatial(input: UnsafePointer<Float>, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+                       rows: Range<Int>) {
+        switch kind {
+        case .depthwise: DepthwiseConv.launchCPU(self, input: input, height: height, width: width, output: output, rows: rows)
+        case .full: StemConv.launchCPU(self, input: input, height: height, width: width, output: output, rows: rows)
+        case .pointwise: preconditionFailure("\(name): a pointwise layer has no spatial kernel")
         }
     }
 

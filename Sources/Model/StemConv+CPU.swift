@@ -1,20 +1,6 @@
 import CKernels
 
 extension StemConv {
-    /// Fast CPU face: the reference's result (up to float rounding) from the SIMD kernel, threaded over rows.
-    public static func cpu(_ x: Tensor, _ layer: ConvLayer, pool: ThreadPool? = nil,
-                           kernels: FastCPUEngineKernels = .best) -> Tensor {
-        var out = FastCPUEngineLayer.poisonedOutput(x, layer)
-        cpu(x, layer, into: &out, pool: pool, kernels: kernels)
-        return out
-    }
-
-    /// Fast CPU face writing into `out`, which must already have the output's shape.
-    public static func cpu(_ x: Tensor, _ layer: ConvLayer, into out: inout Tensor, pool: ThreadPool? = nil,
-                           kernels: FastCPUEngineKernels = .best) {
-        FastCPUEngineLayer.runSpatialFace(x, layer, kind: .full, into: &out, pool: pool, kernels: kernels, launch: launchCPU)
-    }
-
     /// Runs the kernel on one image for output rows `rows`.
     static func launchCPU(_ layer: FastCPUEngineLayer, input: UnsafePointer<Float>, height: Int, width: Int,
                           output: UnsafeMutablePointer<Float>, rows: Range<Int>) {

@@ -11,14 +11,12 @@ public enum Commands {
     /// `imgfeat run`: featurize INPUT, fit the PCA from the statistics gathered on the way, project,
     /// write everything under OUT, `_SUCCESS` last. A finished OUT of the same job is left as it is; of
     /// the same featurization with another `--k`/`--center`, its PCA is refitted from the stored
-    /// statistics; of another job, refused.
+    /// statistics (in place, for an `s3://` OUT too); of another job, refused.
     public static func run(_ options: RunOptions, pca: PCAOptions) throws -> RunSummary {
         let started = Date()
-        try options.validate()
         guard pca.k >= 1 else { throw PipelineError("--k must be 1 or more (got \(pca.k))") }
-        let target = OutputTarget(options.output)
-        let session = try OutputSession(target: target, layout: .forRun(target.local), options: options,
-                                        overwrite: options.overwrite)
+        let session = try openOutput(options, layout: OutputLayout.forRun)
+        let target = session.target
         return try withExtendedLifetime(session) {
             let layout = session.layout
             let model = try loadModel(options)
@@ -27,7 +25,11 @@ public enum Commands {
             switch try session.state(for: job, output: options.output, storage: options.storage) {
             case .complete(let summary): return summary
             case .refit(let summary, let manifest):
-                return try refit(summary, manifest: manifest, job: job, model: model, pca: pca, options: options, layout: layout)
+                return try refit(summary, manifest: manifest, job: job, model: model, pca: pca, options: options,
+                                 layout: layout, target: target)
+            case .refitRemote(let summary, let manifest):
+                return try refitRemote(summary, manifest: manifest, job: job, model: model, pca: pca, options: options,
+                                       session: session)
             case .fresh: break
             }
             let outcome = try Featurizer(options: options, layout: layout, model: model, job: job) {
@@ -40,7 +42,8 @@ public enum Commands {
 
             let pcaStart = Date()
             let (fitted, note) = try fitAndProject(outcome.statistics, pca: pca, device: options.pcaFitDevice, layout: layout,
-                                                   metadata: featuresOutput.metadata, input: options.input)
+                                                   features: layout.featuresDirectory.path, metadata: featuresOutput.metadata,
+                                                   input: options.input)
             var summary = makeSummary("run", options, outcome, started: started)
             summary.recordFit(fitted, note: note)
             summary.secondsPerStage.pca = Date().timeIntervalSince(pcaStart)
@@ -57,10 +60,8 @@ public enum Commands {
     /// shard behind `_` names (for `imgfeat pca fit` to merge), `_SUCCESS` last.
     public static func featurize(_ options: RunOptions) throws -> RunSummary {
         let started = Date()
-        try options.validate()
-        let target = OutputTarget(options.output)
-        let session = try OutputSession(target: target, layout: .forFeaturize(target.local), options: options,
-                                        overwrite: options.overwrite)
+        let session = try openOutput(options, layout: OutputLayout.forFeaturize)
+        let target = session.target
         return try withExtendedLifetime(session) {
             let layout = session.layout
             let model = try loadModel(options)
@@ -148,67 +149,37 @@ public enum Commands {
 
     // MARK: - pieces
 
+    /// Checks the options, then opens OUT (or an `s3://` OUT's staging folder) with this command's
+    /// layout: locked against a second writer, swept, cleared first by `--overwrite`.
+    private static func openOutput(_ options: RunOptions, layout: (URL) -> OutputLayout) throws -> OutputSession {
+        try options.validate()
+        let target = OutputTarget(options.output)
+        return try OutputSession(target: target, layout: layout(target.local), options: options, overwrite: options.overwrite)
+    }
+
     private static func loadModel(_ options: RunOptions) throws -> FoldedMobileNetV2 {
         try ModelLoading.load(options)
     }
 
-    /// Fits the PCA, saves the model, projects the feature parts and draws the plots.
-    private static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, device: PCAFitDevice, layout: OutputLayout,
-                                      metadata: [String: String], input: String) throws -> (model: PCAModel, note: String?) {
+    /// Fits the PCA on `device`, saves the model, projects the feature parts (the folder `features`) and
+    /// draws the plots; returns the model and a device fit's fallback note.
+    static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, device: PCAFitDevice, layout: OutputLayout,
+                              features: String, metadata: [String: String], input: String) throws -> (model: PCAModel, note: String?) {
         // --quiet silences progress only: the explained variance is a result and is printed.
         let stage = PCAStage(options: pca, quiet: false, device: device)
         let (model, note) = try stage.fit(statistics, modelURL: layout.pcaModel, features: FeatureModel(metadata: metadata))
-        try stage.transform(features: try FeatureTable(path: layout.featuresDirectory.path), model: model,
+        try stage.transform(features: try FeatureTable(path: features), model: model,
                             directory: layout.pcaDirectory, metadata: metadata,
                             plots: (layout.screePlot, layout.scatterPlot), input: input)
         return (model, note)
     }
 
     /// The standalone HTML report of a run: both plots, the explained variance, counts and settings.
-    private static func writeReport(_ summary: RunSummary, model: PCAModel, layout: OutputLayout) throws {
+    static func writeReport(_ summary: RunSummary, model: PCAModel, layout: OutputLayout) throws {
         let scree = try String(contentsOf: layout.screePlot, encoding: .utf8)
         let scatter = try? String(contentsOf: layout.scatterPlot, encoding: .utf8)
         try AtomicFile.write(Data(RunReportPage.html(summary: summary, model: model, scree: scree, scatter: scatter).utf8),
                              to: layout.report)
-    }
-
-    /// A finished run asked again with only `--k`/`--center` changed: the PCA is refitted from the
-    /// stored statistics (no image is read) and its outputs replaced. `_SUCCESS` is taken away first,
-    /// so an interrupted refit leaves an unfinished output that the next run completes from the parts.
-    private static func refit(_ previous: RunSummary, manifest: RunManifest, job: JobIdentity, model: FoldedMobileNetV2,
-                              pca: PCAOptions, options: RunOptions, layout: OutputLayout) throws -> RunSummary {
-        let start = Date()
-        let statistics: PCAStatistics
-        do {
-            statistics = try PCAStatistics.load(from: layout.statistics)
-        } catch {
-            throw PipelineError("\(options.output): cannot refit the PCA, the stored statistics are unreadable (\(error)); add --overwrite to run again")
-        }
-        try pca.validate(featureDimension: statistics.dimension, images: statistics.count)
-        try OutputFiles.remove(layout.success)
-        var updated = manifest
-        updated.job = job
-        try updated.save(layout)
-        let metadata = OutputMetadata.features(model: model, engine: previous.device)
-        let (fitted, note) = try fitAndProject(statistics, pca: pca, device: options.pcaFitDevice, layout: layout,
-                                               metadata: metadata, input: options.input)
-        var summary = previous
-        summary.recordFit(fitted, note: note)
-        summary.alreadyComplete = false
-        summary.refitted = true
-        summary.partsResumed = previous.partsResumed + previous.partsWritten
-        summary.partsWritten = 0
-        summary.pcaK = fitted.k
-        summary.pcaExplainedVarianceTotal = fitted.explainedVariance.reduce(0, +)
-        summary.secondsPerStage = StageTimes()
-        summary.secondsPerStage.pca = Date().timeIntervalSince(start)
-        summary.secondsPerStage.total = summary.secondsPerStage.pca
-        summary.imagesPerSecond = 0
-        summary.imagesProcessed = 0
-        summary.imagesResumed = (previous.imagesProcessed ?? 0) + (previous.imagesResumed ?? 0)
-        summary.startedAt = timestamp(start)
-        summary = try finish(summary, layout) { try writeReport($0, model: fitted, layout: layout) }
-        return summary
     }
 
     private static func statisticsOf(_ input: String, _ remote: RemoteFiles, check: inout FeatureModelCheck) throws -> PCAStatistics {
@@ -273,15 +244,16 @@ public enum Commands {
         return formatter.string(from: date)
     }
 
-    /// Saves the summary (stamped with its end), then what `beforeSuccess` writes, then `_SUCCESS`;
+    /// Saves the summary (stamped with its end), then what `beforeSuccess` writes, then `_SUCCESS`
+    /// (unless `markSuccess` is false: a remote refit's staging folder holds only the PCA outputs);
     /// returns the summary saved.
-    private static func finish(_ summary: RunSummary, _ layout: OutputLayout,
-                               beforeSuccess: (RunSummary) throws -> Void = { _ in }) throws -> RunSummary {
+    static func finish(_ summary: RunSummary, _ layout: OutputLayout, markSuccess: Bool = true,
+                       beforeSuccess: (RunSummary) throws -> Void = { _ in }) throws -> RunSummary {
         var summary = summary
         summary.endedAt = timestamp(Date())
         try AtomicFile.write(try JSONEncoder.pretty.encode(summary), to: layout.summary)
         try beforeSuccess(summary)
-        try AtomicFile.write(Data(), to: layout.success)
+        if markSuccess { try AtomicFile.write(Data(), to: layout.success) }
         return summary
     }
 }

@@ -10,9 +10,13 @@ enum ModelLoading {
         let search = options.weightsSearch
         do {
             return try loadModel(source, alpha: options.alpha, inputSize: options.inputSize, search: search)
-        } catch ModelError.weightsNotFound(let message) where source == .imagenet && search.explicitFile == nil {
+        } catch let error as ModelError {
+            // Not in the usual places and not named by $IMGFEAT_WEIGHTS: download it into the cache.
+            guard case .weightsNotFound(explicitFile: nil, _, _) = error, source == .imagenet else {
+                throw withFlagHint(error)
+            }
             return try downloadImagenet(alpha: options.alpha ?? 1.0, inputSize: options.inputSize ?? 224,
-                                        notFound: message, storage: options.storage, search: search).model
+                                        notFound: error, storage: options.storage, search: search).model
         }
     }
 
@@ -23,23 +27,34 @@ enum ModelLoading {
         let path: String
         do {
             path = try WeightsSource.resolveImagenet(alpha: alpha, size: inputSize, search: search)
-        } catch ModelError.weightsNotFound(let message) {
+        } catch let error as ModelError {
+            guard case .weightsNotFound = error else { throw withFlagHint(error) }
             var online = search
             online.offline = false
-            let fetched = try downloadImagenet(alpha: alpha, inputSize: inputSize, notFound: message, storage: storage,
+            let fetched = try downloadImagenet(alpha: alpha, inputSize: inputSize, notFound: error, storage: storage,
                                                search: online)
             return (fetched.path, true, fetched.model)
         }
         return (path, false, try loadModel(.file(path), alpha: alpha, inputSize: inputSize, search: search))
     }
 
+    /// `error` with the command-line option that gets past it, where there is one: Model names no
+    /// CLI flags, so the wording is Pipeline's.
+    static func withFlagHint(_ error: ModelError) -> Error {
+        switch error {
+        case .weightsNotFound(explicitFile: nil, _, _): return PipelineError("\(error); pass --weights FILE")
+        case .alphaNotInferred: return PipelineError("\(error); pass --alpha")
+        default: return error
+        }
+    }
+
     /// Downloads the official include-top file (temporary name, then rename, inside `download`) into the
     /// imgfeat cache, and loads it; a file that does not load as MobileNetV2 weights is removed again.
-    private static func downloadImagenet(alpha: Double, inputSize: Int, notFound: String, storage: StorageConfig,
+    private static func downloadImagenet(alpha: Double, inputSize: Int, notFound: ModelError, storage: StorageConfig,
                                          search: WeightsSearch) throws -> (path: String, model: FoldedMobileNetV2) {
         let fileSize = MobileNetV2Config.imagenetSizes.contains(inputSize) ? inputSize : 224
         let name = WeightsSource.imagenetFileName(alpha: alpha, size: fileSize)
-        guard let cache = search.folders.first else { throw ModelError.weightsNotFound(notFound) }
+        guard let cache = search.folders.first else { throw withFlagHint(notFound) }
         let url = search.downloadBase + name
         guard !search.offline else {
             throw PipelineError("\(notFound); offline (--offline or IMGFEAT_OFFLINE=1), so \(url) was not downloaded: "
@@ -51,7 +66,7 @@ enum ModelLoading {
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
             try Downloader(config: storage).download(url: url, to: path)
         } catch {
-            throw PipelineError("\(notFound); downloading \(url) failed too: \(error)")
+            throw PipelineError("\(notFound); downloading \(url) failed too (\(error)); pass --weights FILE")
         }
         do {
             return (path, try loadModel(.file(path), alpha: alpha, inputSize: inputSize, search: search))

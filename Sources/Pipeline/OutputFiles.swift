@@ -6,7 +6,7 @@ import Foundation
 enum OutputFiles {
     /// Top-level files either command writes (run and featurize layouts both).
     static let names: Set<String> = [
-        "pca-model.json", "pca-statistics.bin", "errors.parquet", "pca-scree.svg", "pca-scatter.svg",
+        "pca-model.json", "pca-statistics.bin", "errors.parquet", "pca-scree.svg", "pca-scatter.svg", "pca-report.html",
         "summary.json", "_SUCCESS", "_errors.parquet", "_pca-statistics.bin", "_summary.json",
     ]
 

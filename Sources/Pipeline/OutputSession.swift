@@ -17,6 +17,9 @@ final class OutputSession {
         case complete(RunSummary)
         /// The same featurization finished with other PCA settings: refit from the stored statistics.
         case refit(RunSummary, RunManifest)
+        /// The same, for an `s3://` output finished on S3 (or whose refit there was interrupted): refit
+        /// from the statistics object and replace the PCA objects.
+        case refitRemote(RunSummary, RunManifest)
     }
 
     /// Whether this command made the output folder (so it may remove it again if it wrote nothing).
@@ -104,16 +107,12 @@ final class OutputSession {
             throw PipelineError("\(output) holds a finished output without its job record (_imgfeat/run.json); "
                                 + "choose another --output or add --overwrite to replace it")
         }
-        if manifest.job.samePCA(as: job) {
+        if manifest.job.samePCA(as: job) && manifest.pcaRefitPending != true {
             // A finished local copy of an s3:// output whose upload failed is uploaded now.
             if localFinished { try target.publish(storage) } else { target.discardStaging() }
             summary.alreadyComplete = true
             return .complete(summary)
         }
-        guard target.remote == nil else {
-            throw PipelineError("\(output) was finished with \(manifest.job.pcaDescription), not \(job.pcaDescription); "
-                                + "an s3:// output is not refitted in place: choose another --output or add --overwrite")
-        }
-        return .refit(summary, manifest)
+        return localFinished ? .refit(summary, manifest) : .refitRemote(summary, manifest)
     }
 }

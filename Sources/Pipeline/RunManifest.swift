@@ -15,6 +15,9 @@ struct RunManifest: Codable, Equatable {
     var listingDigest: String
     /// The unique part of the part file names, kept across restarts.
     var runID: String
+    /// Set while an `s3://` output's PCA is being refitted in place: whatever `job` says, the next run
+    /// refits it again (nil, left out of the file, when no refit is under way).
+    var pcaRefitPending: Bool?
 
     static func digest(of items: [InputItem]) -> String {
         var hash = FNV1a()
@@ -41,8 +44,11 @@ struct RunManifest: Codable, Equatable {
     }
 
     func save(_ layout: OutputLayout) throws {
-        try AtomicFile.write(try JSONEncoder.pretty.encode(self), to: layout.manifest)
+        try AtomicFile.write(try encoded(), to: layout.manifest)
     }
+
+    /// The file's bytes, as `save` writes them and an `s3://` output stores them.
+    func encoded() throws -> Data { try JSONEncoder.pretty.encode(self) }
 
     /// Throws unless `self` (the earlier, unfinished run) describes the same work as `current`.
     func checkResumable(as current: RunManifest, in layout: OutputLayout) throws {

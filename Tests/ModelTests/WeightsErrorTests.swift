@@ -40,6 +40,12 @@ import TestSupport
         expectError(message(.file(path), alpha: 1.0), mentions: [path, "layer ", "alpha 1.0", "fits alpha 0.35"])
     }
 
+    @Test func unknownAlphaIsATypedErrorThatNamesNoFlag() {
+        // The CLI adds "pass --alpha" (PipelineTests); Model's own line names the file and the alphas tried.
+        let error = ModelError.alphaNotInferred(file: "/w/odd.h5", alphas: MobileNetV2Config.imagenetAlphas)
+        #expect("\(error)" == "/w/odd.h5: kernel shapes fit no MobileNetV2 alpha in 0.35, 0.5, 0.75, 1.0, 1.3, 1.4")
+    }
+
     @Test func missingFileIsNamed() {
         let path = NSTemporaryDirectory() + "/imgfeat-no-such-weights.h5"
         expectError(message(.file(path)), mentions: [path, "no such file"])

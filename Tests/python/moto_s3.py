@@ -24,11 +24,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port, proc, timeout=30):
+def wait_for_port(port, proc=None, timeout=30):
+    """Returns once something listens on 127.0.0.1:`port`; fails if `proc` (the server) exits first."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"moto exited with {proc.returncode}")
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}")
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return

@@ -36,25 +36,6 @@ IMAGES = 2000
 OUTPUTS = []  # every probe run's stdout+stderr, checked for secrets at the end
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, proc=None, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
 def probe_binary():
     override = os.environ.get("STORAGE_PROBE")
     if override:
@@ -630,6 +611,17 @@ def imgfeat(s3, *args):
     return proc
 
 
+def imgfeat_may_fail(s3, *args, timeout=600):
+    """`imgfeat(...)` without the exit status check."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base.update(AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID=s3["key"], AWS_SECRET_ACCESS_KEY=s3["secret"],
+                TMPDIR=str(STAGING))
+    proc = subprocess.run([str(imgfeat_binary()), *map(str, args)], capture_output=True, text=True, env=base,
+                          timeout=timeout)
+    OUTPUTS.append(proc.stdout + proc.stderr)
+    return proc
+
+
 def feature_rows(table, strip):
     rows = {}
     for path, label, features in zip(table["path"].to_pylist(), table["label"].to_pylist(),
@@ -696,17 +688,13 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
     OUTPUTS.append(refused.stdout + refused.stderr)
     assert refused.returncode != 0 and "holds the output of another job" in refused.stderr, refused.stderr[-2000:]
 
-    # Other weights, or another --k, are not "done" either: the uploaded job record says so.
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_ACCESS_KEY_ID": s3["key"], "AWS_SECRET_ACCESS_KEY": s3["secret"], "TMPDIR": str(STAGING)}
+    # Other weights are not "done" either: the uploaded job record says so (another --k refits in
+    # place: test_s3_output_is_refitted_in_place_without_reading_an_image).
     other_weights = [a if a != "random:0" else "random:1" for a in small]
-    for extra, words in ((["--k", "4", *other_weights], "its weights are random:0, not random:1"),
-                         (["--k", "3", *small], "not refitted in place")):
-        proc = subprocess.run([str(imgfeat_binary()), "run", f"s3a://{BUCKET}/{PREFIX}", "--output",
-                               f"s3://{BUCKET}/results", "--endpoint-url", s3["url"], *extra],
-                              capture_output=True, text=True, timeout=120, env=env)
-        OUTPUTS.append(proc.stdout + proc.stderr)
-        assert proc.returncode == 1 and words in proc.stderr and "--overwrite" in proc.stderr, proc.stderr[-2000:]
+    proc = imgfeat_may_fail(s3, "run", f"s3a://{BUCKET}/{PREFIX}", "--output", f"s3://{BUCKET}/results",
+                            "--endpoint-url", s3["url"], "--k", "4", *other_weights)
+    assert proc.returncode == 1 and "its weights are random:0, not random:1" in proc.stderr, proc.stderr[-2000:]
+    assert "--overwrite" in proc.stderr, proc.stderr[-2000:]
     assert {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="results/")["Contents"]} == before
     assert not (STAGING / "imgfeat-staging").exists(), "a refused run must leave no staging folder"
 
@@ -721,6 +709,93 @@ def test_imgfeat_on_s3_matches_the_same_images_on_disk(s3, tmp_path):
     assert old_parts and not old_parts & set(keys), "parts of the overwritten run are still there"
     model = json.loads(client.get_object(Bucket=BUCKET, Key="results/pca-model.json")["Body"].read())
     assert model["k"] == 3
+
+
+def requests_for_images(log):
+    """The proxied requests that list or read the input images (anything under Test/)."""
+    hits = []
+    for method, path, _ in log:
+        url = urllib.parse.urlsplit(path)
+        query = urllib.parse.parse_qs(url.query)
+        if urllib.parse.unquote(url.path).startswith(f"/{BUCKET}/{PREFIX}/") or \
+                any(p.startswith(PREFIX + "/") or p == PREFIX for p in query.get("prefix", [])):
+            hits.append((method, path))
+    return hits
+
+
+def test_s3_output_is_refitted_in_place_without_reading_an_image(s3, proxy, tmp_path):
+    """A finished s3:// run asked again with only --k/--center changed refits its PCA from the stored
+    statistics object: new PCA objects, the new k in run.json and pca-model.json, the features, errors
+    and statistics objects untouched, and not one request for an image. A refit stopped half-way is
+    refitted again by the next run even with the same --k (the job record is marked pending first)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    client = s3["client"]
+    small = ["--device", "cpu", "--weights", "random:0", "--alpha", "0.35", "--size", "32", "--quiet"]
+    uri, out = f"s3://{BUCKET}/{PREFIX}/group1", f"s3://{BUCKET}/refit"
+    imgfeat(s3, "run", uri, "--output", out, "--k", "4", "--endpoint-url", s3["url"], *small)
+    before = {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="refit/")["Contents"]}
+    kept = {k: v for k, v in before.items() if k.startswith("refit/features/") or k in
+            ("refit/errors.parquet", "refit/pca-statistics.bin")}
+    assert any(k.startswith("refit/features/part-") for k in kept) and "refit/pca-statistics.bin" in kept
+    old_pca = {k for k in before if k.startswith("refit/pca/part-")}
+    assert old_pca
+
+    def run_json():
+        return json.loads(client.get_object(Bucket=BUCKET, Key="refit/_imgfeat/run.json")["Body"].read())
+
+    # Stopped half-way: every upload of the new pca-model.json fails, after the projection went up.
+    failing = proxy(lambda method, path, attempt: "500" if method == "PUT" and "pca-model.json" in path else None)
+    stopped = imgfeat_may_fail(s3, "run", uri, "--output", out, "--k", "3", "--center", "--endpoint-url", failing.url,
+                               *small)
+    lines = [line for line in stopped.stderr.splitlines() if line.startswith("imgfeat: error:")]
+    assert stopped.returncode == 1 and len(lines) == 1 and "rerun to finish it" in lines[0], stopped.stderr[-2000:]
+    assert requests_for_images(failing.log) == []
+    assert run_json()["job"]["k"] == 3 and run_json()["pcaRefitPending"] is True
+
+    # The same command again: refitted (not "already complete"), still without touching an image.
+    p = proxy()
+    refit = imgfeat(s3, "run", uri, "--output", out, "--k", "3", "--center", "--endpoint-url", p.url, *small)
+    assert "refitted the PCA" in refit.stdout, refit.stdout
+    assert requests_for_images(p.log) == [], requests_for_images(p.log)[:5]
+    puts = [path for method, path, _ in p.log if method == "PUT"]
+    assert puts[0].endswith("/refit/_imgfeat/run.json") and puts[-1].endswith("/refit/_imgfeat/run.json"), puts
+    after = {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="refit/")["Contents"]}
+    assert {k: after.get(k) for k in kept} == kept, "the refit changed features, errors or statistics"
+    new_pca = {k for k in after if k.startswith("refit/pca/part-")}
+    assert new_pca and not new_pca & old_pca, "old projection parts survived the refit"
+    assert after["refit/pca-model.json"] != before["refit/pca-model.json"]
+    job = run_json()
+    assert job["job"]["k"] == 3 and job["job"]["center"] is True and "pcaRefitPending" not in job
+    summary = json.loads(client.get_object(Bucket=BUCKET, Key="refit/summary.json")["Body"].read())
+    assert summary["pcaK"] == 3 and summary["refitted"] is True and summary["imagesProcessed"] == 0
+    model = json.loads(client.get_object(Bucket=BUCKET, Key="refit/pca-model.json")["Body"].read())
+    assert model["k"] == 3 and model["center"] is True
+    assert not (STAGING / "imgfeat-staging").exists(), "the refit left its staging folder"
+
+    # What a fresh run with those settings gives, to the last digit that matters.
+    fresh = tmp_path / "fresh"
+    imgfeat(s3, "run", uri, "--output", fresh, "--k", "3", "--center", "--endpoint-url", s3["url"], *small)
+    expected = json.loads((fresh / "pca-model.json").read_text())
+    np.testing.assert_allclose(np.array(model["components"]), np.array(expected["components"]), atol=1e-9)
+    np.testing.assert_allclose(model["explained_variance"], expected["explained_variance"], atol=1e-12)
+    download = tmp_path / "refit-pca"
+    for key in new_pca:
+        target = download / key.rsplit("/", 1)[1]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        client.download_file(BUCKET, key, str(target))
+    got = pq.read_table(download).to_pydict()
+    want = pq.read_table(fresh / "pca").to_pydict()
+    got_rows = dict(zip(got["path"], got["pca_features"]))
+    assert sorted(got_rows) == sorted(want["path"]) and len(got_rows) > 100
+    for path, values in zip(want["path"], want["pca_features"]):
+        np.testing.assert_allclose(got_rows[path], values, atol=1e-9)
+
+    # Done now: the same settings again change nothing.
+    again = imgfeat(s3, "run", uri, "--output", out, "--k", "3", "--center", "--endpoint-url", s3["url"], *small)
+    assert "already complete" in again.stdout + again.stderr
+    assert {o["Key"]: o["ETag"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="refit/")["Contents"]} == after
 
 
 def test_imgfeat_with_wrong_credentials_stops_at_once_without_success(s3, proxy, tmp_path):

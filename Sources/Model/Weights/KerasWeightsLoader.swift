@@ -104,7 +104,7 @@ enum KerasWeightsLoader {
         let inferred = MobileNetV2Config.imagenetAlphas.first { fits($0) != nil }
         guard let alpha else {
             guard let inferred, let architecture = fits(inferred) else {
-                throw ModelError.weights(file: path, message: "kernel shapes fit no MobileNetV2 alpha in \(MobileNetV2Config.imagenetAlphas); pass --alpha")
+                throw ModelError.alphaNotInferred(file: path, alphas: MobileNetV2Config.imagenetAlphas)
             }
             return architecture
         }

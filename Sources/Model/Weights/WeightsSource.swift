@@ -49,9 +49,11 @@ public enum WeightsSource: Sendable, Hashable, CustomStringConvertible {
     /// include-top and no-top official names found in `search.folders`. Keras uses the 224 file for
     /// sizes it has no file for; so does this.
     public static func resolveImagenet(alpha: Double, size: Int, search: WeightsSearch) throws -> String {
+        let fileSize = MobileNetV2Config.imagenetSizes.contains(size) ? size : 224
+        let names = [true, false].map { imagenetFileName(alpha: alpha, size: fileSize, includeTop: $0) }
         if let explicit = search.explicitFile {
             guard FileManager.default.fileExists(atPath: explicit) else {
-                throw ModelError.weightsNotFound("IMGFEAT_WEIGHTS=\(explicit): no such file")
+                throw ModelError.weightsNotFound(explicitFile: explicit, fileName: names[0], folders: [])
             }
             return explicit
         }
@@ -59,16 +61,13 @@ public enum WeightsSource: Sendable, Hashable, CustomStringConvertible {
             throw ModelError.invalidConfig(
                 "no ImageNet weights for alpha \(MobileNetV2Config.format(alpha: alpha)); Keras publishes \(MobileNetV2Config.imagenetAlphas.map { MobileNetV2Config.format(alpha: $0) }.joined(separator: ", "))")
         }
-        let fileSize = MobileNetV2Config.imagenetSizes.contains(size) ? size : 224
-        let names = [true, false].map { imagenetFileName(alpha: alpha, size: fileSize, includeTop: $0) }
         let folders = search.folders
         for folder in folders {
             for name in names where FileManager.default.fileExists(atPath: folder + "/" + name) {
                 return folder + "/" + name
             }
         }
-        throw ModelError.weightsNotFound(
-            "no ImageNet weights found; looked in $IMGFEAT_WEIGHTS, \(folders.joined(separator: ", ")) for \(names[0]); pass --weights FILE")
+        throw ModelError.weightsNotFound(explicitFile: nil, fileName: names[0], folders: folders)
     }
 
     /// Input size written in an official file name ("..._0.35_96_no_top.h5" → 96), if any.
