@@ -92,12 +92,13 @@ def machine_facts(runner, imgfeat):
         facts["gpu"] = out.strip()
     code, out, err, _ = runner.run("devices", [imgfeat, "devices"], 60)
     facts["devices"] = (out + err).strip()
-    # "--device vulkan uses [i] NAME", and that device's "[i] NAME — KIND" line.
+    # "--device vulkan uses [i] NAME", and that device's "[i] NAME (KIND)" line.
     chosen = re.search(r"--device vulkan uses \[(\d+)\] (.*?)(?: \(choose another.*)?$", out, re.M)
     facts["vulkan_device"], facts["vulkan_kind"] = None, None
     if code == 0 and chosen:
         facts["vulkan_device"] = chosen.group(2).strip()
-        kind = re.search(r"^\[%s\] .* — (.*)$" % chosen.group(1), out, re.M)
+        # DeviceInfo.summary's first line: "[i] NAME (KIND)".
+        kind = re.search(r"^\[%s\] .* \((discrete GPU|integrated GPU|virtual GPU|CPU|other)\)$" % chosen.group(1), out, re.M)
         facts["vulkan_kind"] = kind.group(1).strip() if kind else None
         driver = re.search(r"^\[%s\] .*\n\s+driver: (.*)$" % chosen.group(1), out, re.M)
         facts["vulkan_driver"] = driver.group(1).strip() if driver else None
@@ -179,13 +180,19 @@ def main():
     engines = os.path.join(HERE, "vulkan_engines.py")
     imgfeat_timeout = 600 if cpu_device else 180
 
-    def imgfeat_step(precision, batch, first_round):
-        bench_json = os.path.join(args.out, f"bench-{precision}-{batch}.json")
+    def imgfeat_step(precision, batch, first_round, coopmat=True):
+        suffix = "" if coopmat else "-no-coopmat"
+        bench_json = os.path.join(args.out, f"bench-{precision}-{batch}{suffix}.json")
         command = [args.imgfeat, "bench", images, "--device", "vulkan", "--weights", "random:0", "--precision", precision,
                    "--batch", str(batch), "--limit", str(batch), "--repeats", str(p["repeats"]),
-                   "--reference-images", "2" if first_round else "0", "--json", bench_json]
-        step(f"imgfeat vulkan {precision} b{batch}", command, imgfeat_timeout,
-             lambda _: json.load(open(bench_json)), kind="imgfeat", precision=precision, batch=batch)
+                   "--reference-images", "2" if first_round else "0", "--json", bench_json] + ([] if coopmat else ["--no-coopmat"])
+        step(f"imgfeat vulkan {precision} b{batch}{' --no-coopmat' if not coopmat else ''}", command, imgfeat_timeout,
+             lambda _: json.load(open(bench_json)), kind="imgfeat", precision=precision, batch=batch, coopmat=coopmat)
+
+    # The cooperative-matrix kernel against the plain reference on this device, before any timing; where the
+    # device has it, the imgfeat rows at the smallest and largest batch run with --no-coopmat beside it.
+    coopmat = kernel_check(runner, steps, args.imgfeat, 120)
+    facts["coopmat"] = coopmat
 
     # imgfeat's Vulkan features against ONNX Runtime on the same weights, before any timing.
     for precision in ("fp32", "fp16"):
@@ -203,6 +210,8 @@ def main():
         for batch in p["batches"]:
             for precision in ("fp32", "fp16"):
                 imgfeat_step(precision, batch, first)
+                if coopmat and batch in (min(p["batches"]), max(p["batches"])):
+                    imgfeat_step(precision, batch, first, coopmat=False)
         for vulkan in (True, False):
             step(f"ncnn {'vulkan' if vulkan else 'cpu'}", [py, engines, "ncnn", "--param", args.param, "--threads", threads,
                                                           "--runs", str(p["ncnn_runs"])] + (["--vulkan"] if vulkan else []),
@@ -251,12 +260,27 @@ def save(folder, json_name, facts, plan, steps, command, elapsed):
     return report
 
 
+def kernel_check(runner, steps, imgfeat, timeout):
+    """Runs `imgfeat kernel-check` (every case one line, then a summary); True when the device ran the
+    cooperative-matrix kernel (passed or not), False when it has none or the check could not run."""
+    code, out, err, seconds = runner.run("kernel check", [imgfeat, "kernel-check"], timeout)
+    lines = [l for l in out.strip().splitlines() if l.strip()]
+    summary = lines[-1] if lines else why(code, err, timeout)
+    failures = [l for l in lines if " FAIL " in f" {l} "]
+    skipped = "skipped: no cooperative matrix" in summary
+    steps.append(dict(label="kernel check", kind="kernelcheck", ok=code == 0, seconds=round(seconds, 3), summary=summary,
+                      cases=len(lines) - 1 if lines else 0, failures=failures, skipped=skipped,
+                      **({} if code == 0 else {"why": summary if code is not None else why(code, err, timeout)})))
+    runner.note(f"kernel check: {summary}")
+    return bool(lines) and not skipped and code is not None
+
+
 def measured_rate(steps, batch):
     """imgfeat's fp32 decoded-pixels-in images per second at `batch` in the steps so far, or None."""
     for s in steps:
         if s.get("kind") == "imgfeat" and s.get("ok") and s["precision"] == "fp32" and s["batch"] == batch:
             times = sorted(t for e in s["result"]["engines"] for t in e.get("pixelsInSeconds") or [])
-            if times:
+            if times and s.get("coopmat", True):
                 return batch / times[len(times) // 2]
     return None
 

@@ -30,7 +30,7 @@ def engine_rows(facts, steps):
     for (label, _), group_steps in group(steps, lambda s: (s["label"], s.get("kind"))).items():
         ok = [s for s in group_steps if s.get("ok")]
         kind = group_steps[0].get("kind")
-        if kind in ("e2e", "check"):
+        if kind in ("e2e", "check", "kernelcheck"):
             continue
         if not ok:
             reason = next((s.get("why") for s in group_steps if s.get("why")), "failed")
@@ -48,10 +48,12 @@ def engine_rows(facts, steps):
             precision = group_steps[0]["precision"]
             sub = engines[0].get("submissionBatch")
             note = f"submissions of {sub}" if sub and sub != batch else ""
-            rows.append((vulkan, "imgfeat, network only", precision, batch, batch / median(network), 1e3 * median(network),
+            # Rows with --no-coopmat sit beside the default ones where the device has cooperative matrices.
+            off = "" if group_steps[0].get("coopmat", True) else ", --no-coopmat"
+            rows.append((vulkan, f"imgfeat, network only{off}", precision, batch, batch / median(network), 1e3 * median(network),
                          agreement, len(network), note))
             if pixels:
-                rows.append((vulkan, "imgfeat, decoded pixels in", precision, batch, batch / median(pixels),
+                rows.append((vulkan, f"imgfeat, decoded pixels in{off}", precision, batch, batch / median(pixels),
                              1e3 * median(pixels), agreement, len(pixels), "resize on the device"))
             continue
         results = [s["result"] for s in ok]
@@ -72,7 +74,8 @@ def stage_rows(steps):
     """imgfeat's GPU time per stage (pixels-in profile), as images per second each stage alone would sustain."""
     rows = []
     for (precision, batch), group_steps in group([s for s in steps if s.get("kind") == "imgfeat" and s.get("ok")],
-                                                 lambda s: (s["precision"], s["batch"])).items():
+                                                 lambda s: (s["precision"] + ("" if s.get("coopmat", True) else " --no-coopmat"),
+                                                            s["batch"])).items():
         profiles = [e["pixelsInProfile"] for s in group_steps for e in s["result"]["engines"] if e.get("pixelsInProfile")]
         if not profiles:
             continue
@@ -130,6 +133,12 @@ def build(facts, plan, steps, command):
     lines.append(table(["device", "engine", "precision", "batch", "img/s", "ms per batch", "vs reference", "runs", "note"], rows))
     lines += ["", "vs reference: imgfeat's largest |difference| from its CPU reference engine over the largest |reference "
               "value|, on up to 2 of the batch's images (round 1); ncnn, ONNX Runtime and PyTorch are timed only.", ""]
+    for s in steps:
+        if s.get("kind") == "kernelcheck":
+            lines += [f"Cooperative-matrix kernel check (`imgfeat kernel-check`: coopmat_gemm.comp against the plain reference "
+                      f"and the per-layer float32 kernel, {s.get('cases', 0)} cases): {s['summary']}"
+                      + ("" if s.get("skipped") or s.get("ok") else " — the failures: " + "; ".join(s.get("failures", [])[:5])),
+                      ""]
     checks = [s for s in steps if s.get("kind") == "check"]
     if checks:
         # fp16 storage costs about 1e-3 against float32 (docs/VULKAN.md); far beyond that is another function.

@@ -28,6 +28,8 @@ struct EngineOptions: ParsableArguments {
     @OptionGroup var storage: StorageOptions
     @Option(help: "Object requests kept in flight at once, 1…1024.")
     var fetchConcurrency: Int?
+    @Flag(help: "Vulkan: run the 1×1 convolutions and the head on the per-layer float32 kernels, not on cooperative matrices (tensor cores), which are used where the device has them (docs/VULKAN.md).")
+    var noCoopmat = false
     @Flag(help: "JPEG draft mode: let libjpeg scale by 1/2, 1/4 or 1/8 towards --size before the resize, as Pillow's draft() does. Faster on big photos; not the notebook's pixels (docs/IMAGING.md).")
     var draft = false
 
@@ -45,6 +47,7 @@ struct EngineOptions: ParsableArguments {
         options.threads = threads
         options.precision = precision
         options.draft = draft
+        if noCoopmat { options.vulkanFastPaths.remove(.cooperativeMatrix) }
         storage.apply(to: &options.storage)
         if let fetchConcurrency { options.storage.concurrency = fetchConcurrency }
     }

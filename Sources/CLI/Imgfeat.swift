@@ -8,7 +8,7 @@ struct Imgfeat: ParsableCommand {
         commandName: "imgfeat",
         abstract: "Featurize JPEG images with Keras MobileNetV2 and reduce the features with PCA.",
         version: ImgfeatVersion.current,
-        subcommands: [Run.self, Featurize.self, PCA.self, Bench.self, Devices.self, Weights.self, Preprocess.self])
+        subcommands: [Run.self, Featurize.self, PCA.self, Bench.self, Devices.self, KernelCheck.self, Weights.self, Preprocess.self])
 }
 
 /// Runs a command body and turns any failure into a one-line message and a non-zero exit.

@@ -21,6 +21,14 @@ public final class VulkanEngine: FeatureEngine {
     public var vulkanContext: VulkanContext? { context }
     /// The fast paths this engine was allowed to use (each still subject to the device's support).
     public var fastPaths: VulkanFastPaths { network.fastPaths }
+    /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
+    public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    /// The fast paths in use on this device: those allowed that the device supports.
+    public var activeFastPaths: VulkanFastPaths { network.activeFastPaths }
+    /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
+    public var fastPathNotes: [String] {
+        network.coopmatFallback.map { ["coopmat: \($0); the per-layer kernels run instead"] } ?? []
+    }
 
     private let network: VulkanNetwork
     private let preprocess: ModelInput.Vulkan
@@ -35,15 +43,18 @@ public final class VulkanEngine: FeatureEngine {
     /// Opens a context with `options` and prepares `model` on it.
     public convenience init(model: FoldedMobileNetV2, options: VulkanOptions = VulkanOptions(),
                             precision: VulkanPrecision = .fp32, batchSize: Int = 16,
-                            headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all) throws {
+                            headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
+                            fusedBlocks: FusedBlockMode = .auto) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
-                      headPool: headPool, fastPaths: fastPaths)
+                      headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks)
     }
 
     /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head,
-    /// `fastPaths` the optional kernels the engine may use where the device supports them.
+    /// `fastPaths` the optional kernels the engine may use where the device supports them, `fusedBlocks`
+    /// where it fuses the inverted-residual blocks (with `.fusedBlocks` allowed).
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
-                batchSize: Int = 16, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all) throws {
+                batchSize: Int = 16, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
+                fusedBlocks: FusedBlockMode = .auto) throws {
         try precision.check(context)
         guard batchSize >= 1 else { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
@@ -53,7 +64,7 @@ public final class VulkanEngine: FeatureEngine {
         self.batchSize = VulkanNetwork.batchLimit(model, precision: precision, context: context, requested: batchSize,
                                                   fusedHead: headPool == .fused)
         network = try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: self.batchSize,
-                                    fusedHead: headPool == .fused, fastPaths: fastPaths)
+                                    fusedHead: headPool == .fused, fastPaths: fastPaths, fusedBlocks: fusedBlocks)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)
         let readbackBytes = self.batchSize * model.featureDimension * 4
         slots = try (0..<2).map { _ in try Slot(context: context, readbackBytes: readbackBytes) }

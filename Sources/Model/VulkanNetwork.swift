@@ -22,11 +22,28 @@ final class VulkanNetwork {
     private let pointwise: PointwiseConv.Vulkan
     private let pool: GlobalAveragePool.Vulkan
     private let headPool: HeadPool.Vulkan
+    private let blockKernel: InvertedResidualBlock.Vulkan
+    /// Per block, the fused kernel's launch, or nil where the block runs layer by layer.
+    let fusedLaunches: [FusedBlockLaunch?]
     /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
     /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
     let fusedHead: Bool
     /// Optional kernels this network may record where the device supports them.
     let fastPaths: VulkanFastPaths
+    /// The cooperative-matrix kernel for the 1×1 convolutions and the head, when `fastPaths` allows it and
+    /// the device has it (`CoopMatGEMM.unavailableReason`); nil: the per-layer float32 kernels.
+    private var coopmat: CoopMatGEMM.Vulkan?
+    /// Why the cooperative-matrix kernel was dropped after all (its pipelines could not be built), if it was.
+    private(set) var coopmatFallback: String?
+    /// Whether the 1×1 convolutions and the head run on cooperative matrices.
+    var usesCooperativeMatrix: Bool { coopmat != nil }
+    /// The fast paths this network records: fused blocks where any block fuses, cooperative matrices where in use.
+    var activeFastPaths: VulkanFastPaths {
+        var paths: VulkanFastPaths = []
+        if fusedLaunches.contains(where: { $0 != nil }) { paths.insert(.fusedBlocks) }
+        if usesCooperativeMatrix { paths.insert(.cooperativeMatrix) }
+        return paths
+    }
     private let context: VulkanContext
 
     /// Profile label (and `flopsPerImage` key) of the fused head and pool.
@@ -58,7 +75,7 @@ final class VulkanNetwork {
     }
 
     init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int,
-         fusedHead: Bool, fastPaths: VulkanFastPaths = .all) throws {
+         fusedHead: Bool, fastPaths: VulkanFastPaths = .all, fusedBlocks: FusedBlockMode = .auto) throws {
         try precision.check(context)
         self.model = model
         self.context = context
@@ -71,6 +88,10 @@ final class VulkanNetwork {
         headPool = try HeadPool.Vulkan(context: context)
         self.fusedHead = fusedHead
         self.fastPaths = fastPaths
+        blockKernel = InvertedResidualBlock.Vulkan(context: context)
+        fusedLaunches = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths, mode: fusedBlocks)
+        coopmat = fastPaths.contains(.cooperativeMatrix) && CoopMatGEMM.unavailableReason(context) == nil
+            ? try CoopMatGEMM.Vulkan(context: context) : nil
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
@@ -106,6 +127,18 @@ final class VulkanNetwork {
         try sequence.copy(from: staging, offset: aligned(weightBytes.count), to: biases, size: biasValues.count * 4)
         sequence.barrier()
         try sequence.run()
+        // Every pipeline the network records is built now (a dry recording, never submitted), so a driver
+        // that refuses the cooperative-matrix kernel costs that fast path, not the engine.
+        if coopmat != nil {
+            do {
+                let dry = try CommandSequence(context: context, maxTimestamps: 0)
+                try dry.begin()
+                try record(dry, batch: 1, timestamps: false)
+            } catch {
+                coopmatFallback = "\(error)"
+                coopmat = nil
+            }
+        }
     }
 
     /// Floating-point operations per image of each profiled stage: every layer by name and "pool", or
@@ -125,6 +158,10 @@ final class VulkanNetwork {
             size = out
         }
         result["pool"] = Double(size * size * model.featureDimension)
+        for (block, launch) in zip(model.blocks, fusedLaunches) where launch != nil {
+            result[block.name] = block.inOrder.reduce(0) { $0 + result[$1.name, default: 0] }
+            for layer in block.inOrder { result[layer.name] = nil }
+        }
         if fusedHead {
             result[headPoolLabel] = result[model.head.name, default: 0] + result["pool", default: 0]
             result[model.head.name] = nil
@@ -154,6 +191,17 @@ final class VulkanNetwork {
             if timestamps { sequence.timestamp(name) }
         }
         func format(_ layer: ConvLayer) -> StorageFormat { layer.relu6 ? bounded : stream }
+        // The 1×1 convolutions: on cooperative matrices where the device has them, else the per-layer GEMM.
+        func gemm(_ layer: ConvLayer, pixels: Int, input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
+                  bias: BufferBinding, residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat) throws {
+            if let coopmat {
+                try coopmat.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
+                                   bias: bias, residual: residual, output: output, outputFormat: outputFormat)
+            } else {
+                try pointwise.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
+                                     bias: bias, residual: residual, output: output, outputFormat: outputFormat)
+            }
+        }
         // Stem: input → activation 0.
         var (w, b) = parameters(model.stem)
         let stemOut = model.stem.outputSize(inputSize: size)
@@ -165,13 +213,28 @@ final class VulkanNetwork {
         finish(model.stem.name)
         size = stemOut
         var current = 0, channels = model.stem.outChannels, currentFormat = format(model.stem)
-        for block in model.blocks {
+        for (block, launch) in zip(model.blocks, fusedLaunches) {
             // `current` holds the block input (kept for the residual); the other two rotate.
             let others = [0, 1, 2].filter { $0 != current }
+            if let launch {
+                let outSize = block.depthwise.outputSize(inputSize: size)
+                let outFormat = format(block.project)
+                try blockKernel.record(sequence, block: block, batch: batch, height: size, width: size,
+                                       input: activation(current, elements: size * size * channels, currentFormat),
+                                       inputFormat: currentFormat, parameters: block.inOrder.map(parameters),
+                                       output: activation(others[0], elements: outSize * outSize * block.project.outChannels, outFormat),
+                                       outputFormat: outFormat, launch: launch)
+                finish(block.name)
+                current = others[0]
+                currentFormat = outFormat
+                channels = block.project.outChannels
+                size = outSize
+                continue
+            }
             var x = current, xFormat = currentFormat
             if let expand = block.expand {
                 (w, b) = parameters(expand)
-                try pointwise.record(sequence, layer: expand, pixels: batch * size * size,
+                try gemm(expand, pixels: batch * size * size,
                                      input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
                                      weights: w, bias: b, residual: nil,
                                      output: activation(others[0], elements: size * size * expand.outChannels, format(expand)),
@@ -197,7 +260,7 @@ final class VulkanNetwork {
             (w, b) = parameters(project)
             let residual = block.residual ? activation(current, elements: outSize * outSize * project.outChannels, currentFormat) : nil
             precondition(residual == nil || currentFormat == projectFormat, "residual stored as \(currentFormat), output as \(projectFormat)")
-            try pointwise.record(sequence, layer: project, pixels: batch * outSize * outSize,
+            try gemm(project, pixels: batch * outSize * outSize,
                                  input: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
                                  inputFormat: format(dw), weights: w, bias: b, residual: residual,
                                  output: activation(projectTarget, elements: outSize * outSize * project.outChannels, projectFormat),
@@ -213,14 +276,19 @@ final class VulkanNetwork {
         let featuresBinding = BufferBinding(features, offset: 0, range: batch * head.outChannels * 4)
         (w, b) = parameters(head)
         if fusedHead {
-            try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
-                                inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+            if let coopmat {
+                try coopmat.recordHeadPool(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
+                                           inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+            } else {
+                try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
+                                    inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+            }
             finish(headPoolLabel)
             return
         }
         let headTarget = (current + 1) % 3
         let headOutput = activation(headTarget, elements: size * size * head.outChannels, format(head))
-        try pointwise.record(sequence, layer: head, pixels: batch * size * size, input: headInput,
+        try gemm(head, pixels: batch * size * size, input: headInput,
                              inputFormat: currentFormat, weights: w, bias: b, residual: nil,
                              output: headOutput, outputFormat: format(head))
         finish(head.name)

@@ -24,3 +24,22 @@ public enum Diagnostics {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Diagnostics {
+    /// Checks the cooperative-matrix kernel on the device `setup` opens against the plain reference, one
+    /// line per case through `emit`; true when every case passed or the device has no cooperative matrix
+    /// (then one "skipped: no cooperative matrix" line says why).
+    public static func coopmatCheck(_ setup: VulkanSetup, emit: (String) -> Void) throws -> Bool {
+        var passed = 0, failed = 0
+        let (device, skipped) = try CoopMatGEMM.checkDevice(setup) { result in
+            if result.passed { passed += 1 } else { failed += 1 }
+            emit("coopmat check: \(result.line)")
+        }
+        if let skipped {
+            emit("coopmat check on \(device): skipped: no cooperative matrix (\(skipped))")
+            return true
+        }
+        emit("coopmat check on \(device): \(failed == 0 ? "passed" : "FAILED"), \(passed) of \(passed + failed) cases within tolerance")
+        return failed == 0
+    }
+}

@@ -38,7 +38,8 @@ enum EngineFactory {
         var setup = options.vulkan
         setup.deviceIndex = deviceIndex
         return try VulkanEngine(model: model, options: setup, precision: options.precision,
-                                batchSize: max(1, options.batch), headPool: options.headPool)
+                                batchSize: max(1, options.batch), headPool: options.headPool,
+                                fastPaths: options.vulkanFastPaths, fusedBlocks: options.fusedBlocks)
     }
 
     enum AutoChoice {

@@ -16,6 +16,9 @@ public struct EnvironmentSettings: Sendable {
     public var vulkan: VulkanSetup
     /// IMGFEAT_VULKAN_HEAD_POOL=fused|separate: how the Vulkan engine runs the head (fused by default).
     public var headPool: HeadPool.Mode
+    /// IMGFEAT_VULKAN_FUSED_BLOCKS=auto|on|off: where the Vulkan engine fuses inverted-residual blocks
+    /// (auto, by the device profile, by default).
+    public var fusedBlocks: FusedBlockMode
     /// IMGFEAT_CPU_KERNELS=auto|scalar|avx2|avx512|neon as given (nil when unset): the fast CPU engine's kernel
     /// set, checked against the CPU by `RunOptions.chooseCPUKernels` where a command can fail with one line.
     public var cpuKernels: String?
@@ -30,6 +33,7 @@ public struct EnvironmentSettings: Sendable {
                              shaderCache: cache.map { $0.appendingPathComponent("imgfeat/spirv") } ?? VulkanSetup.homeShaderCache,
                              shaderSources: environment["IMGFEAT_SHADERS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) })
         headPool = environment["IMGFEAT_VULKAN_HEAD_POOL"].flatMap(HeadPool.Mode.init(rawValue:)) ?? .fused
+        fusedBlocks = environment["IMGFEAT_VULKAN_FUSED_BLOCKS"].flatMap(FusedBlockMode.init(rawValue:)) ?? .auto
         cpuKernels = environment["IMGFEAT_CPU_KERNELS"]
     }
 }

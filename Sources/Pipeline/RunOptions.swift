@@ -64,6 +64,10 @@ public struct RunOptions: Sendable {
     public var vulkan: VulkanSetup
     /// How the Vulkan engine runs the head.
     public var headPool: HeadPool.Mode
+    /// Where the Vulkan engine fuses inverted-residual blocks.
+    public var fusedBlocks: FusedBlockMode
+    /// The Vulkan engine's optional kernels it may use where the device supports them (`--no-coopmat` removes one).
+    public var vulkanFastPaths: VulkanFastPaths = .all
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
     public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
@@ -73,6 +77,7 @@ public struct RunOptions: Sendable {
         weightsSearch = settings.weightsSearch
         vulkan = settings.vulkan
         headPool = settings.headPool
+        fusedBlocks = settings.fusedBlocks
     }
 
     /// Sets `cpuKernels` from a user's choice (`IMGFEAT_CPU_KERNELS`: auto, scalar, avx2, avx512, neon);

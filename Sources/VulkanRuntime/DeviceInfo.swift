@@ -63,6 +63,12 @@ public struct DeviceInfo: Sendable {
     public let timestampPeriod: Float
     /// Whether the compute queue writes valid timestamps.
     public let supportsTimestamps: Bool
+    /// The Vulkan memory model (`vulkanMemoryModel`), which the cooperative-matrix kernel's SPIR-V declares.
+    public let supportsVulkanMemoryModel: Bool
+    /// Cooperative matrices (tensor cores) through `VK_NV_cooperative_matrix` and `VK_KHR_cooperative_matrix`.
+    public let cooperativeMatrix: CooperativeMatrixSupport
+    /// Device extensions the runtime may enable.
+    let extensions: Set<String>
     /// Index of the first queue family with compute, nil when none.
     let computeQueueFamily: UInt32?
     let rawAPIVersion: UInt32
@@ -78,10 +84,11 @@ public struct DeviceInfo: Sendable {
             subgroup: size \(subgroupSize), \(subgroupOperations.joined(separator: " "))
             limits: shared memory \(maxSharedMemoryBytes) B, storage buffer range \(maxStorageBufferRange >> 20) MiB, \
         workgroup \(maxWorkgroupInvocations) invocations, timestamp period \(timestampPeriod) ns
+            cooperative matrix: \(cooperativeMatrix.summary)
         """
     }
 
-    init(index: Int, physicalDevice: VkPhysicalDevice) {
+    init(index: Int, physicalDevice: VkPhysicalDevice, instance: VkInstance) throws {
         self.index = index
         var properties = VkPhysicalDeviceProperties()
         vkGetPhysicalDeviceProperties(physicalDevice, &properties)
@@ -138,6 +145,10 @@ public struct DeviceInfo: Sendable {
         driverInfo = fixedString(driver.driverInfo)
         supports16BitStorage = features11.storageBuffer16BitAccess != 0
         supportsFloat16Arithmetic = features12.shaderFloat16 != 0
+        supportsVulkanMemoryModel = features12.vulkanMemoryModel != 0
+        extensions = try deviceExtensions(physicalDevice)
+        cooperativeMatrix = api >= vulkanVersion(1, 2)
+            ? try CooperativeMatrixSupport.query(instance: instance, physicalDevice: physicalDevice, extensions: extensions) : .none
         subgroupSize = subgroup.subgroupSize
         let computeStages = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
         let names: [(VkSubgroupFeatureFlagBits, String)] = [

@@ -55,6 +55,11 @@ public final class VulkanContext: @unchecked Sendable {
     public let validationLog: ValidationLog?
     /// Whether 16-bit storage was enabled on the device (fp16 activations and weights).
     public let float16StorageEnabled: Bool
+    /// Whether float16 arithmetic (`shaderFloat16`) was enabled on the device.
+    public let float16ArithmeticEnabled: Bool
+    /// Whether `VK_NV_cooperative_matrix` was enabled (with float16 arithmetic and the Vulkan memory model):
+    /// the device lists a float16 × float16 + float32 shape for compute shaders.
+    public let cooperativeMatrixEnabled: Bool
     /// Where this context's pipelines cache their SPIR-V (nil: not on disk).
     public let shaderCache: URL?
     /// The GLSL folder launchers on this context look in first (`VulkanOptions.shaderSources`).
@@ -72,7 +77,9 @@ public final class VulkanContext: @unchecked Sendable {
     /// no loader, driver or device.
     public static func devices(options: VulkanOptions = VulkanOptions()) throws -> [DeviceInfo] {
         let instance = try VulkanInstance(validation: false, loaderPath: options.loaderPath)
-        let devices = try instance.physicalDevices().enumerated().map { DeviceInfo(index: $0, physicalDevice: $1) }
+        let devices = try instance.physicalDevices().enumerated().map {
+            try DeviceInfo(index: $0, physicalDevice: $1, instance: instance.handle)
+        }
         if devices.isEmpty {
             throw VulkanError(call: "vkEnumeratePhysicalDevices", message: "no Vulkan device found (on Debian install mesa-vulkan-drivers for lavapipe)")
         }
@@ -88,7 +95,7 @@ public final class VulkanContext: @unchecked Sendable {
     public init(options: VulkanOptions = VulkanOptions()) throws {
         let instance = try VulkanInstance(validation: options.validation, loaderPath: options.loaderPath)
         let physical = try instance.physicalDevices()
-        let infos = physical.enumerated().map { DeviceInfo(index: $0, physicalDevice: $1) }
+        let infos = try physical.enumerated().map { try DeviceInfo(index: $0, physicalDevice: $1, instance: instance.handle) }
         guard !infos.isEmpty else {
             throw VulkanError(call: "vkEnumeratePhysicalDevices", message: "no Vulkan device found (on Debian install mesa-vulkan-drivers for lavapipe)")
         }
@@ -111,10 +118,24 @@ public final class VulkanContext: @unchecked Sendable {
         guard info.rawAPIVersion >= vulkanVersion(1, 1) else {
             throw VulkanError(call: "VulkanContext", message: "device \(info.name) supports only Vulkan \(info.apiVersion); 1.1 needed")
         }
+        let is12 = info.rawAPIVersion >= vulkanVersion(1, 2)
         let enable16 = info.supports16BitStorage
+        let enableFloat16 = is12 && info.supportsFloat16Arithmetic
+        // The cooperative-matrix kernel (GL_NV_cooperative_matrix) needs float16 types, 16-bit storage and
+        // the Vulkan memory model besides the extension; enabled only when the device has all of them.
+        let enableCoopMat = is12 && enable16 && enableFloat16 && info.supportsVulkanMemoryModel
+            && !info.cooperativeMatrix.kernelShapes.isEmpty
         var features11 = VkPhysicalDeviceVulkan11Features()
         features11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES
         features11.storageBuffer16BitAccess = VkBool32(enable16 ? VK_TRUE : VK_FALSE)
+        var features12 = VkPhysicalDeviceVulkan12Features()
+        features12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES
+        features12.shaderFloat16 = VkBool32(enableFloat16 ? VK_TRUE : VK_FALSE)
+        features12.vulkanMemoryModel = VkBool32(enableCoopMat ? VK_TRUE : VK_FALSE)
+        var coopMatFeatures = VkPhysicalDeviceCooperativeMatrixFeaturesNV()
+        coopMatFeatures.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV
+        coopMatFeatures.cooperativeMatrix = VkBool32(VK_TRUE)
+        let extensionNames = enableCoopMat ? [VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME] : []
         var priority: Float = 1
         var device: VkDevice?
         let result = withUnsafePointer(to: &priority) { priorityPointer in
@@ -124,14 +145,24 @@ public final class VulkanContext: @unchecked Sendable {
             queueInfo.queueCount = 1
             queueInfo.pQueuePriorities = priorityPointer
             return withUnsafePointer(to: &queueInfo) { queuePointer in
-                withUnsafeMutablePointer(to: &features11) { featuresPointer in
-                    var create = VkDeviceCreateInfo()
-                    create.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                    create.queueCreateInfoCount = 1
-                    create.pQueueCreateInfos = queuePointer
-                    // The 1.1 feature struct is only valid on 1.2+ devices.
-                    if info.rawAPIVersion >= vulkanVersion(1, 2) { create.pNext = UnsafeRawPointer(featuresPointer) }
-                    return vkCreateDevice(physical[index], &create, nil, &device)
+                withUnsafeMutablePointer(to: &coopMatFeatures) { coopMatPointer in
+                    if enableCoopMat { features12.pNext = UnsafeMutableRawPointer(coopMatPointer) }
+                    return withUnsafeMutablePointer(to: &features12) { pointer12 in
+                        features11.pNext = UnsafeMutableRawPointer(pointer12)
+                        return withUnsafeMutablePointer(to: &features11) { featuresPointer in
+                            withCStrings(extensionNames) { extensions in
+                                var create = VkDeviceCreateInfo()
+                                create.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                                create.queueCreateInfoCount = 1
+                                create.pQueueCreateInfos = queuePointer
+                                create.enabledExtensionCount = UInt32(extensionNames.count)
+                                create.ppEnabledExtensionNames = extensions
+                                // The 1.1 and 1.2 feature structs are only valid on 1.2+ devices.
+                                if is12 { create.pNext = UnsafeRawPointer(featuresPointer) }
+                                return vkCreateDevice(physical[index], &create, nil, &device)
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -143,7 +174,9 @@ public final class VulkanContext: @unchecked Sendable {
         guard let queue else { throw VulkanError(call: "vkGetDeviceQueue", message: "returned no queue") }
         self.info = info
         self.validationLog = instance.validationLog
-        self.float16StorageEnabled = enable16 && info.rawAPIVersion >= vulkanVersion(1, 2)
+        self.float16StorageEnabled = enable16 && is12
+        self.float16ArithmeticEnabled = enableFloat16
+        self.cooperativeMatrixEnabled = enableCoopMat
         self.shaderCache = options.shaderCache
         self.shaderSources = options.shaderSources
         self.device = owned

@@ -14,6 +14,45 @@
 
 #include "vulkan_functions.h"
 
+// VK_KHR_cooperative_matrix (Vulkan-Headers 1.3.255) is newer than Debian 12's headers (1.3.239), which
+// define only VK_NV_cooperative_matrix. Its query structs under imgfeat's own names, laid out as the
+// registry defines them (component types and scopes are the NV enums' values), so the runtime can list
+// a device's KHR shapes whichever headers it was built with.
+#define IMGFEAT_VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME "VK_KHR_cooperative_matrix"
+#define IMGFEAT_VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR 1000506000
+#define IMGFEAT_VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR 1000506001
+#define IMGFEAT_VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR 1000506002
+
+typedef struct imgfeat_VkCooperativeMatrixPropertiesKHR {
+    VkStructureType sType;
+    void *pNext;
+    uint32_t MSize;
+    uint32_t NSize;
+    uint32_t KSize;
+    uint32_t AType;
+    uint32_t BType;
+    uint32_t CType;
+    uint32_t ResultType;
+    VkBool32 saturatingAccumulation;
+    uint32_t scope;
+} imgfeat_VkCooperativeMatrixPropertiesKHR;
+
+typedef struct imgfeat_VkPhysicalDeviceCooperativeMatrixFeaturesKHR {
+    VkStructureType sType;
+    void *pNext;
+    VkBool32 cooperativeMatrix;
+    VkBool32 cooperativeMatrixRobustBufferAccess;
+} imgfeat_VkPhysicalDeviceCooperativeMatrixFeaturesKHR;
+
+typedef struct imgfeat_VkPhysicalDeviceCooperativeMatrixPropertiesKHR {
+    VkStructureType sType;
+    void *pNext;
+    VkShaderStageFlags cooperativeMatrixSupportedStages;
+} imgfeat_VkPhysicalDeviceCooperativeMatrixPropertiesKHR;
+
+typedef VkResult (VKAPI_PTR *imgfeat_PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)(
+    VkPhysicalDevice physicalDevice, uint32_t *pPropertyCount, imgfeat_VkCooperativeMatrixPropertiesKHR *pProperties);
+
 typedef enum {
     IMGFEAT_VK_LOADED = 0,
     /// dlopen failed; the detail is dlerror()'s text.

@@ -46,6 +46,7 @@
     X(vkDestroyShaderModule) \
     X(vkDeviceWaitIdle) \
     X(vkEndCommandBuffer) \
+    X(vkEnumerateDeviceExtensionProperties) \
     X(vkEnumeratePhysicalDevices) \
     X(vkFreeMemory) \
     X(vkGetBufferMemoryRequirements) \
@@ -226,6 +227,10 @@ static inline VkResult vkDeviceWaitIdle(VkDevice device) {
 
 static inline VkResult vkEndCommandBuffer(VkCommandBuffer commandBuffer) {
     return imgfeat_vk.vkEndCommandBuffer(commandBuffer);
+}
+
+static inline VkResult vkEnumerateDeviceExtensionProperties(VkPhysicalDevice physicalDevice, const char* pLayerName, uint32_t* pPropertyCount, VkExtensionProperties* pProperties) {
+    return imgfeat_vk.vkEnumerateDeviceExtensionProperties(physicalDevice, pLayerName, pPropertyCount, pProperties);
 }
 
 static inline VkResult vkEnumerateInstanceLayerProperties(uint32_t* pPropertyCount, VkLayerProperties* pProperties) {

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+struct KernelCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernel-check",
+        abstract: "Check the cooperative-matrix kernels on a Vulkan device against the plain reference (the GPU kit runs it).")
+
+    @Option(help: "Vulkan device index (see `imgfeat devices`; default: the one --device vulkan uses).")
+    var deviceIndex: Int?
+
+    func run() throws {
+        var setup = EnvironmentSettings.process.vulkan
+        setup.deviceIndex = deviceIndex
+        let passed = try reportingFailure { try Diagnostics.coopmatCheck(setup) { print($0) } }
+        if !passed { throw ExitCode.failure }
+    }
+}
