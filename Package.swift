@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "VulkanTests",
                     dependencies: ["VulkanRuntime", "Shaders", "Model", "PCA", "Imaging", "TestSupport"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Pipeline", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PCA", "Storage", "Parquet", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Model", "PCA", "Storage", "Parquet", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Common", "TestSupport"]),
     ]
 )

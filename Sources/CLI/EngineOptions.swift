@@ -19,8 +19,8 @@ struct EngineOptions: ParsableArguments {
     var alpha: Double?
     @Option(help: "Square input size, 32…1024 (default: what the weights imply; 224).")
     var size: Int?
-    @Option(help: "Images per engine call, 1…4096.")
-    var batch: Int = 64
+    @Option(help: "Images per engine call, 1…4096 (default: 64 on the CPU; on Vulkan chosen from the device's memory and binding limit, e.g. 256 on a discrete GPU, 16 on lavapipe).")
+    var batch: Int?
     @Option(help: "Threads for decoding and the CPU engines, 1…256 (default: one per core).")
     var threads: Int?
     @Option(help: "fp32 | fp16: Vulkan activation storage; fp16 keeps the wide ReLU6 tensors in 16 bits (docs/VULKAN.md).")

@@ -28,7 +28,17 @@ struct Preprocess: ParsableCommand {
 }
 
 struct Devices: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the Vulkan devices and the one that would be used.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the Vulkan devices, their fast paths and self-check verdicts, and the one that would be used.")
+
+    @Flag(help: "Run the fast-path self-check now (seeded random weights at --alpha/--size, each precision the device stores) and cache the verdicts.")
+    var check = false
+    @Option(help: "Vulkan device the check runs on (default: the one --device vulkan takes).")
+    var deviceIndex: Int?
+    @Option(help: "Width multiplier of the checked model (with --check).")
+    var alpha: Double = 1.0
+    @Option(help: "Input size of the checked model (with --check).")
+    var size: Int = 224
 
     func run() throws {
         var options = RunOptions(input: "", output: "", settings: .process)
@@ -38,7 +48,10 @@ struct Devices: ParsableCommand {
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
         let report: String
         do {
-            report = try Diagnostics.devicesReport(EnvironmentSettings.process.vulkan)
+            if check {
+                try Diagnostics.checkFastPaths(options, index: deviceIndex, alpha: alpha, size: size)
+            }
+            report = try Diagnostics.devicesReport(EnvironmentSettings.process.vulkan, fastPathCache: options.fastPathCache)
         } catch {
             FileHandle.standardError.write(Data(
                 "imgfeat: error: \(error); --device auto will use the fast CPU path, --device vulkan will fail\n".utf8))

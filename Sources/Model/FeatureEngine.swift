@@ -15,6 +15,11 @@ public protocol FeatureEngine: AnyObject {
     /// Features of `batch` (of the kind `inputKind` names), N×featureDimension row-major; `observer`
     /// sees them before they are returned.
     func features(_ batch: EngineBatch, observer: (any FeatureBatchObserver)?) throws -> [Float]
+    /// Starts `batch` and returns the batches finished so far, in submission order: an engine with work
+    /// in flight (Vulkan) may return earlier batches, or none; `observer` sees each before it is returned.
+    func submit(_ batch: EngineBatch, tag: Int, observer: (any FeatureBatchObserver)?) throws -> [EngineCompletion]
+    /// Waits for every batch in flight and returns them in submission order.
+    func flush() throws -> [EngineCompletion]
 }
 
 extension FeatureEngine {
@@ -30,6 +35,13 @@ extension FeatureEngine {
         try observer?.observe(features, rows: input.batch)
         return features
     }
+
+    /// Synchronous engines: the batch's features at once.
+    public func submit(_ batch: EngineBatch, tag: Int, observer: (any FeatureBatchObserver)?) throws -> [EngineCompletion] {
+        [EngineCompletion(tag: tag, features: try features(batch, observer: observer))]
+    }
+
+    public func flush() throws -> [EngineCompletion] { [] }
 
     /// Throws unless `input` is N×S×S×3 for the model's input size S.
     public func checkInput(_ input: Tensor) throws {

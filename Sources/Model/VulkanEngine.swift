@@ -3,8 +3,9 @@ import Imaging
 import VulkanRuntime
 
 /// MobileNetV2 features on a Vulkan device: weights uploaded once, activations kept on the device,
-/// images resized there from their uint8 pixels, and two submission slots so the host packs batch
-/// k + 1 while the device runs batch k. Not thread-safe: use one engine per thread.
+/// images resized there from their uint8 pixels, and three submission slots with persistent staging, so
+/// the host packs batch k + 1 and reads back batch k − 1 while the device runs batch k, across calls of
+/// `submit`. Not thread-safe: use one engine per thread.
 public final class VulkanEngine: FeatureEngine {
     public let name: String
     public let model: FoldedMobileNetV2
@@ -14,67 +15,138 @@ public final class VulkanEngine: FeatureEngine {
     public let batchSize: Int
     /// Record per-layer timestamps; read them in `lastProfile`.
     public var profiling = false
-    /// GPU timings of the last `features` call when `profiling` was on.
+    /// GPU timings of the batches up to the last `flush` (or `features` call) when `profiling` was on.
     public private(set) var lastProfile: VulkanProfile?
     /// Decoded pixels: the engine resizes on the device (20× fewer bytes over the bus than the tensor).
     public var inputKind: EngineInputKind { .pixels }
     public var vulkanContext: VulkanContext? { context }
     /// The fast paths this engine was allowed to use (each still subject to the device's support).
-    public var fastPaths: VulkanFastPaths { network.fastPaths }
+    public let requestedFastPaths: VulkanFastPaths
+    /// The fast paths it runs now: requested, usable on the device, and not turned off by the self-check.
+    public private(set) var activeFastPaths: VulkanFastPaths = []
+    /// What the self-check found, when the engine was made with one.
+    public private(set) var selfCheckVerdict: VulkanSelfCheckVerdict?
+    /// Whether `selfCheckVerdict` was read from the cache rather than measured now.
+    public private(set) var selfCheckFromCache = false
+    /// Host seconds spent waiting for the device (fences), over the engine's life: large when the
+    /// device is the bottleneck.
+    public private(set) var deviceWaitSeconds = 0.0
+    /// Host seconds spent packing batches and recording submissions, over the engine's life.
+    public private(set) var packSeconds = 0.0
+    /// Slots, i.e. submissions that can be in flight at once.
+    public static let slotCount = 3
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
     public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
-    /// The fast paths in use on this device: those allowed that the device supports.
-    public var activeFastPaths: VulkanFastPaths { network.activeFastPaths }
     /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
     public var fastPathNotes: [String] {
         network.coopmatFallback.map { ["coopmat: \($0); the per-layer kernels run instead"] } ?? []
     }
 
-    private let network: VulkanNetwork
-    private let preprocess: ModelInput.Vulkan
-    private let slots: [Slot]
-    private let scaleTable: Buffer
-    // Device copies of the packed images, shared by both slots (each submission starts with a barrier).
-    private var pixels: Buffer?
-    private var table: Buffer?
-    private var coefficients: Buffer?
-    private var intermediate: Buffer?
+    private(set) var network: VulkanNetwork
+    /// Builds the network with a set of fast paths allowed (the self-check rebuilds it without a failed one).
+    private let makeNetwork: (VulkanFastPaths) throws -> VulkanNetwork
+    let fault: VulkanFaultInjection?
+    /// Active fast paths that only the test seam pretends to run.
+    private var pretendedFastPaths: VulkanFastPaths = []
+    let preprocess: ModelInput.Vulkan
+    private let slots: [VulkanEngineSlot]
+    let scaleTable: Buffer
+    // Device copies of the packed images, shared by the slots (each submission starts with a barrier).
+    var pixels: Buffer?
+    var table: Buffer?
+    var coefficients: Buffer?
+    var intermediate: Buffer?
+    /// Batches submitted and not yet returned, oldest first; `nextSlot` is where the next submission goes.
+    private var inFlight: [VulkanEngineSubmission] = []
+    private var nextSlot = 0
+    private var profile: VulkanProfile?
+    private var profileStart = Date()
 
     /// Opens a context with `options` and prepares `model` on it.
     public convenience init(model: FoldedMobileNetV2, options: VulkanOptions = VulkanOptions(),
-                            precision: VulkanPrecision = .fp32, batchSize: Int = 16,
+                            precision: VulkanPrecision = .fp32, batchSize: Int? = nil,
                             headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
-                            fusedBlocks: FusedBlockMode = .auto) throws {
+                            fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
-                      headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks)
+                      headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks, selfCheck: selfCheck)
     }
 
-    /// Prepares `model` on an existing context; `headPool` chooses the fused or the separate head,
-    /// `fastPaths` the optional kernels the engine may use where the device supports them, `fusedBlocks`
-    /// where it fuses the inverted-residual blocks (with `.fusedBlocks` allowed).
+    /// Prepares `model` on an existing context; `batchSize` nil takes `VulkanBatchRule`'s default for the
+    /// device, `headPool` chooses the fused or the separate head, `fastPaths` the optional kernels the engine
+    /// may use where the device supports them, `fusedBlocks` where it fuses the inverted-residual blocks (with
+    /// `.fusedBlocks` allowed), and `selfCheck` (nil: none) checks the fast paths against the fast CPU engine
+    /// first, turning off any that fails (docs/VULKAN.md, "Self-check").
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
-                batchSize: Int = 16, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
-                fusedBlocks: FusedBlockMode = .auto) throws {
+                batchSize: Int? = nil, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
+                fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil) throws {
         try precision.check(context)
-        guard batchSize >= 1 else { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
+        if let batchSize, batchSize < 1 { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
         self.context = context
         self.precision = precision
         self.name = "vulkan: \(context.info.name)"
-        self.batchSize = VulkanNetwork.batchLimit(model, precision: precision, context: context, requested: batchSize,
-                                                  fusedHead: headPool == .fused)
-        network = try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: self.batchSize,
-                                    fusedHead: headPool == .fused, fastPaths: fastPaths, fusedBlocks: fusedBlocks)
+        let fused = headPool == .fused
+        let requested = batchSize ?? Self.defaultBatch(model, precision: precision, info: context.info, fusedHead: fused)
+        self.batchSize = VulkanNetwork.batchLimit(model, precision: precision, context: context, requested: requested,
+                                                  fusedHead: fused)
+        requestedFastPaths = fastPaths
+        fault = selfCheck?.fault
+        let maxBatch = self.batchSize
+        makeNetwork = { paths in
+            try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: maxBatch,
+                              fusedHead: fused, fastPaths: paths, fusedBlocks: fusedBlocks)
+        }
+        network = try makeNetwork(fastPaths)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)
         let readbackBytes = self.batchSize * model.featureDimension * 4
-        slots = try (0..<2).map { _ in try Slot(context: context, readbackBytes: readbackBytes) }
+        slots = try (0..<Self.slotCount).map { _ in try VulkanEngineSlot(context: context, readbackBytes: readbackBytes) }
         scaleTable = try Buffer(context: context, size: 256 * 4, location: .device)
         try uploadOnce(ModelInput.scaleTable, to: scaleTable)
+        candidateFastPaths = network.activeFastPaths.union(fastPaths.intersection(selfCheck?.fault?.paths ?? []))
+        try use(candidateFastPaths)
+        if let selfCheck { try runSelfCheck(selfCheck, headPool: headPool) }
+    }
+
+    /// The fast paths the engine runs before any check: those its network records on this device (and,
+    /// with the test seam, those it pretends to).
+    private(set) var candidateFastPaths: VulkanFastPaths = []
+
+    /// Runs with `paths` (a subset of `candidateFastPaths`) on from now on, rebuilding the network without
+    /// the candidates left out when it records one of them. Only between batches (nothing in flight).
+    func use(_ paths: VulkanFastPaths) throws {
+        let allowed = requestedFastPaths.subtracting(candidateFastPaths.subtracting(paths))
+        if allowed != network.fastPaths { network = try makeNetwork(allowed) }
+        pretendedFastPaths = paths.intersection(fault?.paths ?? [])
+        activeFastPaths = network.activeFastPaths.union(pretendedFastPaths)
+    }
+
+    func recordVerdict(_ verdict: VulkanSelfCheckVerdict, fromCache: Bool) {
+        selfCheckVerdict = verdict
+        selfCheckFromCache = fromCache
+    }
+
+    /// The batch `VulkanBatchRule` picks for `model` on the device `info` describes.
+    public static func defaultBatch(_ model: FoldedMobileNetV2, precision: VulkanPrecision, info: DeviceInfo,
+                                    fusedHead: Bool = true) -> Int {
+        let largest = VulkanNetwork.largestActivationBytes(model, precision: precision, fusedHead: fusedHead)
+        let size = model.config.inputSize
+        let perImage = 3 * largest + size * size * 3 * 4 + model.featureDimension * 4
+        let deviceLocal = info.memoryHeaps.filter(\.deviceLocal).map(\.size).max() ?? 0
+        return VulkanBatchRule.defaultBatch(kind: info.kind, deviceLocalBytes: deviceLocal,
+                                            maxStorageBufferRange: UInt64(info.maxStorageBufferRange),
+                                            largestActivationBytes: largest, deviceBytesPerImage: perImage)
     }
 
     /// Features of `batch`; an observer whose `deviceConsumer` lives on this engine's context sees each
     /// submission's features on the device (no second pass, no host work), any other one on the host.
     public func features(_ batch: EngineBatch, observer: (any FeatureBatchObserver)?) throws -> [Float] {
+        precondition(inFlight.isEmpty, "VulkanEngine.features called with batches in flight: flush() first")
+        let done = try submit(batch, tag: 0, observer: observer) + flush()
+        return done.last?.features ?? []
+    }
+
+    /// Starts `batch` in as many submissions as it needs and returns the batches finished meanwhile.
+    public func submit(_ batch: EngineBatch, tag: Int, observer: (any FeatureBatchObserver)?) throws -> [EngineCompletion] {
         var consumer: (any DeviceFeatureConsumer)?
         if let candidate = observer?.deviceConsumer, candidate.context === context {
             guard candidate.rowLength == model.featureDimension else {
@@ -82,105 +154,72 @@ public final class VulkanEngine: FeatureEngine {
             }
             consumer = candidate
         }
-        let features: [Float]
-        switch batch {
-        case .tensor(let input): features = try tensorFeatures(input, consumer: consumer)
-        case .pixels(let images): features = try pixelFeatures(images, consumer: consumer)
+        let submission = VulkanEngineSubmission(tag: tag, rows: batch.count, dimension: model.featureDimension,
+                                                observedOnDevice: consumer != nil, observer: observer)
+        if profiling && profile == nil {
+            profile = VulkanProfile(device: context.info.name, precision: precision)
+            profileStart = Date()
         }
-        if consumer == nil { try observer?.observe(features, rows: batch.count) }
-        return features
+        inFlight.append(submission)
+        switch batch {
+        case .tensor(let input):
+            try checkInput(input)
+            let perImage = input.elementsPerImage
+            try enqueue(submission, consumer: consumer) { range, slot, sequence in
+                let bytes = precision.encode(Array(input.data[range.lowerBound * perImage..<range.upperBound * perImage]))
+                let staging = try slot.staging(bytes: bytes.count)
+                try staging.write(bytes)
+                try sequence.copy(from: staging, to: network.input, size: bytes.count)
+                sequence.barrier()
+                if profiling { sequence.timestamp("upload") }
+            }
+        case .pixels(let images):
+            for image in images where image.width < 1 || image.height < 1 || image.pixels.count != image.width * image.height * 3 {
+                throw ModelError.badInput("image \(image.width)x\(image.height) with \(image.pixels.count) bytes is not RGB8")
+            }
+            try enqueue(submission, consumer: consumer) { range, slot, sequence in
+                try recordPixels(Array(images[range]), slot: slot, sequence: sequence)
+            }
+        }
+        return try completed()
+    }
+
+    /// Waits for every submission in flight; returns their batches in order.
+    public func flush() throws -> [EngineCompletion] {
+        for offset in 0..<slots.count { try collect(slots[(nextSlot + offset) % slots.count]) }
+        let done = try completed()
+        if var finished = profile {
+            finished.wallSeconds = Date().timeIntervalSince(profileStart)
+            lastProfile = finished
+            profile = nil
+        }
+        return done
     }
 
     /// Features of preprocessed input N×S×S×3; N×featureDimension row-major.
     public func features(_ input: Tensor) throws -> [Float] {
-        try tensorFeatures(input, consumer: nil)
+        try features(.tensor(input), observer: nil)
     }
 
     /// Features of decoded images of any sizes: their uint8 pixels are uploaded and resized on the device.
     public func features(images: [RGBImage]) throws -> [Float] {
-        try pixelFeatures(images, consumer: nil)
+        try features(.pixels(images), observer: nil)
     }
 
-    private func tensorFeatures(_ input: Tensor, consumer: (any DeviceFeatureConsumer)?) throws -> [Float] {
-        try checkInput(input)
-        let perImage = input.elementsPerImage
-        return try run(count: input.batch, consumer: consumer) { range, slot, sequence in
-            let bytes = precision.encode(Array(input.data[range.lowerBound * perImage..<range.upperBound * perImage]))
-            let staging = try slot.staging(bytes: bytes.count)
-            try staging.write(bytes)
-            try sequence.copy(from: staging, to: network.input, size: bytes.count)
-            sequence.barrier()
-            if profiling { sequence.timestamp("upload") }
-        }
-    }
-
-    private func pixelFeatures(_ images: [RGBImage], consumer: (any DeviceFeatureConsumer)?) throws -> [Float] {
-        for image in images where image.width < 1 || image.height < 1 || image.pixels.count != image.width * image.height * 3 {
-            throw ModelError.badInput("image \(image.width)x\(image.height) with \(image.pixels.count) bytes is not RGB8")
-        }
-        let size = model.config.inputSize
-        return try run(count: images.count, consumer: consumer) { range, slot, sequence in
-            let packed = ModelInput.PackedImages(Array(images[range]), size: size)
-            let arrays: [[UInt32]] = [packed.pixelWords, packed.table, packed.coefficients.map { UInt32(bitPattern: $0) }]
-            let offsets = arrays.reduce(into: [0]) { $0.append($0.last! + ($1.count * 4 + 255) / 256 * 256) }
-            let staging = try slot.staging(bytes: offsets[3])
-            for (array, offset) in zip(arrays, offsets) { try staging.write(array, at: offset / 4) }
-            pixels = try grown(pixels, bytes: arrays[0].count * 4)
-            table = try grown(table, bytes: arrays[1].count * 4)
-            coefficients = try grown(coefficients, bytes: arrays[2].count * 4)
-            intermediate = try grown(intermediate, bytes: packed.intermediateWords * 4)
-            guard let pixels, let table, let coefficients, let intermediate else { return }
-            for (index, target) in [pixels, table, coefficients].enumerated() {
-                try sequence.copy(from: staging, offset: offsets[index], to: target, size: arrays[index].count * 4)
-            }
-            sequence.barrier()
-            if profiling { sequence.timestamp("upload") }
-            try preprocess.record(sequence, packed: packed, pixels: BufferBinding(pixels, range: arrays[0].count * 4),
-                                  table: BufferBinding(table, range: arrays[1].count * 4),
-                                  coefficients: BufferBinding(coefficients, range: arrays[2].count * 4),
-                                  intermediate: BufferBinding(intermediate, range: packed.intermediateWords * 4),
-                                  scaleTable: BufferBinding(scaleTable),
-                                  output: BufferBinding(network.input, range: packed.count * size * size * 3 * precision.elementSize))
-            sequence.barrier()
-            if profiling { sequence.timestamp("preprocess") }
-        }
-    }
-
-    /// Splits `count` images into batches; `upload` records getting batch `range` into `network.input`.
-    /// Batch k + 1 is packed and submitted while batch k runs; results are read back in order. `consumer`
-    /// reads each submission's features on the device before they are downloaded.
-    private func run(count: Int, consumer: (any DeviceFeatureConsumer)?,
-                     upload: (Range<Int>, Slot, CommandSequence) throws -> Void) throws -> [Float] {
+    /// Records and submits each `batchSize` part of `submission` in the next slot, first reading back
+    /// what that slot ran before; `upload` records getting a part's images into `network.input`.
+    private func enqueue(_ submission: VulkanEngineSubmission, consumer: (any DeviceFeatureConsumer)?,
+                         upload: (Range<Int>, VulkanEngineSlot, CommandSequence) throws -> Void) throws {
         let dimension = model.featureDimension
-        var result = [Float](repeating: 0, count: count * dimension)
-        let start = Date()
-        var profile = VulkanProfile(device: context.info.name, precision: precision)
-        let flops = network.flopsPerImage
-        var batchIndex = 0
-        func collect(_ slot: Slot) throws {
-            guard let range = slot.range else { return }
-            try slot.sequence.wait()
-            let values = try slot.readback.read(Float.self, count: range.count * dimension)
-            result.replaceSubrange(range.lowerBound * dimension..<range.upperBound * dimension, with: values)
-            if profiling {
-                let stamps = try slot.sequence.timestamps()
-                for (previous, stamp) in zip(stamps, stamps.dropFirst()) {
-                    profile.add(stamp.label, milliseconds: (stamp.nanoseconds - previous.nanoseconds) / 1e6,
-                                flops: (flops[stamp.label] ?? 0) * Double(range.count))
-                }
-                profile.images += range.count
-                profile.batches += 1
-            }
-            slot.range = nil
-        }
-        for first in stride(from: 0, to: count, by: batchSize) {
-            let range = first..<min(count, first + batchSize)
-            let slot = slots[batchIndex % slots.count]
-            batchIndex += 1
+        for first in stride(from: 0, to: submission.rows, by: batchSize) {
+            let range = first..<min(submission.rows, first + batchSize)
+            let slot = slots[nextSlot % slots.count]
+            nextSlot = (nextSlot + 1) % slots.count
             try collect(slot)
+            let packStart = Date()
             let sequence = slot.sequence
             try sequence.begin()
-            // Orders this submission after the other slot's, which shares the device buffers.
+            // Orders this submission after the previous ones, which share the device buffers.
             sequence.barrier()
             if profiling { sequence.timestamp("start") }
             try upload(range, slot, sequence)
@@ -193,51 +232,51 @@ public final class VulkanEngine: FeatureEngine {
             sequence.barrier()
             if profiling { sequence.timestamp("download") }
             try sequence.submit()
-            slot.range = range
+            submission.remaining += 1
+            slot.job = VulkanEngineSlot.Job(batch: submission, range: range,
+                                            faulty: fault?.corrupts(pretendedFastPaths) ?? false)
+            let packed = Date().timeIntervalSince(packStart)
+            packSeconds += packed
+            profile?.hostPackSeconds += packed
         }
-        for offset in 0..<slots.count { try collect(slots[(batchIndex + offset) % slots.count]) }
-        profile.wallSeconds = Date().timeIntervalSince(start)
-        if profiling { lastProfile = profile }
-        return result
     }
 
-    /// `buffer` if it holds `bytes`, else a new one with room to spare.
-    private func grown(_ buffer: Buffer?, bytes: Int) throws -> Buffer {
-        if let buffer, buffer.size >= bytes { return buffer }
-        return try Buffer(context: context, size: max(bytes + bytes / 4, 256), location: .device)
+    /// Waits for `slot`'s submission, if any, and copies its features into its batch.
+    private func collect(_ slot: VulkanEngineSlot) throws {
+        guard let job = slot.job else { return }
+        slot.job = nil
+        let dimension = model.featureDimension
+        let waitStart = Date()
+        try slot.sequence.wait()
+        let waited = Date().timeIntervalSince(waitStart)
+        deviceWaitSeconds += waited
+        let readStart = Date()
+        var values = try slot.readback.read(Float.self, count: job.range.count * dimension)
+        if job.faulty, let fault { fault.perturb(&values, dimension: dimension) }
+        job.batch.features.replaceSubrange(job.range.lowerBound * dimension..<job.range.upperBound * dimension, with: values)
+        job.batch.remaining -= 1
+        if profile != nil {
+            let stamps = try slot.sequence.timestamps()
+            let flops = network.flopsPerImage
+            for (previous, stamp) in zip(stamps, stamps.dropFirst()) {
+                profile?.add(stamp.label, milliseconds: (stamp.nanoseconds - previous.nanoseconds) / 1e6,
+                             flops: (flops[stamp.label] ?? 0) * Double(job.range.count))
+            }
+            profile?.images += job.range.count
+            profile?.batches += 1
+            profile?.hostWaitSeconds += waited
+            profile?.hostReadSeconds += Date().timeIntervalSince(readStart)
+        }
     }
 
-    private func uploadOnce(_ values: [Float], to buffer: Buffer) throws {
-        let staging = try Buffer(context: context, size: values.count * 4, location: .upload)
-        try staging.write(values)
-        let sequence = try CommandSequence(context: context, maxTimestamps: 0)
-        try sequence.begin()
-        try sequence.copy(from: staging, to: buffer, size: values.count * 4)
-        sequence.barrier()
-        try sequence.run()
-    }
-
-    /// One submission in flight: its command sequence, host staging and readback memory.
-    private final class Slot {
-        let sequence: CommandSequence
-        var upload: Buffer?
-        let readback: Buffer
-        /// Images the submission in flight covers; nil when idle.
-        var range: Range<Int>?
-        private let context: VulkanContext
-
-        init(context: VulkanContext, readbackBytes: Int) throws {
-            self.context = context
-            readback = try Buffer(context: context, size: readbackBytes, location: .readback)
-            sequence = try CommandSequence(context: context, maxTimestamps: 128)
+    /// The finished batches at the head of `inFlight`, each shown to its host observer.
+    private func completed() throws -> [EngineCompletion] {
+        var done: [EngineCompletion] = []
+        while let first = inFlight.first, first.remaining == 0 {
+            inFlight.removeFirst()
+            if !first.observedOnDevice { try first.observer?.observe(first.features, rows: first.rows) }
+            done.append(EngineCompletion(tag: first.tag, features: first.features))
         }
-
-        /// A host-visible upload buffer of at least `bytes` (only touched while this slot is idle).
-        func staging(bytes: Int) throws -> Buffer {
-            if let upload, upload.size >= bytes { return upload }
-            let buffer = try Buffer(context: context, size: max(bytes + bytes / 4, 256), location: .upload)
-            upload = buffer
-            return buffer
-        }
+        return done
     }
 }

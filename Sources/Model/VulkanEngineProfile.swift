@@ -21,6 +21,12 @@ public struct VulkanProfile: Sendable {
     public var stages: [Stage] = []
     /// Wall-clock seconds of the whole run on the host (packing, submission, waiting, reading back).
     public var wallSeconds: Double = 0
+    /// Host seconds packing images into staging memory and recording the submissions.
+    public var hostPackSeconds: Double = 0
+    /// Host seconds blocked on the device's fences (the device was busy with earlier batches).
+    public var hostWaitSeconds: Double = 0
+    /// Host seconds copying features out of the readback memory.
+    public var hostReadSeconds: Double = 0
 
     init(device: String, precision: VulkanPrecision) {
         self.device = device
@@ -74,6 +80,8 @@ public struct VulkanProfile: Sendable {
                             imagesPerSecond(milliseconds: networkMilliseconds), networkGFLOPs,
                             imagesPerSecond(milliseconds: transferMilliseconds),
                             wallSeconds > 0 ? Double(images) / wallSeconds : 0))
+        lines.append(String(format: "  host: pack + record %.1f ms, waiting for the device %.1f ms, read back %.1f ms, of %.1f ms wall",
+                            hostPackSeconds * 1000, hostWaitSeconds * 1000, hostReadSeconds * 1000, wallSeconds * 1000))
         return lines.joined(separator: "\n")
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
+import VulkanRuntime
 
-/// The Vulkan engine's optional fast paths. Each is used only where the device supports it (and, once
-/// the per-device self-check exists, where it passed there); otherwise the per-layer float32 kernels run.
+/// The Vulkan engine's optional fast paths. Each is used only where the device supports it and where the
+/// per-device self-check (`VulkanSelfCheck`) passed; otherwise the per-layer float32 kernels run.
 public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -15,6 +16,34 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
 
     /// Every fast path (the default: each still needs the device's support).
     public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic]
+
+    /// The paths `info`'s device has what they need for at `precision` (what `imgfeat devices` lists); the
+    /// network decides per model and device which it records (`VulkanEngine.activeFastPaths`).
+    public static func supported(by info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
+        var paths: VulkanFastPaths = [.fusedBlocks]  // needs only shared memory; tile shapes adapt to the device
+        if precision == .fp16 && info.supportsFloat16Arithmetic { paths.insert(.float16Arithmetic) }
+        if !info.cooperativeMatrix.kernelShapes.isEmpty { paths.insert(.cooperativeMatrix) }
+        return paths
+    }
+
+    /// The paths named by `names` (as `names` spells them); nil when one is unknown.
+    public init?(names: [String]) {
+        var paths: VulkanFastPaths = []
+        for name in names {
+            guard let path = Self.byName[name] else { return nil }
+            paths.insert(path)
+        }
+        self = paths
+    }
+
+    /// Each single path of this set, in the fixed order of `names`.
+    public var members: [VulkanFastPaths] {
+        [Self.fusedBlocks, .cooperativeMatrix, .float16Arithmetic].filter { contains($0) }
+    }
+
+    private static let byName: [String: VulkanFastPaths] = [
+        "fused-blocks": .fusedBlocks, "coopmat": .cooperativeMatrix, "fp16-arithmetic": .float16Arithmetic,
+    ]
 
     /// Names for messages and summaries, in a fixed order.
     public var names: [String] {

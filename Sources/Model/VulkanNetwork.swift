@@ -40,7 +40,8 @@ final class VulkanNetwork {
     private(set) var coopmatFallback: String?
     /// Whether the 1×1 convolutions and the head run on cooperative matrices.
     var usesCooperativeMatrix: Bool { coopmat != nil }
-    /// The fast paths this network records: fused blocks where any block fuses, cooperative matrices where in use.
+    /// The fast paths this network records on its device: what the self-check tests and, when one fails,
+    /// rebuilds the network without (fused blocks where any block fuses, cooperative matrices where in use).
     var activeFastPaths: VulkanFastPaths {
         var paths: VulkanFastPaths = []
         if fusedLaunches.contains(where: { $0 != nil }) { paths.insert(.fusedBlocks) }

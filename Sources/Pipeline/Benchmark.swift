@@ -40,7 +40,7 @@ public struct Benchmark {
         var record = BenchmarkRecord(images: items.count, alpha: model.config.alpha, size: size, weights: model.weightsIdentity,
                                      threads: options.resolvedThreads, decodeSeconds: decodeTimes, referenceImages: 0)
 
-        let n = min(batch.items.count, max(1, options.batch))
+        let n = min(batch.items.count, max(1, options.batch ?? 64))
         let input = Tensor(batch: n, height: size, width: size, channels: 3,
                            data: Array(batch.tensorData.prefix(n * size * size * 3)))
         // The reference is slow: measure it on a few images only, once.
@@ -94,8 +94,15 @@ public struct Benchmark {
                 entry.deviceKind = vulkan.context.info.kind.rawValue
                 entry.driver = "\(vulkan.context.info.driverName) \(vulkan.context.info.driverInfo)"
                 entry.submissionBatch = vulkan.batchSize
+                if let report = FastPathReport(vulkan) {
+                    entry.fastPaths = report.active
+                    entry.selfCheck = report.selfCheck
+                    lines.append("  " + report.line)
+                    if let note = report.note { lines.append("  warning: \(note)") }
+                }
                 entry.networkProfile = try profiled(vulkan) { _ = try vulkan.features(input) }.map(BenchmarkRecord.Profile.init)
                 lines += try vulkanProfile(vulkan, items: Array(items.prefix(n)), decoder: decoder, entry: &entry)
+                lines += try vulkanStreaming(vulkan, items: items, decoder: decoder, entry: &entry)
             }
             record.engines.append(entry)
         }
@@ -120,10 +127,42 @@ public struct Benchmark {
         entry.pixelsInSeconds = times
         var lines = [String(format: "  vulkan, decoded pixels in (resize on the device): %.1f img/s wall (median of %d), batch %d",
                             Double(images.count) / median(times), times.count, images.count)]
+
         if let profile = try profiled(engine, { _ = try engine.features(images: images) }) {
             entry.pixelsInProfile = BenchmarkRecord.Profile(profile)
             lines += profile.report.split(separator: "\n").map { "    " + $0 }
         }
+        return lines
+    }
+
+    /// All `items` as decoded pixels, cut into submission-sized calls as the pipeline makes them: each call
+    /// waited for before the next (one batch in flight), then streamed through `submit` (several in flight).
+    private func vulkanStreaming(_ engine: VulkanEngine, items: [InputItem], decoder: DecodeStage,
+                                 entry: inout BenchmarkRecord.Engine) throws -> [String] {
+        var pixelDecoder = decoder
+        pixelDecoder.keepPixels = true
+        let images = pixelDecoder.prepare(part: 0, items: items, endsPart: true).images
+        guard !images.isEmpty else { return [] }
+        var lines: [String] = []
+        // The pipeline's calls, one submission-sized batch each: waited for one by one, then streamed.
+        let chunks = stride(from: 0, to: images.count, by: engine.batchSize).map {
+            Array(images[$0..<min(images.count, $0 + engine.batchSize)])
+        }
+        var oneInFlight: [Double] = [], streamed: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            var start = Date()
+            for chunk in chunks { _ = try engine.features(images: chunk) }
+            oneInFlight.append(Date().timeIntervalSince(start))
+            start = Date()
+            for (tag, chunk) in chunks.enumerated() { _ = try engine.submit(.pixels(chunk), tag: tag, observer: nil) }
+            _ = try engine.flush()
+            streamed.append(Date().timeIntervalSince(start))
+        }
+        entry.oneInFlightSeconds = oneInFlight
+        entry.streamedSeconds = streamed
+        lines.append(String(format: "  vulkan, %d calls of %d images: one batch in flight %.1f img/s, streamed (%d slots) %.1f img/s (medians of %d)",
+                            chunks.count, engine.batchSize, Double(images.count) / median(oneInFlight), VulkanEngine.slotCount,
+                            Double(images.count) / median(streamed), streamed.count))
         return lines
     }
 

@@ -52,6 +52,13 @@ public struct BenchmarkRecord: Codable, Sendable {
         public var pixelsInSeconds: [Double]?
         public var networkProfile: Profile?
         public var pixelsInProfile: Profile?
+        /// Vulkan only: wall seconds of the same pixels cut into submission-sized batches, each waited for
+        /// before the next (one batch in flight) and streamed through `submit` (up to three in flight).
+        public var oneInFlightSeconds: [Double]?
+        public var streamedSeconds: [Double]?
+        /// Vulkan only: the fast paths the engine ran and its self-check's result.
+        public var fastPaths: [String]?
+        public var selfCheck: String?
     }
 
     public var images: Int

@@ -10,6 +10,9 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     private var count = 0
     private var closed = false
     private let condition = NSCondition()
+    private var pushWait = 0.0
+    private var popWait = 0.0
+    private var pops = 0
 
     public init(capacity: Int) {
         precondition(capacity > 0)
@@ -21,7 +24,11 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public func push(_ element: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while count == slots.count && !closed { condition.wait() }
+        if count == slots.count && !closed {
+            let start = Date()
+            while count == slots.count && !closed { condition.wait() }
+            pushWait += Date().timeIntervalSince(start)
+        }
         guard !closed else { return false }
         slots[(head + count) % slots.count] = element
         count += 1
@@ -33,13 +40,27 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public func pop() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while count == 0 && !closed { condition.wait() }
+        if count == 0 && !closed {
+            let start = Date()
+            while count == 0 && !closed { condition.wait() }
+            // The wait for the first element is the pipeline filling, not a stage holding another back.
+            if pops > 0 { popWait += Date().timeIntervalSince(start) }
+        }
         guard count > 0 else { return nil }
+        pops += 1
         let element = slots[head].take()
         head = (head + 1) % slots.count
         count -= 1
         condition.broadcast()
         return element
+    }
+
+    /// Seconds producers spent blocked on a full queue, and consumers on an empty one after the first
+    /// element (what `Bottleneck.classify` reads).
+    public var waitSeconds: (push: Double, pop: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (pushWait, popWait)
     }
 
     /// Elements waiting, for tests and diagnostics.

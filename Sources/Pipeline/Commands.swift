@@ -161,8 +161,8 @@ public enum Commands {
         try ModelLoading.load(options)
     }
 
-    /// Fits the PCA (on `device`), saves the model, projects the feature parts (the folder `features`) and
-    /// draws the plots; the note says where the fit ran when it is worth a line.
+    /// Fits the PCA on `device`, saves the model, projects the feature parts (the folder `features`) and
+    /// draws the plots; returns the model and a device fit's fallback note.
     static func fitAndProject(_ statistics: PCAStatistics, pca: PCAOptions, device: PCAFitDevice, layout: OutputLayout,
                               features: String, metadata: [String: String], input: String) throws -> (model: PCAModel, note: String?) {
         // --quiet silences progress only: the explained variance is a result and is printed.
@@ -234,6 +234,8 @@ public enum Commands {
                           imagesPerSecond: processed == 0 ? 0 : Double(processed) / max(outcome.times.total, 1e-9))
         summary.duplicates = outcome.duplicates
         summary.draft = options.draft
+        summary.fastPaths = outcome.fastPaths
+        summary.feeding = outcome.feeding
         return summary
     }
 

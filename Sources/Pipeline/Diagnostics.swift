@@ -1,3 +1,4 @@
+import Foundation
 import Model
 
 /// Human-readable facts about the machine's Vulkan devices, for `imgfeat devices`.
@@ -8,12 +9,13 @@ public enum Diagnostics {
         return "fast CPU kernels: \(chosen) (this CPU runs \(supported); IMGFEAT_CPU_KERNELS chooses)"
     }
 
-    /// One paragraph per device, then what `--device vulkan` and `--device auto` would use; throws
-    /// when there is no loader, driver or device.
-    public static func devicesReport(_ setup: VulkanSetup) throws -> String {
+    /// One paragraph per device (with its fast paths and the self-check verdicts cached in `fastPathCache`),
+    /// then what `--device vulkan` and `--device auto` would use; throws when there is no loader, driver or device.
+    public static func devicesReport(_ setup: VulkanSetup, fastPathCache: URL? = nil) throws -> String {
         let devices = try VulkanDevices.list(setup)
+        let verdicts = fastPathCache.map { VulkanSelfCheckCache.all(in: $0) } ?? []
         // Each device's own one-line-per-property summary: the one place devices are formatted.
-        var lines = devices.map(\.summary)
+        var lines = devices.flatMap { [$0.summary] + fastPathLines($0, verdicts: verdicts) }
         if let index = VulkanDevices.preferredIndex(among: devices) {
             lines.append("--device vulkan uses [\(index)] \(devices[index].name) (choose another with --device-index N)")
         }
@@ -22,6 +24,58 @@ public enum Diagnostics {
         case .none(let why): lines.append("--device auto uses the fast CPU path: \(why)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Which fast paths `device` supports at each precision, and the cached verdicts: which were checked, passed, failed.
+    static func fastPathLines(_ device: VulkanDeviceInfo, verdicts: [VulkanSelfCheckVerdict]) -> [String] {
+        func names(_ paths: VulkanFastPaths) -> String { paths.isEmpty ? "none" : paths.names.joined(separator: ", ") }
+        let fp32 = names(VulkanFastPaths.supported(by: device, precision: .fp32))
+        let fp16 = names(VulkanFastPaths.supported(by: device, precision: .fp16))
+        var lines = ["    fast paths the device supports: fp32 \(fp32); fp16 \(fp16) (each self-check line names those checked)"]
+        let mine = verdicts.filter {
+            $0.device == device.name && $0.driverVersion == device.driverVersion
+                && $0.driver == "\(device.driverName) \(device.driverInfo)" && $0.fault == nil
+        }
+        if mine.isEmpty { lines.append("    self-check: none cached yet (imgfeat devices --check runs it)") }
+        for verdict in mine {
+            let worst = verdict.trials.map(\.relativeError).max() ?? 0
+            let result: String
+            if !verdict.baselinePassed {
+                result = "REFUSED (the per-layer kernels disagree with the fast CPU engine)"
+            } else if verdict.checked.isEmpty {
+                result = "passed with the per-layer kernels (no fast path to check)"
+            } else {
+                result = "checked \(verdict.checked.joined(separator: ", ")); passed: \(verdict.passed.isEmpty ? "none" : verdict.passed.joined(separator: ", "))"
+                    + (verdict.failed.isEmpty ? "" : "; failed, turned off: \(verdict.failed.joined(separator: ", "))")
+            }
+            lines.append("    self-check, alpha \(verdict.alpha) size \(verdict.inputSize) \(verdict.precision) head \(verdict.headPool): "
+                         + result + String(format: " (largest relative error %.1e, tolerance %.0e; imgfeat %@, %@)",
+                                           worst, verdict.tolerance, verdict.imgfeatVersion, verdict.checkedAt))
+        }
+        return lines
+    }
+
+    /// Runs the self-check now on device `index` (nil: the one `--device vulkan` takes) at each precision the
+    /// device stores, with seeded random weights of the given shape, replacing the cached verdicts.
+    public static func checkFastPaths(_ options: RunOptions, index: Int?, alpha: Double, size: Int) throws {
+        var setup = options.vulkan
+        setup.deviceIndex = index
+        let config = MobileNetV2Config(alpha: alpha, inputSize: size)
+        try config.validate()
+        let model = FoldedMobileNetV2.random(config: config, seed: 0)
+        let devices = try VulkanDevices.list(setup)
+        guard let chosen = index ?? VulkanDevices.preferredIndex(among: devices), devices.indices.contains(chosen) else {
+            throw PipelineError("--device-index \(index ?? -1): there are \(devices.count) Vulkan devices")
+        }
+        for precision in Precision.allCases where precision == .fp32 || devices[chosen].supports16BitStorage {
+            do {
+                _ = try VulkanEngine(model: model, options: setup, precision: precision, batchSize: VulkanSelfCheck.imageCount,
+                                     headPool: options.headPool, selfCheck: EngineFactory.selfCheck(options, recheck: true))
+            } catch let error as ModelError {
+                // A refused device is a verdict (cached, shown by the listing), not a failure of the command.
+                FileHandle.standardError.write(Data("imgfeat: warning: \(precision.rawValue): \(error)\n".utf8))
+            }
+        }
     }
 }
 

@@ -5,7 +5,7 @@ import Model
 enum EngineFactory {
     static func make(options: RunOptions, model: FoldedMobileNetV2) throws -> DeviceStage {
         let threads = options.resolvedThreads
-        let maxBatch = max(1, options.batch)
+        let maxBatch = max(1, options.batch ?? 64)
         switch options.device {
         case .reference:
             return DeviceStage(engine: ReferenceEngine(model: model))
@@ -38,8 +38,15 @@ enum EngineFactory {
         var setup = options.vulkan
         setup.deviceIndex = deviceIndex
         return try VulkanEngine(model: model, options: setup, precision: options.precision,
-                                batchSize: max(1, options.batch), headPool: options.headPool,
-                                fastPaths: options.vulkanFastPaths, fusedBlocks: options.fusedBlocks)
+                                batchSize: options.batch.map { max(1, $0) }, headPool: options.headPool,
+                                fastPaths: options.vulkanFastPaths, fusedBlocks: options.fusedBlocks,
+                                selfCheck: selfCheck(options))
+    }
+
+    /// The fast-path self-check every Vulkan engine of a command runs (or reads from the cache).
+    static func selfCheck(_ options: RunOptions, recheck: Bool = false) -> VulkanSelfCheck {
+        VulkanSelfCheck(cache: options.fastPathCache, softwareVersion: ImgfeatVersion.current, recheck: recheck,
+                        fault: options.vulkanFault)
     }
 
     enum AutoChoice {

@@ -22,6 +22,9 @@ public struct EnvironmentSettings: Sendable {
     /// IMGFEAT_CPU_KERNELS=auto|scalar|avx2|avx512|neon as given (nil when unset): the fast CPU engine's kernel
     /// set, checked against the CPU by `RunOptions.chooseCPUKernels` where a command can fail with one line.
     public var cpuKernels: String?
+    /// `${XDG_CACHE_HOME:-~/.cache}/imgfeat/fastpaths`: the Vulkan fast-path self-check's verdicts, beside
+    /// the SPIR-V cache.
+    public var fastPathCache: URL?
 
     /// The settings `environment` implies; an empty one gives the defaults.
     public init(environment: [String: String]) {
@@ -35,5 +38,6 @@ public struct EnvironmentSettings: Sendable {
         headPool = environment["IMGFEAT_VULKAN_HEAD_POOL"].flatMap(HeadPool.Mode.init(rawValue:)) ?? .fused
         fusedBlocks = environment["IMGFEAT_VULKAN_FUSED_BLOCKS"].flatMap(FusedBlockMode.init(rawValue:)) ?? .auto
         cpuKernels = environment["IMGFEAT_CPU_KERNELS"]
+        fastPathCache = vulkan.shaderCache?.deletingLastPathComponent().appendingPathComponent("fastpaths")
     }
 }

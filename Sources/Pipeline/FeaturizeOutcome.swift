@@ -24,4 +24,8 @@ public struct FeaturizeOutcome: Sendable {
     /// Where this attempt's PCA statistics were gathered: "host" or the Vulkan device's name.
     public var statisticsGatheredOn: String
     public var times: StageTimes
+    /// How well the decode kept the device fed, and which one held the other back.
+    public var feeding: Feeding?
+    /// The Vulkan engine's fast paths and their self-check; nil on the CPU engines.
+    public var fastPaths: FastPathReport?
 }

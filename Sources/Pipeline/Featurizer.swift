@@ -39,6 +39,8 @@ struct Featurizer {
 
         let engine = try EngineFactory.make(options: options, model: model)
         if let note = engine.choiceNote, !options.quiet { FileHandle.standardError.write(Data("device: \(note)\n".utf8)) }
+        // A fast path turned off by the self-check is said even with --quiet: the run is slower than it should be.
+        if let note = engine.vulkan?.selfCheckVerdict?.note { FileHandle.standardError.write(Data("imgfeat: warning: \(note)\n".utf8)) }
         let metadata = OutputMetadata.features(model: model, engine: engine.name)
 
         try createDirectory(layout.state)
@@ -86,7 +88,7 @@ struct Featurizer {
         let queue = BoundedQueue<PreparedBatch>(capacity: 3)
         let producerDone = DispatchSemaphore(value: 0)
         let decodeTime = LockedValue(0.0)
-        let batchSize = max(1, options.batch)
+        let batchSize = max(1, options.batch ?? engine.defaultBatch)
         let partRows = options.partRows
         Thread.detachNewThread {
             defer { queue.close(); producerDone.signal() }
@@ -112,32 +114,45 @@ struct Featurizer {
         let writer = PartWriter(output: output, layout: layout)
         var writerFinished = false
         defer { if !writerFinished { writer.abandon() } }
-        while let batch = queue.pop() {
-            if let fatal = batch.fatal { throw PipelineError("\(fatal)") }
-            let deviceStart = Date()
-            if !batch.items.isEmpty {
-                let features = try engine.features(of: batch, observer: observer)
-                rows.append(batch.items, features)
-            }
-            times.device += Date().timeIntervalSince(deviceStart)
+        // Batches come back from the device stage in order, possibly a few submissions later (the Vulkan
+        // engine keeps work in flight); each is added to its part, which is committed when it ends.
+        func finish(_ batch: PreparedBatch, _ features: [Float]) throws {
+            if !batch.items.isEmpty { rows.append(batch.items, features) }
             rows.errors += batch.errors
             progress.advance(images: batch.items.count + batch.errors.count, failed: batch.errors.count)
-
-            if batch.endsPart {
-                try writer.submit(PartWriter.Part(index: batch.part,
-                                                  rows: FeatureRows(paths: rows.paths, labels: rows.labels, values: rows.values,
-                                                                    dimension: model.featureDimension),
-                                                  errors: rows.errors))
-                featurized += rows.paths.count
-                errors += rows.errors
-                partsWritten += 1
-                rows = PartAccumulator()
-                do { try checkErrorLimit(errors) } catch {
-                    progress.finish()
-                    throw error
-                }
+            guard batch.endsPart else { return }
+            try writer.submit(PartWriter.Part(index: batch.part,
+                                              rows: FeatureRows(paths: rows.paths, labels: rows.labels, values: rows.values,
+                                                                dimension: model.featureDimension),
+                                              errors: rows.errors))
+            featurized += rows.paths.count
+            errors += rows.errors
+            partsWritten += 1
+            rows = PartAccumulator()
+            do { try checkErrorLimit(errors) } catch {
+                progress.finish()
+                throw error
             }
         }
+        func timedDevice<T>(_ body: () throws -> T) rethrows -> T {
+            let deviceStart = Date()
+            defer { times.device += Date().timeIntervalSince(deviceStart) }
+            return try body()
+        }
+        let loopStart = Date()
+        while let batch = queue.pop() {
+            if let fatal = batch.fatal {
+                // What is in flight is finished and committed first: nothing done is lost.
+                for (done, features) in try timedDevice({ try engine.flush() }) { try finish(done, features) }
+                throw PipelineError("\(fatal)")
+            }
+            for (done, features) in try timedDevice({ try engine.submit(batch, observer: observer) }) { try finish(done, features) }
+        }
+        for (done, features) in try timedDevice({ try engine.flush() }) { try finish(done, features) }
+        let waits = queue.waitSeconds
+        let feeding = Feeding(deviceWaitedForInput: waits.pop, decodeWaitedForDevice: waits.push,
+                              seconds: Date().timeIntervalSince(loopStart), batch: batchSize,
+                              hostWaitedForDevice: engine.vulkan?.deviceWaitSeconds)
         writerFinished = true
         times.write = try writer.finish()
         do { try statistics.merge(try observer.statistics()) } catch {
@@ -150,7 +165,8 @@ struct Featurizer {
                                 listed: items.count, duplicates: listing.duplicates,
                                 featurized: featurized, errors: errors, partsWritten: partsWritten,
                                 partsResumed: committed.count, imagesResumed: resumedImages, statistics: statistics,
-                                statisticsGatheredOn: observer.gatheredOn, times: times)
+                                statisticsGatheredOn: observer.gatheredOn, times: times, feeding: feeding,
+                                fastPaths: FastPathReport(engine.vulkan))
     }
 }
 

@@ -40,7 +40,7 @@ extension RunOptions {
                 throw PipelineError("--output must not be empty")
             }
         }
-        try OptionRanges.check("batch", batch, OptionRanges.batch)
+        if let batch { try OptionRanges.check("batch", batch, OptionRanges.batch) }
         if let threads { try OptionRanges.check("threads", threads, OptionRanges.threads) }
         try OptionRanges.check("part-rows", partRows, OptionRanges.partRows)
         if let inputSize { try OptionRanges.check("size", inputSize, OptionRanges.size) }
@@ -52,6 +52,7 @@ extension RunOptions {
         if let maxErrors { try OptionRanges.check("max-errors", maxErrors, OptionRanges.maxErrors) }
         if let deviceIndex { try OptionRanges.check("device-index", deviceIndex, OptionRanges.deviceIndex) }
         let side = inputSize ?? 224
+        let batch = self.batch ?? 1
         let bytes = batch * side * side * 3 * MemoryLayout<Float>.size
         guard bytes <= OptionRanges.batchInputBytes else {
             throw PipelineError("--batch \(batch) at --size \(side) is \(bytes >> 20) MiB of model input per batch, "

@@ -32,8 +32,8 @@ public struct RunOptions: Sendable {
     public var weights: String = "imagenet"
     public var alpha: Double?
     public var inputSize: Int?
-    /// Images per engine call.
-    public var batch: Int = 64
+    /// Images per engine call; nil: the engine's default for its device (`VulkanBatchRule` on Vulkan, 64 on the CPU).
+    public var batch: Int?
     /// Engine and decode threads; nil means one per core.
     public var threads: Int?
     public var precision: Precision = .fp32
@@ -64,6 +64,10 @@ public struct RunOptions: Sendable {
     public var vulkan: VulkanSetup
     /// How the Vulkan engine runs the head.
     public var headPool: HeadPool.Mode
+    /// Where the Vulkan fast-path self-check keeps its verdicts (nil: check every time, keep nothing).
+    public var fastPathCache: URL?
+    /// Test-only: a deliberately wrong Vulkan fast path for the self-check to catch (the CLI never sets it).
+    public var vulkanFault: VulkanFaultInjection?
     /// Where the Vulkan engine fuses inverted-residual blocks.
     public var fusedBlocks: FusedBlockMode
     /// The Vulkan engine's optional kernels it may use where the device supports them (`--no-coopmat` removes one).
@@ -77,6 +81,7 @@ public struct RunOptions: Sendable {
         weightsSearch = settings.weightsSearch
         vulkan = settings.vulkan
         headPool = settings.headPool
+        fastPathCache = settings.fastPathCache
         fusedBlocks = settings.fusedBlocks
     }
 

@@ -48,6 +48,10 @@ public struct RunSummary: Codable, Sendable {
     public var refitted: Bool?
     /// Whether JPEGs were decoded in draft mode (`--draft`); absent in summaries of earlier versions.
     public var draft: Bool?
+    /// The Vulkan engine's fast paths and their self-check on this device (absent on the CPU engines).
+    public var fastPaths: FastPathReport?
+    /// Whether the device or the decode held the run back, from the time each waited for the other.
+    public var feeding: Feeding?
 
     /// A few lines for the terminal.
     public var text: String {
@@ -63,6 +67,11 @@ public struct RunSummary: Codable, Sendable {
         if let duplicates, duplicates > 0 {
             lines.append("duplicates: \(duplicates) lines of the list repeated an earlier one; each image was kept once")
         }
+        if let fastPaths {
+            lines.append(fastPaths.line)
+            if let note = fastPaths.note { lines.append("warning: \(note)") }
+        }
+        if let feeding { lines.append(feeding.line) }
         if let on = pcaStatisticsOn, on != "host" { lines.append("pca statistics: accumulated on \(on) during featurization") }
         if let on = pcaFittedOn, on != "host" {
             lines.append("pca fit: on \(on) (\(pcaMethod ?? "?"); component signs: largest-abs-entry-positive, not Spark's)")

@@ -49,6 +49,7 @@ public final class Buffer: @unchecked Sendable {
         do {
             slice = try context.allocator.allocate(requirements: requirements, required: required, preferred: preferred)
             try check(vkBindBufferMemory(context.handle, buffer, slice.block.memory, slice.offset), "vkBindBufferMemory")
+            context.creationCounts.update { $0.buffers += 1 }
         } catch {
             vkDestroyBuffer(context.handle, buffer, nil)
             throw error

@@ -68,6 +68,7 @@ public final class CommandSequence: @unchecked Sendable {
             throw VulkanError(call: "vkCreateFence", message: "returned no fence")
         }
         self.fence = fence
+        context.creationCounts.update { $0.commandSequences += 1 }
         if context.info.supportsTimestamps && maxTimestamps > 0 {
             var queryInfo = VkQueryPoolCreateInfo()
             queryInfo.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO
@@ -258,6 +259,7 @@ public final class CommandSequence: @unchecked Sendable {
             try check(vkCreateDescriptorPool(context.handle, &info, nil, &pool), "vkCreateDescriptorPool")
         }
         guard let pool else { throw VulkanError(call: "vkCreateDescriptorPool", message: "returned no pool") }
+        context.creationCounts.update { $0.descriptorPools += 1 }
         return pool
     }
 

@@ -120,6 +120,7 @@ public final class ComputePipeline: @unchecked Sendable {
             throw VulkanError(call: "vkCreateComputePipelines", message: "\(name): no pipeline")
         }
         handle = pipeline
+        context.creationCounts.update { $0.pipelines += 1 }
     }
 
     deinit {

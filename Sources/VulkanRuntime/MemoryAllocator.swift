@@ -91,8 +91,12 @@ final class MemoryAllocator: @unchecked Sendable {
         self.properties = properties
     }
 
+    /// VkDeviceMemory blocks allocated since the allocator was made (freed ones included).
+    private(set) var blocksCreated = 0
+
     /// Number of VkDeviceMemory blocks currently allocated.
     var blockCount: Int { lock.withLock { blocks.count } }
+    var lockedBlocksCreated: Int { lock.withLock { blocksCreated } }
 
     func flags(ofType index: UInt32) -> UInt32 {
         withUnsafeBytes(of: properties.memoryTypes) { raw in
@@ -125,6 +129,7 @@ final class MemoryAllocator: @unchecked Sendable {
             let size = max(Self.blockSize, (requirements.size + alignment - 1) / alignment * alignment)
             let block = try MemoryBlock(device: device, size: size, memoryType: type, hostVisible: hostVisible)
             blocks.append(block)
+            blocksCreated += 1
             guard let offset = block.take(size: requirements.size, alignment: alignment) else {
                 throw VulkanError(call: "MemoryAllocator", message: "fresh block of \(size) bytes cannot hold \(requirements.size)")
             }

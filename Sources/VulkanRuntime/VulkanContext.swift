@@ -1,3 +1,4 @@
+import Common
 import CVulkan
 import Foundation
 
@@ -188,6 +189,14 @@ public final class VulkanContext: @unchecked Sendable {
 
     /// Number of VkDeviceMemory blocks in use (buffers are sub-allocated inside them).
     public var memoryBlockCount: Int { allocator.blockCount }
+
+    /// Vulkan objects created on this context so far, so callers can check that a steady loop creates none.
+    public var creations: ResourceCreations {
+        var counts = creationCounts.value
+        counts.memoryBlocks = allocator.lockedBlocksCreated
+        return counts
+    }
+    let creationCounts = LockedValue(ResourceCreations())
 
     /// Submits a recorded command buffer; the queue is externally synchronised, hence the lock.
     func submit(_ commandBuffer: VkCommandBuffer, fence: VkFence) throws {

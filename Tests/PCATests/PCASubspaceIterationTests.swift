@@ -1,5 +1,6 @@
 import Foundation
 import PCA
+import Pipeline
 import Testing
 import TestSupport
 
@@ -96,5 +97,27 @@ extension PCASubspaceIterationTests {
         let close = try PCAModel.fitBySubspaceIteration(statistics, k: 5, productError: 1e-14)
         let problems = subspaceFitProblems(close, against: try PCAModel.fit(statistics, k: 5), what: "ε 1e-14")
         #expect(problems.isEmpty, "\(problems)")
+    }
+}
+
+extension PCASubspaceIterationTests {
+    /// `pca fit --device`: auto and cpu fit with LAPACK on the host (Spark's signs), vulkan on the
+    /// device it names; `fit(on: .host)` is the LAPACK fit, with no note.
+    @Test func deviceChoices() throws {
+        let setup = EnvironmentSettings(environment: ["IMGFEAT_VULKAN_VALIDATION": "1"]).vulkan
+        for choice in [PCADeviceChoice.auto, .cpu] {
+            guard case .host = choice.fitDevice(setup, deviceIndex: 2) else {
+                Issue.record("--device \(choice.rawValue) does not fit on the host")
+                continue
+            }
+        }
+        guard case .vulkan(let options) = PCADeviceChoice.vulkan.fitDevice(setup, deviceIndex: 2) else {
+            Issue.record("--device vulkan does not fit on the device")
+            return
+        }
+        #expect(options.deviceIndex == 2 && options.validation)
+        let statistics = try spectrumStatistics(SpectrumMatrix.geometric(13, decay: 0.8), count: 40, seed: 8)
+        let (model, note) = try PCAModel.fit(statistics, k: 3, on: .host)
+        #expect(model == (try PCAModel.fit(statistics, k: 3)) && note == nil && model.method == .lapackDgesdd)
     }
 }

@@ -43,7 +43,7 @@ def test_k_below_ten_says_how_many_it_prints_and_quiet_keeps_results(bucket, tmp
     # --quiet: no progress or device note on stderr, the summary lines all there.
     assert proc.stderr == "", proc.stderr
     lines = summary_lines(proc.stdout)
-    assert [line.split(":")[0] for line in lines] == ["device", "images", "time", "output"], lines
+    assert [line.split(":")[0] for line in lines] == ["device", "images", "bottleneck", "time", "output"], lines
 
     summary = json.loads((out / "summary.json").read_text())
     text = (out / "summary.json").read_text()
@@ -54,6 +54,9 @@ def test_k_below_ten_says_how_many_it_prints_and_quiet_keeps_results(bucket, tmp
     assert summary["startedAt"] <= summary["endedAt"]
     assert summary["imagesProcessed"] == len(made["good"]) + len(made["bad"])
     assert summary["imagesResumed"] == 0
+    # Which stage held the other back (a CPU run: no Vulkan fast paths to report).
+    assert summary["feeding"]["bottleneck"] in ("device", "decode", "balanced") and summary["feeding"]["batch"] == 64
+    assert "fastPaths" not in summary
 
 
 def test_errors_table_has_label_and_model_metadata(bucket, tmp_path):

@@ -301,6 +301,25 @@ def _timestamp(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _feeding_and_fast_paths(summaries):
+    """The partitions' `feeding` summed (bottleneck as imgfeat's Bottleneck.classify decides it) and the first
+    partition's `fastPaths` (each partition's engine reads the same cached self-check verdict)."""
+    feedings = [s["feeding"] for s in summaries.values() if s.get("feeding")]
+    result = {}
+    if feedings:
+        device = sum(f["deviceWaitedForInput"] for f in feedings)
+        decode = sum(f["decodeWaitedForDevice"] for f in feedings)
+        total = sum(f["seconds"] for f in feedings)
+        d, c = (device / total, decode / total) if total > 0 else (0.0, 0.0)
+        bottleneck = "decode" if d >= 0.1 and d > c else "device" if c >= 0.1 and c > d else "balanced"
+        result["feeding"] = {"deviceWaitedForInput": device, "decodeWaitedForDevice": decode, "seconds": total,
+                             "batch": feedings[0]["batch"], "bottleneck": bottleneck}
+    fast = [s["fastPaths"] for s in summaries.values() if s.get("fastPaths")]
+    if fast:
+        result["fastPaths"] = fast[0]
+    return result
+
+
 def job_summary(args, out, sc, paths, count, summaries, ran, reused, identity, fitted, counts, discarded, seconds):
     """summary.json: the keys of a single-machine run's summary, then the job's own."""
     by_stage = {}
@@ -328,6 +347,7 @@ def job_summary(args, out, sc, paths, count, summaries, ran, reused, identity, f
         "pcaStatisticsOn": first.get("pcaStatisticsOn"), "pcaK": fitted["k"],
         "pcaExplainedVarianceTotal": sum(fitted["explained_variance"]), "secondsPerStage": stage_times,
         "imagesPerSecond": len(paths) / max(seconds["total"], 1e-9), "alreadyComplete": False, "draft": bool(args.draft),
+        **_feeding_and_fast_paths(summaries),
         # The job's own:
         "partitions": count, "attempts": {str(p): a for p, (a, _f) in sorted(ran.items())},
         "reusedPartitions": sorted(reused), "discardedAttempts": discarded, "devices": devices,

@@ -1,0 +1,84 @@
+import Foundation
+import Imaging
+import VulkanRuntime
+
+extension VulkanEngine {
+    /// Applies the cached verdict for this device and engine shape, or checks the candidate fast paths now:
+    /// all together first; when that fails, the per-layer kernels alone, then each path alone, then the
+    /// ones that passed alone together. Keeps the largest set that passed; throws when even the per-layer
+    /// kernels disagree with the fast CPU engine (the device cannot be trusted at all).
+    func runSelfCheck(_ check: VulkanSelfCheck, headPool: HeadPool.Mode) throws {
+        let candidates = candidateFastPaths
+        let key = selfCheckKey(check, headPool: headPool, candidates: candidates)
+        let cacheable = check.cache != nil && context.shaderSources == nil
+        if !check.recheck, cacheable, let folder = check.cache,
+           let cached = VulkanSelfCheckCache.load(key: key, in: folder) {
+            try apply(cached, fromCache: true)
+            return
+        }
+        let images = VulkanSelfCheck.images(size: model.config.inputSize)
+        let tensor = Tensor(batch: images.count, height: model.config.inputSize, width: model.config.inputSize, channels: 3,
+                            data: images.flatMap { ModelInput.preprocess($0, size: model.config.inputSize) })
+        let expected = try FastCPUEngine(model: model, maxBatch: images.count).features(tensor)
+        let tolerance = VulkanSelfCheck.tolerance(for: precision)
+        var trials: [VulkanSelfCheckVerdict.Trial] = []
+        func passes(_ paths: VulkanFastPaths) throws -> Bool {
+            try use(paths)
+            let error = relativeError(try features(images: images), expected)
+            let passed = error <= tolerance
+            trials.append(.init(paths: paths.names, relativeError: error, passed: passed))
+            return passed
+        }
+        var kept = candidates
+        var baseline = true
+        if try !passes(candidates) {
+            baseline = candidates.isEmpty ? false : try passes([])
+            kept = []
+            if baseline && candidates.members.count > 1 {
+                let alone = try candidates.members.filter { try passes($0) }
+                let together = alone.reduce(VulkanFastPaths()) { $0.union($1) }
+                if alone.count == 1 {
+                    kept = together
+                } else if alone.count > 1, try passes(together) {
+                    kept = together
+                }
+            }
+        }
+        let verdict = VulkanSelfCheckVerdict(
+            device: context.info.name, vendorID: context.info.vendorID, deviceID: context.info.deviceID,
+            driver: "\(context.info.driverName) \(context.info.driverInfo)", driverVersion: context.info.driverVersion,
+            imgfeatVersion: check.softwareVersion, alpha: model.config.alpha, inputSize: model.config.inputSize,
+            precision: precision.rawValue, headPool: headPool.rawValue, checked: candidates.names,
+            passed: baseline ? kept.names : [], failed: candidates.subtracting(baseline ? kept : []).names,
+            baselinePassed: baseline, tolerance: tolerance, trials: trials, images: images.count,
+            checkedAt: ISO8601DateFormatter().string(from: Date()), fault: check.fault?.cacheKey)
+        if cacheable, let folder = check.cache { VulkanSelfCheckCache.save(verdict, key: key, in: folder) }
+        try apply(verdict, fromCache: false)
+    }
+
+    /// Runs with the verdict's passed paths; throws when it refused the device.
+    private func apply(_ verdict: VulkanSelfCheckVerdict, fromCache: Bool) throws {
+        recordVerdict(verdict, fromCache: fromCache)
+        guard verdict.baselinePassed else { throw ModelError.badInput(verdict.note ?? "fast-path self-check failed") }
+        // A cached verdict names the paths of the build and device it was made on: keep only current ones.
+        try use(candidateFastPaths.intersection(VulkanFastPaths(names: verdict.passed) ?? []))
+    }
+
+    /// Everything that can change the verdict: device, driver, imgfeat, model shape, precision, head mode,
+    /// the paths under test (and the test seam's fault).
+    private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
+        let info = context.info
+        return [info.name, "\(info.vendorID):\(info.deviceID)", info.driverName, info.driverInfo, "\(info.driverVersion)",
+                check.softwareVersion, "\(model.config.alpha)", "\(model.config.inputSize)", "\(model.featureDimension)",
+                precision.rawValue, headPool.rawValue, candidates.names.joined(separator: ","),
+                check.fault?.cacheKey ?? ""].joined(separator: "|")
+    }
+}
+
+/// max |got − expected| over max |expected|; infinity when `got` has a non-finite value or the shapes differ.
+func relativeError(_ got: [Float], _ expected: [Float]) -> Double {
+    guard got.count == expected.count, got.allSatisfy(\.isFinite) else { return .infinity }
+    let scale = expected.reduce(Float(0)) { max($0, abs($1)) }
+    let worst = zip(got, expected).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+    return Double(worst) / Double(max(scale, 1e-30))
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// What the fast-path self-check found on one device, for one model shape, precision and head mode: the
+/// cached record `imgfeat devices` reads back.
+public struct VulkanSelfCheckVerdict: Codable, Sendable, Equatable {
+    /// One run of the check batch with a set of fast paths on.
+    public struct Trial: Codable, Sendable, Equatable {
+        /// Fast paths on (empty: the per-layer float32 kernels alone).
+        public var paths: [String]
+        /// max |Vulkan − fast CPU| over max |fast CPU|; infinity when an output was not finite.
+        public var relativeError: Double
+        public var passed: Bool
+    }
+
+    public var device: String
+    public var vendorID: UInt32
+    public var deviceID: UInt32
+    /// Driver name and info, as `imgfeat devices` prints them.
+    public var driver: String
+    public var driverVersion: UInt32
+    public var imgfeatVersion: String
+    public var alpha: Double
+    public var inputSize: Int
+    public var precision: String
+    public var headPool: String
+    /// The fast paths the engine would use here, the ones under test.
+    public var checked: [String]
+    /// Of `checked`, the ones kept on.
+    public var passed: [String]
+    /// Of `checked`, the ones turned off.
+    public var failed: [String]
+    /// Whether the per-layer float32 kernels (no fast path) matched; false means the engine refuses the device.
+    public var baselinePassed: Bool
+    public var tolerance: Double
+    public var trials: [Trial]
+    public var images: Int
+    /// When the check ran, ISO 8601 UTC.
+    public var checkedAt: String
+    /// Set on the test seam's verdicts only.
+    public var fault: String?
+
+    /// One line for stderr and the run summary when something was turned off or refused; nil when all passed.
+    public var note: String? {
+        let worst = trials.filter { !$0.passed }.map(\.relativeError).max()
+        let error = worst.map { $0.isFinite ? String(format: "%.1e", $0) : "non-finite output" } ?? "?"
+        let limit = String(format: "%.0e", tolerance)
+        if !baselinePassed {
+            return "fast-path self-check on \(device) (\(driver)): even the per-layer float32 kernels differ from the fast CPU engine "
+                + "(relative error \(error), \(precision) tolerance \(limit)); the Vulkan engine refuses this device"
+        }
+        guard !failed.isEmpty else { return nil }
+        return "fast-path self-check on \(device) (\(driver)): \(failed.joined(separator: ", ")) differed from the fast CPU engine "
+            + "(relative error \(error), \(precision) tolerance \(limit)); using the per-layer float32 kernels for "
+            + (failed.count == 1 ? "it" : "them") + (passed.isEmpty ? "" : ", keeping \(passed.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,28 @@
+import Model
+
+/// The Vulkan engine's fast paths in a run, as its self-check left them (summary.json `fastPaths`).
+public struct FastPathReport: Codable, Sendable, Equatable {
+    /// The fast paths the engine ran.
+    public var active: [String]
+    /// The ones the self-check turned off on this device.
+    public var failed: [String]
+    /// "passed", "passed (cached)", "fell back" or "fell back (cached)".
+    public var selfCheck: String
+    /// The self-check's one line when it turned something off.
+    public var note: String?
+
+    /// nil without a Vulkan engine or a self-check.
+    init?(_ engine: VulkanEngine?) {
+        guard let engine, let verdict = engine.selfCheckVerdict else { return nil }
+        active = engine.activeFastPaths.names
+        failed = verdict.failed
+        selfCheck = (verdict.failed.isEmpty ? "passed" : "fell back") + (engine.selfCheckFromCache ? " (cached)" : "")
+        note = verdict.note
+    }
+
+    /// The summary's line.
+    public var line: String {
+        "fast paths: " + (active.isEmpty ? "none (per-layer float32 kernels)" : active.joined(separator: ", "))
+            + "; self-check \(selfCheck)" + (failed.isEmpty ? "" : ", turned off: \(failed.joined(separator: ", "))")
+    }
+}
