@@ -104,7 +104,11 @@ import VulkanRuntime
         }
         let check = VulkanSelfCheck(cache: nil, softwareVersion: "test",
                                     fault: VulkanFaultInjection(paths: .cooperativeMatrix, relativeError: 1e-3))
-        let verdict = try #require(try Self.engine(check, precision: precision).selfCheckVerdict)
+        // float16 arithmetic off: with it the fp16 head's own rounding (up to 3e-3 on random weights,
+        // docs/VULKAN.md) would blur the seam's 1e-3 this test measures.
+        let engine = try VulkanEngine(model: Self.model, context: context, precision: precision, batchSize: 2,
+                                      fastPaths: VulkanFastPaths.all.subtracting(.float16Arithmetic), selfCheck: check)
+        let verdict = try #require(engine.selfCheckVerdict)
         #expect(verdict.tolerance == VulkanSelfCheck.tolerance(for: precision))
         let error = try #require(verdict.trials.first?.relativeError)
         #expect(error > 5e-4 && error < 2e-3, "the seam's error \(error)")
