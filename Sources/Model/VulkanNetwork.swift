@@ -41,11 +41,15 @@ final class VulkanNetwork {
     /// Whether the 1×1 convolutions and the head run on cooperative matrices.
     var usesCooperativeMatrix: Bool { coopmat != nil }
     /// The fast paths this network records on its device: what the self-check tests and, when one fails,
-    /// rebuilds the network without (fused blocks where any block fuses, cooperative matrices where in use).
+    /// rebuilds the network without (fused blocks where any block fuses, cooperative matrices where in use,
+    /// float16 arithmetic where a kernel the network records computes in it).
     var activeFastPaths: VulkanFastPaths {
         var paths: VulkanFastPaths = []
         if fusedLaunches.contains(where: { $0 != nil }) { paths.insert(.fusedBlocks) }
         if usesCooperativeMatrix { paths.insert(.cooperativeMatrix) }
+        // With cooperative matrices the 1x1 layers and the head run there; the other roles keep their arithmetic.
+        let recorded = arithmetic.filter { !usesCooperativeMatrix || [.stem, .depthwise].contains($0.key) }
+        if recorded.values.contains(where: { $0 != .float32 }) { paths.insert(.float16Arithmetic) }
         return paths
     }
     private let context: VulkanContext
