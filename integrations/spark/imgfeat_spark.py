@@ -345,6 +345,8 @@ def job_summary(args, out, sc, paths, count, summaries, ran, reused, identity, f
         "errors": counts["errors"], "errorsByStage": by_stage, "partsWritten": counts["parts"],
         "partsResumed": sum(summaries[p].get("partsWritten", 0) + summaries[p].get("partsResumed", 0) for p in reused),
         "pcaStatisticsOn": first.get("pcaStatisticsOn"), "pcaK": fitted["k"],
+        # The driver's `pca fit` runs with its default device (LAPACK on the host); MODEL.json says so.
+        "pcaFittedOn": fitted.get("fitted_on"), "pcaMethod": fitted.get("method"),
         "pcaExplainedVarianceTotal": sum(fitted["explained_variance"]), "secondsPerStage": stage_times,
         "imagesPerSecond": len(paths) / max(seconds["total"], 1e-9), "alreadyComplete": False, "draft": bool(args.draft),
         **_feeding_and_fast_paths(summaries),
