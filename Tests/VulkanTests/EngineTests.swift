@@ -6,27 +6,19 @@ import VulkanRuntime
 
 /// The whole network on the device against the reference engine.
 @Suite struct EngineTests {
-    struct Case: Sendable, CustomTestStringConvertible {
-        let alpha: Double
-        let size: Int
-        let batch: Int
-        let precision: VulkanPrecision
-        var testDescription: String { "alpha \(alpha) size \(size) batch \(batch) \(precision.rawValue)" }
-    }
-
     // Batch sizes above the engine's batch (3) exercise the double-buffered slots. fp16 (16-bit storage
     // of the wide ReLU6 tensors) is held to 1e-2 at alpha 0.35 and 1.0; these seeded random weights
     // measure 3e-5–2e-4 (docs/VULKAN.md).
     static let cases = [
-        Case(alpha: 0.35, size: 96, batch: 5, precision: .fp32),
-        Case(alpha: 0.35, size: 96, batch: 2, precision: .fp16),
-        Case(alpha: 0.35, size: 32, batch: 3, precision: .fp16),
-        Case(alpha: 1.0, size: 64, batch: 4, precision: .fp16),
-        Case(alpha: 1.0, size: 224, batch: 1, precision: .fp32),
+        NetworkCase(alpha: 0.35, size: 96, batch: 5, precision: .fp32),
+        NetworkCase(alpha: 0.35, size: 96, batch: 2, precision: .fp16),
+        NetworkCase(alpha: 0.35, size: 32, batch: 3, precision: .fp16),
+        NetworkCase(alpha: 1.0, size: 64, batch: 4, precision: .fp16),
+        NetworkCase(alpha: 1.0, size: 224, batch: 1, precision: .fp32),
     ]
 
     @Test(arguments: cases)
-    func preprocessedInputMatchesReference(_ c: Case) throws {
+    func preprocessedInputMatchesReference(_ c: NetworkCase) throws {
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: c.alpha, inputSize: c.size), seed: 11)
         let input = Tensor(batch: c.batch, height: c.size, width: c.size, channels: 3,
                            data: randomFloats(c.batch * c.size * c.size * 3, seed: 5))

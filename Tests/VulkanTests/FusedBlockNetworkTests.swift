@@ -48,24 +48,16 @@ import VulkanRuntime
         #expect(model.blocks.map(\.name) == ["expanded_conv"] + (1...16).map { "block_\($0)" })
     }
 
-    struct Case: Sendable, CustomTestStringConvertible {
-        let alpha: Double
-        let size: Int
-        let batch: Int
-        let precision: VulkanPrecision
-        var testDescription: String { "alpha \(alpha) size \(size) batch \(batch) \(precision.rawValue)" }
-    }
-
     // fp16 keeps the expanded and depthwise activations float32 in shared memory where the per-layer
     // path stores them as unorm16, so fused fp16 is nearer the reference than per-layer fp16.
     static let cases = [
-        Case(alpha: 0.35, size: 96, batch: 3, precision: .fp32),
-        Case(alpha: 0.35, size: 96, batch: 2, precision: .fp16),
-        Case(alpha: 1.0, size: 64, batch: 2, precision: .fp32),
+        NetworkCase(alpha: 0.35, size: 96, batch: 3, precision: .fp32),
+        NetworkCase(alpha: 0.35, size: 96, batch: 2, precision: .fp16),
+        NetworkCase(alpha: 1.0, size: 64, batch: 2, precision: .fp32),
     ]
 
     @Test(arguments: cases)
-    func fusedNetworkMatchesReferenceAndPerLayer(_ c: Case) throws {
+    func fusedNetworkMatchesReferenceAndPerLayer(_ c: NetworkCase) throws {
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: c.alpha, inputSize: c.size), seed: 11)
         let input = Tensor(batch: c.batch, height: c.size, width: c.size, channels: 3,
                            data: stored(randomFloats(c.batch * c.size * c.size * 3, seed: 5), c.precision))
