@@ -1,9 +1,12 @@
-"""Shared helpers for the Python cross-checks: where the built tool is, and generated image folders."""
+"""Shared helpers for the Python cross-checks: where the built tool is, generated image folders, a local HTTP server."""
+import contextlib
+import http.server
 import io
 import os
 import pathlib
 import random
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -100,3 +103,29 @@ def make_bucket(root: pathlib.Path, count: int, seed: int, bad: bool = True, siz
                 bad_paths[str(path)] = name
     (root / "notes.txt").write_text("not listed: not a jpg name\n")
     return {"good": good, "bad": bad_paths}
+
+
+@contextlib.contextmanager
+def serve_files(files, refuse=None, requests=None):
+    """A loopback HTTP server for `files` (path -> bytes; 404 otherwise), yielding its base URL.
+    `refuse(path)` may return a status to answer instead; `requests` (a list) collects every path asked."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if requests is not None:
+                requests.append(self.path)
+            status = refuse(self.path) if refuse else None
+            body = b"forbidden" if status else files.get(self.path)
+            self.send_response(status or (200 if body else 404))
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()

@@ -1,14 +1,12 @@
 """Plain http(s) URLs in an @FILE list (issue 18, point 6): a 401/403 answer is an error row of stage
 `fetch` for that URL (the run goes on), its text says the status once, and the credentials hint that
 belongs to signed S3 requests is not there."""
-import http.server
 import random
-import threading
 
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import jpeg_bytes, run_imgfeat
+from conftest import jpeg_bytes, run_imgfeat, serve_files
 
 SMALL = ["--device", "cpu", "--weights", "random:0", "--alpha", "0.35", "--size", "32", "--quiet"]
 
@@ -18,28 +16,11 @@ def server():
     rng = random.Random(6)
     images = {f"/cats/{i}.jpg": jpeg_bytes(rng, 30, 30) for i in range(4)}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path.startswith("/private/"):
-                self.send_response(401 if "login" in self.path else 403)
-                self.send_header("Content-Length", "9")
-                self.end_headers()
-                self.wfile.write(b"forbidden")
-                return
-            body = images.get(self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
+    def refuse(path):
+        return (401 if "login" in path else 403) if path.startswith("/private/") else None
 
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", sorted(images)
-    httpd.shutdown()
+    with serve_files(images, refuse=refuse) as url:
+        yield url, sorted(images)
 
 
 def test_refused_urls_are_error_rows_said_once(server, tmp_path):

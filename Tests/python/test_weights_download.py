@@ -2,15 +2,13 @@
 serves a Keras-written weights file under the official name (IMGFEAT_WEIGHTS_URL points at it):
 `imgfeat weights fetch` fills the cache, a second fetch finds it, `--offline` / IMGFEAT_OFFLINE=1
 refuse any request, and a file that does not load as MobileNetV2 weights is not left in the cache."""
-import http.server
 import os
 import random
-import threading
 
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import FIXTURES, jpeg_bytes, run_imgfeat
+from conftest import FIXTURES, jpeg_bytes, run_imgfeat, serve_files
 
 GOOD = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224.h5"
 BAD = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5"
@@ -26,22 +24,8 @@ def server():
              f"/mirror/{BAD}": (FIXTURES / "model" / BAD).read_bytes()[:500_000]}
     requests = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            requests.append(self.path)
-            body = files.get(self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield {"url": f"http://127.0.0.1:{httpd.server_address[1]}/mirror/", "requests": requests, "good": files[f"/mirror/{GOOD}"]}
-    httpd.shutdown()
+    with serve_files(files, requests=requests) as url:
+        yield {"url": f"{url}/mirror/", "requests": requests, "good": files[f"/mirror/{GOOD}"]}
 
 
 def environment(home, url, **extra):
