@@ -1,9 +1,14 @@
 """Side-by-side Vulkan benchmark: imgfeat's Vulkan engine against ncnn (Vulkan and CPU), ONNX Runtime CPU and
-PyTorch CUDA, on the machine's Vulkan device and CPU, in one run with the engines interleaved round by round.
+PyTorch CUDA, on the machine's Vulkan device and CPU, in one run with the engines interleaved round by round;
+with fused inverted-residual blocks on against off, `imgfeat pca fit` on the device against the host, and
+end-to-end `imgfeat featurize` runs with their decode and device stage times.
 
 Every measurement is its own process under a timeout (one that fails or hangs costs its row, which says
-why, not the run); a time budget ends the run early, skipping later rounds, never the report. On a CPU
-Vulkan device (lavapipe) the workloads are scaled down and the report says how. Standard library only:
+why, not the run); a time budget ends the run early, skipping what is left, never the report. What the
+issue's targets need runs first (the kernel check, the agreement checks, imgfeat at the largest batch with
+fused blocks by default / off / on, PyTorch fp16 eager, ncnn and imgfeat at batch 1, the 100×100 end-to-end
+run and the PCA fits on its statistics), then the other rows, then further rounds of the first ones. On a
+CPU Vulkan device (lavapipe) the workloads are scaled down and the report says how. Standard library only:
 the engines' own packages are imported by their processes (bench/vulkan_engines.py), so a bare Python
 runs the driver and the rows of what is missing say so.
 
@@ -22,10 +27,12 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import vulkan_report  # noqa: E402
+import vulkan_steps as steps  # noqa: E402
 
 
 class Runner:
@@ -67,17 +74,6 @@ class Runner:
         return code, stdout, stderr, seconds
 
 
-def last_line(text):
-    lines = [l for l in text.strip().splitlines() if l.strip()]
-    return lines[-1] if lines else ""
-
-
-def why(code, stderr, timeout):
-    if code is None:
-        return f"timed out after {timeout:.0f} s"
-    return last_line(stderr)[:200] or f"exit status {code}"
-
-
 def machine_facts(runner, imgfeat):
     facts = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
              "load_average_at_start": round(os.getloadavg()[0], 2),
@@ -106,20 +102,86 @@ def machine_facts(runner, imgfeat):
 
 
 def plan(args, cpu_device):
-    """What to run, scaled to the device; `scaled` says what was cut and why."""
+    """What to run, scaled to the device, and each kind of step's timeout; `scaled` says what was cut and why."""
     if cpu_device:
-        return dict(batches=[1, 8], repeats=1 if args.quick else 2, rounds=args.rounds or (1 if args.quick else 2),
-                    ncnn_runs=3 if args.quick else 8, ort_batch=8, compile=False,
-                    e2e=[(100, 100, 60 if args.quick else 200, "0.35"), (640, 480, 10 if args.quick else 40, "0.35")],
-                    e2e_batch=16,
-                    scaled="CPU Vulkan device: batches 1 and 8 only (no 64/256), %s timed runs per step, end to end at "
-                           "alpha 0.35 on a few hundred images" % ("1" if args.quick else "2"))
+        quick = args.quick
+        return dict(big=8, extra_batches=[], repeats=1 if quick else 2, rounds=args.rounds or (1 if quick else 2),
+                    fused_batch=1, fused_precisions=["fp32"], ncnn_runs=3 if quick else 8, ort_batch=8, compile=False,
+                    check_count=4, e2e=[(100, 100, 60 if quick else 200, "0.35"), (640, 480, 10 if quick else 40, "0.35")],
+                    e2e_batch=16, pca_k=4, kernel_timeout=120, check_timeout=600, imgfeat_timeout_first=600,
+                    imgfeat_timeout=600, ncnn_timeout=240, torch_timeout=120, torch_compile_timeout=150, e2e_timeout=600,
+                    pca_timeout=600,
+                    scaled="CPU Vulkan device: batches 1 and 8 only (no 64/256), fused on/off at batch 1 fp32, %s timed run(s) "
+                           "per step, end to end at alpha 0.35 on a few hundred images, PCA fits of k = 4 (the device's "
+                           "subspace iteration at k = 50 takes minutes on lavapipe)" % ("1" if quick else "2"))
+    gpu = dict(big=256, fused_batch=256, fused_precisions=["fp32", "fp16"], ort_batch=64, check_count=8, e2e_batch=256,
+               pca_k=50, kernel_timeout=90, check_timeout=120, imgfeat_timeout_first=150, imgfeat_timeout=90,
+               ncnn_timeout=60, torch_timeout=120, torch_compile_timeout=120, e2e_timeout=120, pca_timeout=90)
     if args.quick:
-        return dict(batches=[8, 256], repeats=3, rounds=args.rounds or 1, ncnn_runs=30, ort_batch=64, compile=False,
-                    e2e=[(100, 100, 4000, None), (640, 480, 400, None)], e2e_batch=256,
-                    scaled="--quick: batches 8 and 256, one round, no torch.compile, end to end on 4,000 + 400 images")
-    return dict(batches=[1, 8, 64, 256], repeats=5, rounds=args.rounds or 2, ncnn_runs=50, ort_batch=64, compile=True,
-                e2e=[(100, 100, 20000, None), (640, 480, 2000, None)], e2e_batch=256, scaled="")
+        return dict(gpu, extra_batches=[], repeats=3, rounds=args.rounds or 1, ncnn_runs=50, compile=False,
+                    e2e=[(100, 100, 4000, None), (640, 480, 400, None)],
+                    scaled="--quick: batches 1 and 256, one round, no torch.compile, end to end on 4,000 + 400 images")
+    return dict(gpu, extra_batches=[8, 64], repeats=5, rounds=args.rounds or 2, ncnn_runs=100, compile=True,
+                e2e=[(100, 100, 20000, None), (640, 480, 2000, None)], scaled="")
+
+
+def core(session, plan, baseline):
+    """The rows the issue's targets compare, in their order of importance; run again in every later round."""
+    s, big = session, plan["big"]
+    for precision in ("fp32", "fp16"):
+        if baseline and precision == "fp32":
+            steps.imgfeat_bench(s, precision, big, baseline=True)
+        steps.imgfeat_bench(s, precision, big)
+    # Fused inverted-residual blocks forced on and off beside the default (auto fuses on GPUs, not on CPU drivers).
+    for fused in ("off", "on"):
+        for precision in plan["fused_precisions"]:
+            steps.imgfeat_bench(s, precision, plan["fused_batch"], fused=fused)
+    steps.torch(s, "fp16")
+    steps.ncnn(s, vulkan=True)
+    for precision in ("fp32", "fp16"):
+        if baseline and precision == "fp32":
+            steps.imgfeat_bench(s, precision, 1, baseline=True)
+        steps.imgfeat_bench(s, precision, 1)
+
+
+def schedule(s, p, baseline):
+    """Every step of the run, most important first, so that a run cut short keeps what matters."""
+    steps.kernel_check(s, p["kernel_timeout"])
+    steps.checks(s, p["check_timeout"])
+    s.runner.note(f"== round 1 of {p['rounds']}")
+    core(s, p, baseline)
+    (width, height, count, alpha), batch = p["e2e"][0], p["e2e_batch"]
+    statistics = steps.e2e(s, width, height, count, alpha, batch)
+    source = f"e2e {width}x{height}"
+    for device in ("vulkan", "cpu"):
+        steps.pca_fit(s, statistics, device, source)
+    steps.pca_agreement(s)
+    # Then the rows that say more about the engine than the targets do.
+    if s.coopmat:
+        for batch in (p["big"], 1):
+            for precision in ("fp32", "fp16"):
+                steps.imgfeat_bench(s, precision, batch, coopmat=False)
+    steps.torch(s, "fp32")
+    width, height, count, alpha = p["e2e"][1]
+    steps.e2e(s, width, height, count, alpha, p["e2e_batch"])
+    for batch in p["extra_batches"]:
+        for precision in ("fp32", "fp16"):
+            if baseline and precision == "fp32":
+                steps.imgfeat_bench(s, precision, batch, baseline=True)
+            steps.imgfeat_bench(s, precision, batch)
+    steps.ncnn(s, vulkan=False)
+    steps.onnxruntime(s)
+    if p["compile"]:
+        if s.runner.left() < p["torch_compile_timeout"] + 30:
+            s.skip("torch fp16 compile", f"skipped: time budget spent (torch.compile needs up to "
+                   f"{p['torch_compile_timeout']} s)", kind="torch", precision="fp16", compiled=True)
+        else:
+            steps.torch(s, "fp16", compiled=True)
+    for round_index in range(1, p["rounds"]):
+        s.runner.note(f"== round {round_index + 1} of {p['rounds']}")
+        core(s, p, baseline)
+        for device in ("vulkan", "cpu"):
+            steps.pca_fit(s, statistics, device, source)
 
 
 def main():
@@ -134,7 +196,7 @@ def main():
     parser.add_argument("--json-name", default="vulkan.json", help="file name of the JSON results")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int)
-    parser.add_argument("--budget", type=float, help="seconds for the whole run (default on a GPU 320, --quick 100; "
+    parser.add_argument("--budget", type=float, help="seconds for the whole run (default on a GPU 400, --quick 150; "
                         "on a CPU Vulkan device 2400, --quick 900)")
     parser.add_argument("--docs", help="write the report into this file's generated markers")
     parser.add_argument("--command", default="python3 bench/vulkan_bench.py", help="how the run was started, for the report")
@@ -143,108 +205,18 @@ def main():
     for folder in (args.out, results):
         os.makedirs(folder, exist_ok=True)
     runner = Runner(results, args.budget or 100)
-    py = sys.executable or "python3"
     facts = machine_facts(runner, args.imgfeat)
     cpu_device = facts["vulkan_kind"] == "CPU"
     if not args.budget:
-        runner.budget = (900 if args.quick else 2400) if cpu_device else (100 if args.quick else 320)
+        runner.budget = (900 if args.quick else 2400) if cpu_device else (150 if args.quick else 400)
     p = plan(args, cpu_device)
-    runner.note(f"device: {facts['vulkan_device']} ({facts['vulkan_kind']}); plan: {json.dumps(p)}")
-    steps = []
-
-    def step(label, command, timeout, parse, **row):
-        """Runs one measurement; a failure becomes a row that says why."""
-        if runner.left() < 10:
-            steps.append(dict(label=label, ok=False, why="skipped: time budget spent"))
-            return None
-        code, out, err, seconds = runner.run(label, command, timeout)
-        entry = dict(label=label, ok=code == 0, seconds=round(seconds, 3))
-        if code == 0:
-            try:
-                entry["result"] = parse(out)
-            except (ValueError, KeyError, OSError) as error:
-                entry.update(ok=False, why=f"unreadable output: {error}")
-        else:
-            entry["why"] = why(code, err, timeout)
-        steps.append(dict(entry, **row))
-        save(results, args.json_name, facts, p, steps, args.command, runner.elapsed())
-        return entry.get("result")
-
-    # Inputs: JPEGs for imgfeat bench (as many as the largest batch), the ONNX graph of imgfeat's weights.
-    images = os.path.join(args.out, "images")
-    gen = os.path.join(HERE, "gpu", "gen_jpegs.py")
-    seeds = ["--seeds", args.seeds] if args.seeds else []
-    runner.run("jpegs", [py, gen, images, str(max(p["batches"])), "100", "100"] + seeds, 120)
-    onnx = os.path.join(args.out, "mobilenet_v2_random0_1.0_224.onnx")
-    code, _, err, _ = runner.run("onnx", [py, os.path.join(HERE, "vulkan_weights.py"), onnx, "--seed", "0"], 180)
-    onnx_why = None if code == 0 else why(code, err, 180)
-    threads = str(os.cpu_count() or 1)
-    engines = os.path.join(HERE, "vulkan_engines.py")
-    imgfeat_timeout = 600 if cpu_device else 180
-
-    def imgfeat_step(precision, batch, first_round, coopmat=True, baseline=False):
-        binary, name = (args.baseline, "imgfeat (baseline)") if baseline else (args.imgfeat, "imgfeat")
-        suffix = ("" if coopmat else "-no-coopmat") + ("-baseline" if baseline else "")
-        bench_json = os.path.join(args.out, f"bench-{precision}-{batch}{suffix}.json")
-        command = [binary, "bench", images, "--device", "vulkan", "--weights", "random:0", "--precision", precision,
-                   "--batch", str(batch), "--limit", str(batch), "--repeats", str(p["repeats"]),
-                   "--reference-images", "2" if first_round else "0", "--json", bench_json] + ([] if coopmat else ["--no-coopmat"])
-        step(f"{name} vulkan {precision} b{batch}{' --no-coopmat' if not coopmat else ''}", command, imgfeat_timeout,
-             lambda _: json.load(open(bench_json)), kind="imgfeat", precision=precision, batch=batch, coopmat=coopmat,
-             name=name, baseline=baseline)
-
-    # The cooperative-matrix kernel against the plain reference on this device, before any timing; where the
-    # device has it, the imgfeat rows at the smallest and largest batch run with --no-coopmat beside it.
-    coopmat = kernel_check(runner, steps, args.imgfeat, 120)
-    facts["coopmat"] = coopmat
-
-    # imgfeat's Vulkan features against ONNX Runtime on the same weights, before any timing.
-    for precision in ("fp32", "fp16"):
-        if onnx_why:
-            steps.append(dict(label=f"check {precision}", ok=False, why=f"no ONNX graph: {onnx_why}", kind="check",
-                              precision=precision))
-            continue
-        step(f"check {precision}", [py, engines, "check", "--imgfeat", args.imgfeat, "--onnx", onnx, "--images", images,
-                                    "--precision", precision, "--count", "4" if cpu_device else "8"],
-             imgfeat_timeout, lambda out: json.loads(last_line(out)), kind="check", precision=precision)
-
-    for round_index in range(p["rounds"]):
-        runner.note(f"== round {round_index + 1} of {p['rounds']}")
-        first = round_index == 0
-        for batch in p["batches"]:
-            for precision in ("fp32", "fp16"):
-                if args.baseline and precision == "fp32":
-                    imgfeat_step(precision, batch, first, baseline=True)
-                imgfeat_step(precision, batch, first)
-                if coopmat and batch in (min(p["batches"]), max(p["batches"])):
-                    imgfeat_step(precision, batch, first, coopmat=False)
-        for vulkan in (True, False):
-            step(f"ncnn {'vulkan' if vulkan else 'cpu'}", [py, engines, "ncnn", "--param", args.param, "--threads", threads,
-                                                          "--runs", str(p["ncnn_runs"])] + (["--vulkan"] if vulkan else []),
-                 240 if cpu_device else 90, lambda out: json.loads(last_line(out)), kind="ncnn", vulkan=vulkan)
-        if onnx_why:
-            steps.append(dict(label="onnxruntime", ok=False, why=f"no ONNX graph: {onnx_why}", kind="ort"))
-        else:
-            step("onnxruntime", [py, engines, "ort", "--onnx", onnx, "--batch", str(p["ort_batch"]), "--threads", threads,
-                                 "--runs", str(p["repeats"] + 1)], 300, lambda out: json.loads(last_line(out)), kind="ort")
-        torch_variants = [("fp32", False), ("fp16", False)] + ([("fp16", True)] if p["compile"] and first else [])
-        for precision, compiled in torch_variants:
-            # torch.compile counts only if it finishes within a minute (plus the measurement).
-            step(f"torch {precision}{' compile' if compiled else ''}",
-                 [py, engines, "torch", "--batch", "256", "--precision", precision, "--runs", "10"] +
-                 (["--compile"] if compiled else []), 90 if compiled else 120,
-                 lambda out: json.loads(last_line(out)), kind="torch")
-        if first:
-            rate = measured_rate(steps, max(p["batches"]))
-            for width, height, count, alpha in p["e2e"]:
-                # Never more images than about a minute of imgfeat's measured pixels-in rate takes.
-                if rate and not alpha and count > max(500, int(rate * 60)):
-                    runner.note(f"e2e {width}x{height}: {count} images would take {count / rate:.0f} s at the measured "
-                                f"{rate:.0f} img/s; using {max(500, int(rate * 60))}")
-                    count = max(500, int(rate * 60))
-                e2e(runner, step, steps, py, gen, seeds, args, width, height, count, alpha, p["e2e_batch"])
-
-    report = save(results, args.json_name, facts, p, steps, args.command, runner.elapsed())
+    runner.note(f"device: {facts['vulkan_device']} ({facts['vulkan_kind']}); budget {runner.budget:.0f} s; plan: {json.dumps(p)}")
+    session = steps.Session(runner, args, facts, p,
+                            lambda done: save(results, args.json_name, facts, p, done, args.command, runner.elapsed()))
+    session.py = sys.executable or "python3"
+    steps.prepare_inputs(session)
+    schedule(session, p, args.baseline)
+    report = save(results, args.json_name, facts, p, session.steps, args.command, runner.elapsed())
     print("\n" + report)
     if args.docs:
         vulkan_report.write_docs(args.docs, report)
@@ -254,9 +226,14 @@ def main():
 def save(folder, json_name, facts, plan, steps, command, elapsed):
     """Writes the JSON results and the report as they stand; returns the report."""
     facts["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    report = vulkan_report.build(facts, plan, steps, command)
+    facts["coopmat"] = any(s.get("kind") == "kernelcheck" and not s.get("skipped") and s.get("cases") for s in steps)
     header = ["device", "engine", "precision", "batch", "images_per_second", "ms_per_batch", "agreement", "runs", "note"]
-    table = [dict(zip(header, row)) for row in vulkan_report.engine_rows(facts, steps)]
+    try:
+        report = vulkan_report.build(facts, plan, steps, command)
+        table = [dict(zip(header, row)) for row in vulkan_report.engine_rows(facts, steps)]
+    except Exception:  # noqa: BLE001 - a fault in the report must not cost the measurements: the steps are saved
+        report, table = "The report could not be built (the steps in the JSON results are complete):\n\n```\n" + \
+            traceback.format_exc() + "```\n", []
     for name, text in ((json_name, json.dumps(dict(machine=facts, plan=plan, table=table, steps=steps,
                                                    elapsed_seconds=round(elapsed, 1)), indent=1)),
                        ("report.md", report)):
@@ -264,53 +241,6 @@ def save(folder, json_name, facts, plan, steps, command, elapsed):
             f.write(text)
         os.replace(os.path.join(folder, name + ".tmp"), os.path.join(folder, name))
     return report
-
-
-def kernel_check(runner, steps, imgfeat, timeout):
-    """Runs `imgfeat kernel-check` (every case one line, then a summary); True when the device ran the
-    cooperative-matrix kernel (passed or not), False when it has none or the check could not run."""
-    code, out, err, seconds = runner.run("kernel check", [imgfeat, "kernel-check"], timeout)
-    lines = [l for l in out.strip().splitlines() if l.strip()]
-    summary = lines[-1] if lines else why(code, err, timeout)
-    failures = [l for l in lines if " FAIL " in f" {l} "]
-    skipped = "skipped: no cooperative matrix" in summary
-    steps.append(dict(label="kernel check", kind="kernelcheck", ok=code == 0, seconds=round(seconds, 3), summary=summary,
-                      cases=len(lines) - 1 if lines else 0, failures=failures, skipped=skipped,
-                      **({} if code == 0 else {"why": summary if code is not None else why(code, err, timeout)})))
-    runner.note(f"kernel check: {summary}")
-    return bool(lines) and not skipped and code is not None
-
-
-def measured_rate(steps, batch):
-    """imgfeat's fp32 decoded-pixels-in images per second at `batch` in the steps so far, or None."""
-    for s in steps:
-        if s.get("kind") == "imgfeat" and s.get("ok") and not s.get("baseline") and s["precision"] == "fp32" and s["batch"] == batch:
-            times = sorted(t for e in s["result"]["engines"] for t in e.get("pixelsInSeconds") or [])
-            if times and s.get("coopmat", True):
-                return batch / times[len(times) // 2]
-    return None
-
-
-def e2e(runner, step, steps, py, gen, seeds, args, width, height, count, alpha, batch):
-    """`imgfeat featurize --device vulkan` over `count` generated JPEGs, timed as a whole process."""
-    row = dict(kind="e2e", width=width, height=height, images=count, alpha=alpha or "1.0", batch=batch)
-    label = f"e2e {width}x{height}"
-    folder = os.path.join(args.out, f"e2e-{width}x{height}")
-    code, _, err, _ = runner.run("jpegs", [py, gen, folder, str(count), str(width), str(height)] + seeds, 300)
-    if code != 0:
-        steps.append(dict(row, label=label, ok=False, why=f"no JPEGs: {why(code, err, 300)}"))
-        return
-    output = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"imgfeat-e2e-{os.getpid()}-{width}x{height}")
-    command = [args.imgfeat, "featurize", folder, "--output", output, "--device", "vulkan", "--weights", "random:0",
-               "--batch", str(batch), "--quiet"] + (["--alpha", alpha] if alpha else [])
-
-    def parse(_):
-        summary = json.load(open(os.path.join(output, "_summary.json")))
-        subprocess.run(["rm", "-rf", output])
-        return summary
-
-    subprocess.run(["rm", "-rf", output])
-    step(label, command, 600, parse, **row)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The peers of imgfeat's Vulkan engine, one measurement per process (bench/vulkan_bench.py runs each under a
 timeout, so one engine that hangs or crashes costs only its own row). Each prints one JSON line last:
-{"engine", "precision", "batch", "seconds": [wall seconds per timed batch], "version", ...}, or exits
+{"engine", "precision", "batch", "seconds": [seconds per timed batch: wall, GPU time for torch], "version", ...}, or exits
 non-zero with its reason on stderr.
 
   ncnn  --param mobilenet_v2.param [--vulkan] --threads N --runs R
@@ -9,9 +9,11 @@ non-zero with its reason on stderr.
         (the classifier after it is not imgfeat's work)
   ort   --onnx MODEL.onnx --batch B --threads N --runs R
         ONNX Runtime CPU on imgfeat's random:SEED weights (bench/vulkan_weights.py)
-  torch --batch B --precision fp32|fp16 [--compile] --runs R
-        torchvision mobilenet_v2 features + global average pool on CUDA, channels_last, eager or
-        torch.compile (default init weights: the speed does not depend on them); TF32 off
+  torch --batch B --precision fp32|fp16 [--compile] [--model auto|timm|torchvision] --runs R
+        MobileNetV2 to the pooled 1280-d features on CUDA, channels_last, eager or torch.compile: timm's
+        `mobilenetv2_100` (num_classes=0, the issue's anchors), else torchvision's `mobilenet_v2` features +
+        global average pool; random init (the speed does not depend on the weights); fp16 is the model in
+        float16 (`.half()`), fp32 has TF32 off; each run timed on the GPU with CUDA events
   check --imgfeat BIN --onnx MODEL.onnx --images DIR [--precision P] [--count N]
         agreement: `imgfeat featurize --device vulkan` on N of the JPEGs against ONNX Runtime on the same
         weights, fed `imgfeat preprocess`'s model inputs (Pillow-exact resize on the CPU); needs pyarrow
@@ -25,15 +27,14 @@ import sys
 import time
 
 
-def timed(fn, runs, warmup, sync=lambda: None):
+def timed(fn, runs, warmup):
+    """Wall seconds of each of `runs` calls after `warmup` calls."""
     for _ in range(warmup):
         fn()
-    sync()
     seconds = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
-        sync()
         seconds.append(time.perf_counter() - start)
     return seconds
 
@@ -84,15 +85,34 @@ def run_ort(args):
                 device="CPU", threads=args.threads)
 
 
-def run_torch(args):
-    import torch
+def cuda_event_timed(torch, fn, runs, warmup):
+    """Seconds of each of `runs` calls between CUDA events on the current stream, after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(runs)]
+    start = time.perf_counter()
+    for begin, end in events:
+        begin.record()
+        fn()
+        end.record()
+    torch.cuda.synchronize()
+    wall = time.perf_counter() - start
+    return [begin.elapsed_time(end) / 1e3 for begin, end in events], wall / runs
+
+
+def torch_model(torch, which):
+    """(module from NCHW images to pooled 1280-d features, its description)."""
+    if which in ("auto", "timm"):
+        try:
+            import timm
+
+            return timm.create_model("mobilenetv2_100", pretrained=False, num_classes=0), f"timm {timm.__version__} mobilenetv2_100"
+        except ImportError:
+            if which == "timm":
+                raise
     import torchvision
 
-    if not torch.cuda.is_available():
-        sys.exit("torch has no CUDA device")
-    dtype = torch.float16 if args.precision == "fp16" else torch.float32
-    # fp32 means fp32, as imgfeat's: no TF32 tensor-core shortcut (cuDNN allows it by default).
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     features = torchvision.models.mobilenet_v2(weights=None).features
 
     class Pooled(torch.nn.Module):
@@ -103,20 +123,33 @@ def run_torch(args):
         def forward(self, x):
             return torch.nn.functional.adaptive_avg_pool2d(self.features(x), 1).flatten(1)
 
-    model = Pooled().eval().to("cuda", dtype=dtype).to(memory_format=torch.channels_last)
+    return Pooled(), f"torchvision {torchvision.__version__} mobilenet_v2"
+
+
+def run_torch(args):
+    import torch
+
+    if not torch.cuda.is_available():
+        sys.exit(f"torch {torch.__version__} has no CUDA device")
+    dtype = torch.float16 if args.precision == "fp16" else torch.float32
+    # fp32 means fp32, as imgfeat's: no TF32 tensor-core shortcut (cuDNN allows it by default).
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True
+    module, model = torch_model(torch, args.model)
+    module = module.eval().to("cuda", dtype=dtype).to(memory_format=torch.channels_last)
     x = torch.randn(args.batch, 3, 224, 224, device="cuda", dtype=dtype).to(memory_format=torch.channels_last)
     if args.compile:
-        model = torch.compile(model)
+        module = torch.compile(module)
     with torch.inference_mode():
         start = time.perf_counter()
-        model(x)
+        out = module(x)
         torch.cuda.synchronize()
         first = time.perf_counter() - start
-        seconds = timed(lambda: model(x), args.runs, args.warmup, torch.cuda.synchronize)
+        seconds, wall = cuda_event_timed(torch, lambda: module(x), args.runs, args.warmup)
     mode = "torch.compile" if args.compile else "eager"
     return dict(engine=f"PyTorch CUDA {mode}", precision=f"{args.precision} channels_last", batch=args.batch,
-                seconds=seconds, version=torch.__version__, device=torch.cuda.get_device_name(0),
-                first_call_seconds=first)
+                seconds=seconds, wall_seconds_per_run=wall, timing="CUDA events", version=torch.__version__,
+                model=model, device=torch.cuda.get_device_name(0), first_call_seconds=first, output=list(out.shape))
 
 
 def read_ppm(path):
@@ -169,6 +202,7 @@ def main():
     parser.add_argument("--onnx")
     parser.add_argument("--vulkan", action="store_true")
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--model", default="auto", choices=["auto", "timm", "torchvision"])
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)

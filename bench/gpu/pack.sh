@@ -81,7 +81,7 @@ done
 
 # The benchmark scripts (the driver needs only the standard library) and ncnn's network description.
 mkdir -p "$DIR/bench/gpu" "$DIR/bench/ncnn"
-cp bench/vulkan_bench.py bench/vulkan_engines.py bench/vulkan_report.py bench/vulkan_weights.py bench/cpu_bench.py bench/cpu_bench_model.py "$DIR/bench/"
+cp bench/vulkan_*.py bench/cpu_bench.py bench/cpu_bench_model.py "$DIR/bench/"
 cp bench/gpu/gen_jpegs.py "$DIR/bench/gpu/"
 cp bench/ncnn/mobilenet_v2.param bench/ncnn/README.md "$DIR/bench/ncnn/"
 cp bench/gpu/run.sh "$DIR/run.sh"
