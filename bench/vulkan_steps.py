@@ -123,7 +123,8 @@ def checks(session, timeout):
 
 def imgfeat_bench(session, precision, batch, coopmat=True, fused=None, baseline=False):
     """`imgfeat bench --device vulkan` at one setting: network only and decoded pixels in, GPU times per stage.
-    `fused`: IMGFEAT_VULKAN_FUSED_BLOCKS for this process (None: the default, auto)."""
+    `fused`: IMGFEAT_VULKAN_FUSED_BLOCKS for this process (None: the default, auto, whatever the caller's
+    environment says)."""
     s = session
     binary, name = (s.args.baseline, "imgfeat (baseline)") if baseline else (s.args.imgfeat, "imgfeat")
     suffix = ("" if coopmat else "-no-coopmat") + (f"-fused-{fused}" if fused else "") + ("-baseline" if baseline else "")
@@ -137,7 +138,7 @@ def imgfeat_bench(session, precision, batch, coopmat=True, fused=None, baseline=
     if os.path.exists(bench_json):
         os.remove(bench_json)
     s.step(label, command, timeout, lambda _: json.load(open(bench_json)),
-           env={"IMGFEAT_VULKAN_FUSED_BLOCKS": fused} if fused else None, keep_output=True,
+           env={"IMGFEAT_VULKAN_FUSED_BLOCKS": fused or "auto"}, keep_output=True,
            kind="imgfeat", precision=precision, batch=batch, coopmat=coopmat, fused=fused or "auto", name=name,
            baseline=baseline)
 

@@ -130,3 +130,67 @@ def test_failed_rows_say_why():
     report = vulkan_report.build(dict(FACTS), PLAN, steps, "bash run.sh")
     assert "torch 2.11.0 has no CUDA device" in report
     assert "no PCA statistics" in report
+
+
+class FakeRunner:
+    """Runs nothing: each command takes `cost` seconds of a `budget`; kernel-check reports one passing case."""
+
+    def __init__(self, budget, cost=1.0):
+        self.budget, self.cost, self.spent, self.commands = budget, cost, 0.0, []
+
+    def left(self):
+        return self.budget - self.spent
+
+    def note(self, text):
+        pass
+
+    def run(self, label, command, timeout, env=None):
+        self.spent += self.cost
+        self.commands.append((label, command, env))
+        out = "ok case 1\ncoopmat check: passed, 1 of 1 cases within tolerance\n" if label == "kernel check" else ""
+        return 0, out, "", self.cost
+
+
+def gpu_session(tmp_path, budget, quick=False):
+    import vulkan_bench
+
+    args = argparse.Namespace(out=str(tmp_path), results=str(tmp_path), seeds=None, imgfeat="imgfeat", baseline=None,
+                              param="p", quick=quick, rounds=None)
+    plan = vulkan_bench.plan(args, cpu_device=False)
+    session = vulkan_steps.Session(FakeRunner(budget), args, dict(FACTS), plan, lambda steps: None)
+    session.py = "python3"
+    vulkan_steps.prepare_inputs(session)
+    vulkan_bench.schedule(session, plan, None)
+    return session
+
+
+def test_the_gpu_plan_runs_the_issues_rows_first(tmp_path):
+    session = gpu_session(tmp_path, budget=10000)
+    labels = [s["label"] for s in session.steps]
+    assert labels[:16] == ["kernel check", "check fp32", "check fp16", "imgfeat vulkan fp32 b256", "imgfeat vulkan fp16 b256",
+                           "imgfeat vulkan fp32 b256 fused=off", "imgfeat vulkan fp16 b256 fused=off",
+                           "imgfeat vulkan fp32 b256 fused=on", "imgfeat vulkan fp16 b256 fused=on", "torch fp16", "ncnn vulkan",
+                           "imgfeat vulkan fp32 b1", "imgfeat vulkan fp16 b1", "e2e 100x100", "pca fit --device vulkan",
+                           "pca fit --device cpu"]
+    assert "imgfeat vulkan fp16 b256 --no-coopmat" in labels and "torch fp16 compile" in labels
+    # The fused rows set the switch for their process only.
+    envs = {label: env for label, _, env in session.runner.commands}
+    assert envs["imgfeat vulkan fp32 b256 fused=off"]["IMGFEAT_VULKAN_FUSED_BLOCKS"] == "off"
+    assert envs["imgfeat vulkan fp32 b256"]["IMGFEAT_VULKAN_FUSED_BLOCKS"] == "auto"
+    assert envs["torch fp16"] is None
+    # The reference check runs once per setting, not again in round 2.
+    references = [c[c.index("--reference-images") + 1] for label, c, _ in session.runner.commands
+                  if label == "imgfeat vulkan fp32 b256"]
+    assert references == ["2", "0"]
+    # The PCA fits read the statistics the 100×100 run left (none here: the fake wrote no file).
+    assert next(s for s in session.steps if s["label"] == "pca fit --device vulkan")["why"].startswith("no PCA statistics")
+
+
+def test_a_short_budget_skips_the_later_rows_not_the_first(tmp_path):
+    session = gpu_session(tmp_path, budget=30)
+    done = [s["label"] for s in session.steps if not str(s.get("why", "")).startswith("skipped")]
+    skipped = [s["label"] for s in session.steps if str(s.get("why", "")).startswith("skipped")]
+    assert done[:5] == ["kernel check", "check fp32", "check fp16", "imgfeat vulkan fp32 b256", "imgfeat vulkan fp16 b256"]
+    assert "torch fp16 compile" in skipped and "onnxruntime" in skipped
+    report = vulkan_report.build(dict(FACTS), session.plan, session.steps, "bash run.sh")
+    assert "Skipped (time budget spent)" in report
