@@ -122,7 +122,7 @@ def plan(args, cpu_device):
                     e2e=[(100, 100, 4000, None), (640, 480, 400, None)],
                     scaled="--quick: batches 1 and 256, one round, no torch.compile, end to end on 4,000 + 400 images")
     return dict(gpu, extra_batches=[8, 64], repeats=5, rounds=args.rounds or 2, ncnn_runs=100, compile=True,
-                e2e=[(100, 100, 20000, None), (640, 480, 2000, None)], scaled="")
+                e2e=[(100, 100, 40000, None), (640, 480, 2000, None)], scaled="")
 
 
 def core(session, plan, baseline):

@@ -79,10 +79,13 @@ def targets(plan, steps):
                      f"(GPU timestamps), on/off {fmt(on / off if on and off else None, '%.2f')}×")
     for s in steps:
         if s.get("kind") == "e2e" and s.get("width") == 100:
-            measured = s["result"]["featurized"] / s["seconds"] if s.get("ok") else None
-            bottleneck = ((s.get("result") or {}).get("feeding") or {}).get("bottleneck", "?")
+            summary = s.get("result") or {}
+            measured = summary["featurized"] / s["seconds"] if s.get("ok") else None
+            bottleneck = (summary.get("feeding") or {}).get("bottleneck", "?")
             lines.append(f"- end to end 100×100 ({s['images']} JPEGs, alpha {s.get('alpha')}): {rate(measured)} img/s "
-                         f"as a whole process, bottleneck {bottleneck if s.get('ok') else s.get('why')}; target ≥ {E2E_TARGET:,}")
+                         f"as a whole process (start-up included), {rate(summary.get('imagesPerSecond'))} img/s featurizing "
+                         f"(the summary's rate), bottleneck {bottleneck if s.get('ok') else s.get('why')}; "
+                         f"target ≥ {E2E_TARGET:,}")
     return lines
 
 
