@@ -125,6 +125,25 @@ def table(header, rows):
     return "\n".join(lines)
 
 
+def kernel_check_lines(s):
+    """The kernel check's summaries: the subgroup reductions (where imgfeat has them) and the cooperative matrix."""
+    sections = s.get("sections") or {}
+    names = {"subgroup": "Subgroup-reduction kernel check (`imgfeat kernel-check`: head_pool / global_average_pool "
+                         "reductions against their references",
+             "coopmat": "Cooperative-matrix kernel check (`imgfeat kernel-check`: coopmat_gemm.comp against the plain "
+                        "reference and the per-layer float32 kernel"}
+    if not sections:
+        return [f"{names['coopmat']}, {s.get('cases', 0)} cases): {s.get('summary') or s.get('why')}", ""]
+    lines = []
+    for kind, section in sections.items():
+        failures = section.get("failures") or []
+        lines += [f"{names.get(kind, kind)}, {section.get('cases', 0)} cases): {section.get('summary') or s.get('why')}"
+                  + (" — the failures: " + "; ".join(failures[:5]) if failures else ""), ""]
+    if not s.get("ok") and s.get("why"):
+        lines += [f"The kernel check exited with: {s['why']}", ""]
+    return lines
+
+
 def build(facts, plan, steps, command):
     """The report in Markdown."""
     gpu = f"; GPU: {facts['gpu']}" if facts.get("gpu") else ""
@@ -150,10 +169,7 @@ def build(facts, plan, steps, command):
               "value|, on up to 2 of the batch's images (round 1); ncnn, ONNX Runtime and PyTorch are timed only.", ""]
     for s in steps:
         if s.get("kind") == "kernelcheck":
-            lines += [f"Cooperative-matrix kernel check (`imgfeat kernel-check`: coopmat_gemm.comp against the plain reference "
-                      f"and the per-layer float32 kernel, {s.get('cases', 0)} cases): {s.get('summary') or s.get('why')}"
-                      + ("" if s.get("skipped") or s.get("ok") else " — the failures: " + "; ".join(s.get("failures", [])[:5])),
-                      ""]
+            lines += kernel_check_lines(s)
     checks = [s for s in steps if s.get("kind") == "check"]
     if checks:
         # fp16 storage costs about 1e-3 against float32 (docs/VULKAN.md); far beyond that is another function.

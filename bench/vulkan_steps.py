@@ -5,6 +5,7 @@ what it measured. Standard library only."""
 
 import json
 import os
+import re
 import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,22 +91,44 @@ def prepare_inputs(session):
     s.onnx_why = None if code == 0 else why(code, err, 180)
 
 
+def kernel_sections(lines):
+    """{"subgroup"|"coopmat": {cases, failures, summary}} from `imgfeat kernel-check`'s lines ("KIND check: ok|FAIL
+    CASE ..." per case, then "KIND check on DEVICE...: SUMMARY"); an imgfeat without the subgroup check has one."""
+    sections = {}
+    for line in lines:
+        match = re.match(r"(subgroup|coopmat) check(: | on )", line)
+        if not match:
+            continue
+        section = sections.setdefault(match.group(1), dict(cases=0, failures=[], summary=None))
+        if match.group(2) == ": ":
+            section["cases"] += 1
+            if " FAIL " in f" {line} ":
+                section["failures"].append(line)
+        else:
+            section["summary"] = line
+    return sections
+
+
 def kernel_check(session, timeout):
-    """`imgfeat kernel-check` (every case one line, then a summary); sets session.coopmat when the device ran
-    the cooperative-matrix kernel (passed or not)."""
+    """`imgfeat kernel-check`: the subgroup-reduction and cooperative-matrix kernels against their references, every
+    case one line, a summary per kernel; sets session.coopmat when the device ran the cooperative-matrix kernel
+    (passed or not)."""
     s = session
     if s.runner.left() < 10:
         return s.skip("kernel check", "skipped: time budget spent", kind="kernelcheck")
     code, out, err, seconds = s.runner.run("kernel check", [s.args.imgfeat, "kernel-check"], timeout)
     lines = [line for line in out.strip().splitlines() if line.strip()]
     summary = lines[-1] if lines else why(code, err, timeout)
-    failures = [line for line in lines if " FAIL " in f" {line} "]
-    skipped = "skipped: no cooperative matrix" in summary
+    sections = kernel_sections(lines)
+    coopmat = sections.get("coopmat", dict(cases=0, failures=[], summary=None))
+    skipped = "skipped: no cooperative matrix" in (coopmat["summary"] or summary)
     s.steps.append(dict(label="kernel check", kind="kernelcheck", ok=code == 0, seconds=round(seconds, 3), summary=summary,
-                        cases=len(lines) - 1 if lines else 0, failures=failures, skipped=skipped,
+                        cases=coopmat["cases"], failures=[f for sec in sections.values() for f in sec["failures"]],
+                        skipped=skipped, sections=sections,
                         **({} if code == 0 else {"why": summary if code is not None else why(code, err, timeout)})))
-    s.runner.note(f"kernel check: {summary}")
-    s.coopmat = bool(lines) and not skipped and code is not None
+    for section in sections.values():
+        s.runner.note(f"kernel check: {section['summary']}")
+    s.coopmat = coopmat["cases"] > 0 and not skipped and code is not None
     s.save()
 
 

@@ -132,6 +132,24 @@ def test_failed_rows_say_why():
     assert "no PCA statistics" in report
 
 
+KERNEL_CHECK = """subgroup check: ok   head_pool 13 px: error vs reference 1e-7
+subgroup check: FAIL global_average_pool 127 px: error vs reference 0.5: first mismatch at 3: expected 1, got 2
+subgroup check on [0] NVIDIA H200, subgroup size 32: FAILED, 1 of 2 cases within tolerance
+coopmat check: ok   M 13 K 96 N 1280: error vs reference 2e-4
+coopmat check on [0] NVIDIA H200: passed, 1 of 1 cases within tolerance
+"""
+
+
+def test_kernel_check_lines_are_read_per_kernel():
+    sections = vulkan_steps.kernel_sections(KERNEL_CHECK.splitlines())
+    assert sections["subgroup"]["cases"] == 2 and sections["coopmat"]["cases"] == 1
+    assert sections["subgroup"]["failures"] == [KERNEL_CHECK.splitlines()[1]] and sections["coopmat"]["failures"] == []
+    assert sections["coopmat"]["summary"].endswith("passed, 1 of 1 cases within tolerance")
+    # An imgfeat without the subgroup check (and a device without cooperative matrices): one section.
+    old = ["coopmat check on [0] llvmpipe: skipped: no cooperative matrix (llvmpipe has no VK_NV_cooperative_matrix)"]
+    assert list(vulkan_steps.kernel_sections(old)) == ["coopmat"]
+
+
 class FakeRunner:
     """Runs nothing: each command takes `cost` seconds of a `budget`; kernel-check reports one passing case."""
 
@@ -147,7 +165,7 @@ class FakeRunner:
     def run(self, label, command, timeout, env=None):
         self.spent += self.cost
         self.commands.append((label, command, env))
-        out = "ok case 1\ncoopmat check: passed, 1 of 1 cases within tolerance\n" if label == "kernel check" else ""
+        out = KERNEL_CHECK if label == "kernel check" else ""
         return 0, out, "", self.cost
 
 
@@ -173,6 +191,9 @@ def test_the_gpu_plan_runs_the_issues_rows_first(tmp_path):
                            "imgfeat vulkan fp32 b1", "imgfeat vulkan fp16 b1", "e2e 100x100", "pca fit --device vulkan",
                            "pca fit --device cpu"]
     assert "imgfeat vulkan fp16 b256 --no-coopmat" in labels and "torch fp16 compile" in labels
+    report = vulkan_report.build(dict(FACTS), session.plan, session.steps, "bash run.sh")
+    assert "Subgroup-reduction kernel check" in report and "FAILED, 1 of 2 cases" in report
+    assert "the failures: subgroup check: FAIL global_average_pool 127 px" in report
     # The fused rows set the switch for their process only.
     envs = {label: env for label, _, env in session.runner.commands}
     assert envs["imgfeat vulkan fp32 b256 fused=off"]["IMGFEAT_VULKAN_FUSED_BLOCKS"] == "off"
