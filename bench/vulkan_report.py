@@ -50,8 +50,11 @@ def engine_rows(facts, steps):
             precision = group_steps[0]["precision"]
             sub = engines[0].get("submissionBatch")
             paths = engines[0].get("fastPaths")
+            tuned = engines[0].get("fusedBlockTuning") or {}
             notes = [f"submissions of {sub}" if sub and sub != batch else "",
-                     "" if paths is None else f"fast paths: {', '.join(paths) or 'none'}; self-check {engines[0].get('selfCheck')}"]
+                     "" if paths is None else f"fast paths: {', '.join(paths) or 'none'}; self-check {engines[0].get('selfCheck')}",
+                     f"measured fused blocks: {sum(1 for b in tuned['blocks'] if b.get('fused'))} of {len(tuned['blocks'])}"
+                     if tuned.get("blocks") else ""]
             note = "; ".join(n for n in notes if n)
             name = group_steps[0].get("name", "imgfeat")
             # Rows with --no-coopmat sit beside the default ones where the device has cooperative matrices, and

@@ -123,16 +123,36 @@ def how_ran(block, found):
     return "fused" if block in names else "per-layer"
 
 
+def tuning_record(found):
+    """The fused-block tuning record the default engine measured or read from its cache (`fusedBlockTuning` of
+    `imgfeat bench --json`, from imgfeat builds whose `auto` measures), or None."""
+    return next((e["fusedBlockTuning"] for e in engines(found) if e.get("fusedBlockTuning")), None)
+
+
+def measured_ratio(record, block):
+    """The tuning's own per-layer / fused median for `block`, as text ("cannot fuse" where it could not)."""
+    entry = next((b for b in (record or {}).get("blocks", []) if b.get("name") == block), None)
+    if entry is None:
+        return "—"
+    fused, layered = median(entry.get("fusedMilliseconds") or []), median(entry.get("layeredMilliseconds") or [])
+    if fused is None:
+        return "cannot fuse"
+    return f"{layered / fused:.2f} → {'fused' if entry.get('fused') else 'per-layer'}" if layered else "—"
+
+
 def fused_rows(steps, precision, batch):
-    """(block, per-layer ms, fused ms, on/off, how `on` ran it, how the default run ran it) per block, then the network."""
+    """(block, per-layer ms, fused ms, on/off, how `on` ran it, how the default run ran it, the default's own
+    measurement) per block, then the network."""
     found = {f: imgfeat_steps(steps, precision, batch, fused=f) for f in ("off", "on", "auto")}
     off, on = block_times(found["off"]), block_times(found["on"])
     if not off or not on:
         return []
+    record = tuning_record(found["auto"])
     rows = [(block, off.get(block), on.get(block), on[block] / off[block] if off.get(block) and on.get(block) else None,
-             how_ran(block, found["on"]), how_ran(block, found["auto"])) for block in dict.fromkeys(list(off) + list(on))]
+             how_ran(block, found["on"]), how_ran(block, found["auto"]), measured_ratio(record, block))
+            for block in dict.fromkeys(list(off) + list(on))]
     total_off, total_on = sum(v for v in off.values() if v), sum(v for v in on.values() if v)
-    rows.append(("network", total_off, total_on, total_on / total_off if total_off else None, "", ""))
+    rows.append(("network", total_off, total_on, total_on / total_off if total_off else None, "", "", ""))
     return rows
 
 
@@ -144,9 +164,10 @@ def fused_section(plan, steps):
         if not rows:
             continue
         lines += [f"Fused blocks on against off, {precision}, batch {batch} (GPU ms per image from the network-only profile, "
-                  "median over rounds; `on` runs a block per-layer where it does not fit; `auto` is what the default run did):", "",
-                  table(["block", "off: per-layer ms", "on ms", "on/off", "on ran it", "auto ran it"],
-                        [(b, fmt(a, "%.4f"), fmt(o, "%.4f"), fmt(r, "%.2f"), h, au) for b, a, o, r, h, au in rows]), ""]
+                  "median over rounds; `on` runs a block per-layer where it does not fit; `auto` is what the default run did, "
+                  "and where its imgfeat measures to choose, its own per-layer / fused ratio and decision):", "",
+                  table(["block", "off: per-layer ms", "on ms", "on/off", "on ran it", "auto ran it", "auto measured"],
+                        [(b, fmt(a, "%.4f"), fmt(o, "%.4f"), fmt(r, "%.2f"), h, au, m) for b, a, o, r, h, au, m in rows]), ""]
     return lines
 
 

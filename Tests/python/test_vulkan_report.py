@@ -56,7 +56,7 @@ def test_fused_blocks_are_compared_block_by_block():
     assert rows["block_1"][1] == pytest.approx(6.0 / 256)
     assert rows["block_1"][2] == pytest.approx(3.0 / 256)
     assert rows["block_1"][3] == pytest.approx(0.5)
-    assert rows["block_1"][4:] == ("fused", "fused")
+    assert rows["block_1"][4:] == ("fused", "fused", "—")
     assert rows["expanded_conv"][3] == pytest.approx(0.75)
     assert rows["Conv1"][3] == pytest.approx(1.0) and rows["Conv1"][4] == "—"
     assert "upload" not in rows
@@ -71,8 +71,12 @@ def test_fused_blocks_are_compared_block_by_block():
 def test_auto_that_ran_per_layer_is_named():
     steps = [imgfeat_step("fp16", 256, "auto", PER_LAYER), imgfeat_step("fp16", 256, "off", PER_LAYER),
              imgfeat_step("fp16", 256, "on", FUSED)]
+    steps[0]["result"]["engines"][0]["fusedBlockTuning"] = dict(blocks=[
+        dict(name="expanded_conv", fusedMilliseconds=[], layeredMilliseconds=[1.0, 1.1, 0.9], fused=False),
+        dict(name="block_1", fusedMilliseconds=[2.0, 2.2, 2.1], layeredMilliseconds=[2.0, 2.1, 2.2], fused=False)])
     rows = {row[0]: row for row in tuning.fused_rows(steps, "fp16", 256)}
-    assert rows["block_1"][4:] == ("fused", "per-layer")
+    assert rows["block_1"][4:] == ("fused", "per-layer", "1.00 → per-layer")
+    assert rows["expanded_conv"][6] == "cannot fuse" and rows["Conv1"][6] == "—"
 
 
 def test_targets_read_gpu_timestamps_and_cuda_events():
