@@ -37,10 +37,21 @@ import Testing
         #expect(defaults.storage.concurrency == 32 && defaults.headPool == .fused && defaults.fusedBlocks == .auto)
     }
 
+    /// Refused like the others, whatever FusedBlockMode's own wording of what it accepts.
+    @Test func unknownFusedBlocksValueIsRefused() {
+        do {
+            _ = try EnvironmentSettings(environment: ["IMGFEAT_VULKAN_FUSED_BLOCKS": "yes"])
+            Issue.record("IMGFEAT_VULKAN_FUSED_BLOCKS=yes was accepted")
+        } catch {
+            #expect("\(error)".hasPrefix("IMGFEAT_VULKAN_FUSED_BLOCKS=yes is not "), "\(error)")
+        }
+    }
+
     /// Each variable with a fixed set of values or a range: the exact line a bad value gets.
+    /// (IMGFEAT_VULKAN_FUSED_BLOCKS is refused the same way; its wording belongs to the tune lane's
+    /// FusedBlockMode parsing, which is being extended, so it is not pinned here.)
     @Test(arguments: [
         ("IMGFEAT_VULKAN_HEAD_POOL", "fusd", "IMGFEAT_VULKAN_HEAD_POOL=fusd is not one of fused, separate"),
-        ("IMGFEAT_VULKAN_FUSED_BLOCKS", "yes", "IMGFEAT_VULKAN_FUSED_BLOCKS=yes is not one of auto, on, off"),
         ("IMGFEAT_S3_CONCURRENCY", "0", "IMGFEAT_S3_CONCURRENCY=0 is not a whole number from 1 to 1024"),
         ("IMGFEAT_S3_CONCURRENCY", "lots", "IMGFEAT_S3_CONCURRENCY=lots is not a whole number from 1 to 1024"),
         ("IMGFEAT_S3_STALL_SECONDS", "-1", "IMGFEAT_S3_STALL_SECONDS=-1 is not a number of seconds above 0"),

@@ -384,7 +384,6 @@ def test_options_out_of_range_are_one_line_before_any_work(tmp_path, option, val
 
 @pytest.mark.parametrize("command,variable,value,accepted", [
     ("run", "IMGFEAT_VULKAN_HEAD_POOL", "fusd", "one of fused, separate"),
-    ("run", "IMGFEAT_VULKAN_FUSED_BLOCKS", "maybe", "one of auto, on, off"),
     ("run", "IMGFEAT_S3_CONCURRENCY", "0", "a whole number from 1 to 1024"),
     ("run", "IMGFEAT_OFFLINE", "y", "one of 1, true, yes, 0, false, no"),
     ("pca", "IMGFEAT_S3_STALL_SECONDS", "soon", "a number of seconds above 0"),
