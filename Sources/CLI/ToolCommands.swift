@@ -42,7 +42,10 @@ struct Devices: ParsableCommand {
 
     func run() throws {
         var options = RunOptions(input: "", output: "", settings: .process)
-        try reportingFailure { try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels) }
+        try reportingFailure {
+            if let problem = options.settingsProblems.first { throw PipelineError(problem) }
+            try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels)
+        }
         print(Diagnostics.cpuKernelsReport(chosen: options.cpuKernels))
         // Nothing to list without a loader, driver or device: one line naming the cause, and a failure
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.

@@ -16,9 +16,11 @@ public struct EnvironmentSettings: Sendable {
     public var vulkan: VulkanSetup
     /// IMGFEAT_VULKAN_HEAD_POOL=fused|separate: how the Vulkan engine runs the head (fused by default).
     public var headPool: HeadPool.Mode
-    /// IMGFEAT_VULKAN_FUSED_BLOCKS=auto|on|off: where the Vulkan engine fuses inverted-residual blocks
-    /// (auto, by the device profile, by default).
+    /// IMGFEAT_VULKAN_FUSED_BLOCKS=auto|on|off|measure: where the Vulkan engine fuses inverted-residual blocks
+    /// (auto, measured on GPUs, by default); an unknown value leaves auto here and is one of `problems`.
     public var fusedBlocks: FusedBlockMode
+    /// One line per variable whose value imgfeat does not accept; `RunOptions.validate` throws the first.
+    public var problems: [String] = []
     /// IMGFEAT_CPU_KERNELS=auto|scalar|avx2|avx512|neon as given (nil when unset): the fast CPU engine's kernel
     /// set, checked against the CPU by `RunOptions.chooseCPUKernels` where a command can fail with one line.
     public var cpuKernels: String?
@@ -36,7 +38,12 @@ public struct EnvironmentSettings: Sendable {
                              shaderCache: cache.map { $0.appendingPathComponent("imgfeat/spirv") } ?? VulkanSetup.homeShaderCache,
                              shaderSources: environment["IMGFEAT_SHADERS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) })
         headPool = environment["IMGFEAT_VULKAN_HEAD_POOL"].flatMap(HeadPool.Mode.init(rawValue:)) ?? .fused
-        fusedBlocks = environment["IMGFEAT_VULKAN_FUSED_BLOCKS"].flatMap(FusedBlockMode.init(rawValue:)) ?? .auto
+        do {
+            fusedBlocks = try FusedBlockMode.parse(environment[FusedBlockMode.environmentVariable])
+        } catch {
+            fusedBlocks = .auto
+            problems.append("\(error)")
+        }
         cpuKernels = environment["IMGFEAT_CPU_KERNELS"]
         fastPathCache = vulkan.shaderCache?.deletingLastPathComponent().appendingPathComponent("fastpaths")
     }
