@@ -32,7 +32,7 @@ public enum FusedBlockMode: String, Sendable, CaseIterable {
         case .on: return "forced on"
         case .off: return "forced off"
         case .auto where kind == .cpu: return "per-layer on CPU drivers"
-        case .auto, .measure: return fromCache ? "measured (cached)" : "measured"
+        case .auto, .measure: return fromCache ? "measured, cached" : "measured"
         }
     }
 }

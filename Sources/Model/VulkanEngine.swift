@@ -39,7 +39,7 @@ public final class VulkanEngine: FeatureEngine {
     public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
     /// Where the engine fuses blocks (`on`, `off`, measured where `auto` or `measure` says so).
     public let fusedBlockMode: FusedBlockMode
-    /// How the fused-or-per-layer choice was made: "measured", "measured (cached)", "forced on", "forced
+    /// How the fused-or-per-layer choice was made: "measured", "measured, cached", "forced on", "forced
     /// off", "per-layer on CPU drivers".
     public var fusedBlockChoice: String {
         let kind = context.info.kind

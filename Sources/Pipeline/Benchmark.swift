@@ -102,7 +102,7 @@ public struct Benchmark {
                 }
                 if let note = vulkan.launchTuningNote { lines.append("  note: \(note)") }
                 if let tuning = vulkan.launchTuning {
-                    lines += tuning.report.map { "  " + $0 } + ["  (\(vulkan.fusedBlockChoice))"]
+                    lines += tuning.report.map { "  " + $0 }
                     entry.fusedBlockTuning = tuning
                 }
                 entry.networkProfile = try profiled(vulkan) { _ = try vulkan.features(input) }.map(BenchmarkRecord.Profile.init)

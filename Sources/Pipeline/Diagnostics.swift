@@ -66,9 +66,10 @@ public enum Diagnostics {
                                                                  : "measured on the first run of each model shape and batch") + ")"]
         }
         return mine.map { record in
-            "    \(record.line), alpha \(record.alpha) size \(record.inputSize) \(record.precision) head \(record.headPool) batch \(record.batch)"
+            let fused = record.blocks.filter(\.fused).map(\.name)
+            return "    \(record.line), alpha \(record.alpha) size \(record.inputSize) \(record.precision) head \(record.headPool) batch \(record.batch)"
                 + (record.otherFastPaths.isEmpty ? "" : " with \(record.otherFastPaths.joined(separator: ", "))")
-                + " (imgfeat \(record.imgfeatVersion); fused: \(record.blocks.filter(\.fused).map(\.name).joined(separator: ", ")))"
+                + " (imgfeat \(record.imgfeatVersion); fused: \(fused.isEmpty ? "none" : fused.joined(separator: ", ")))"
         }
     }
 

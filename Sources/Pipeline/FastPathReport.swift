@@ -13,7 +13,7 @@ public struct FastPathReport: Codable, Sendable, Equatable {
     /// The blocks that ran fused (their Keras prefixes), of `blocks`.
     public var fusedBlocks: [String]
     public var blocks: Int
-    /// How that was chosen: "measured", "measured (cached)", "forced on", "forced off", "per-layer on CPU drivers"…
+    /// How that was chosen: "measured", "measured, cached", "forced on", "forced off", "per-layer on CPU drivers"…
     public var fusedBlockChoice: String
 
     /// nil without a Vulkan engine or a self-check.

@@ -67,7 +67,7 @@ import VulkanRuntime
         // A second engine of the same shape reads the decisions: no timing run, the same plan.
         let second = try Self.engine(folder)
         #expect(second.launchTimingRuns == 0, "\(second.launchTimingRuns) timing runs with a cached record")
-        #expect(second.launchTuningFromCache && second.launchTuning == record && second.fusedBlockChoice == "measured (cached)")
+        #expect(second.launchTuningFromCache && second.launchTuning == record && second.fusedBlockChoice == "measured, cached")
         #expect(second.fusedBlockNames == first.fusedBlockNames)
         expectClose(try second.features(Self.input), try ReferenceEngine(model: Self.model).features(Self.input), .fp32,
                     "features of the measured plan (\(second.fusedBlockNames.count) blocks fused)")
