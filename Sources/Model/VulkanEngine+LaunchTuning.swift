@@ -47,30 +47,30 @@ extension VulkanEngine {
 
     /// Times the network with every candidate block fused and with none, interleaved: a warm-up pair (which
     /// also builds the pipelines), then `tuning.rounds` timed pairs, each block's GPU milliseconds from the
-    /// engine's own timestamps (`VulkanProfile`: the fused block's stage, the sum of its layers' stages).
-    /// At the engine's batch: the buffers for it exist already, and the choice can differ with the batch
-    /// (at batch 1 the small late blocks gain most from one dispatch instead of three).
+    /// network's own timestamps (`VulkanNetwork.record(timestamps:)` into a `VulkanProfile`, as `profiling`
+    /// does): the fused block's stage, the sum of its layers' stages. Only the network is timed, on seeded
+    /// inputs placed in `network.input` once, so no staging or readback memory grows for it. At the engine's
+    /// batch: the buffers for it exist already, and the choice can differ with the batch (at batch 1 the
+    /// small late blocks gain most from one dispatch instead of three).
     private func measureLaunches(_ candidates: [FusedBlockLaunch?]) throws -> VulkanLaunchTuningRecord {
         let started = Date()
-        let size = model.config.inputSize
-        // Seeded inputs in Keras' [-1, 1]: the work is the same for any values, but no NaN or denormal slow path.
-        var generator = SplitMix64(seed: 0x7e57_1a0c)
-        let input = Tensor(batch: batchSize, height: size, width: size, channels: 3,
-                           data: (0..<batchSize * size * size * 3).map { _ in Float(generator.next() >> 40) / Float(1 << 23) - 1 })
-        let wasProfiling = profiling
-        defer {
-            profiling = wasProfiling
-            lastProfile = nil
-        }
-        profiling = true
+        try placeSeededInput()
+        let sequence = try CommandSequence(context: context, maxTimestamps: 4 * model.layers.count + 8)
         let plans: [(fused: Bool, launches: [FusedBlockLaunch?])] = [(true, candidates), (false, candidates.map { _ in nil })]
         var fused = candidates.map { $0 == nil ? nil : [Double]() }, layered = candidates.map { _ in [Double]() }
+        defer { network.fusedLaunches = candidates }
         for round in 0...tuning.rounds {
             for plan in plans {
                 network.fusedLaunches = plan.launches
-                _ = try features(input)
+                try sequence.begin()
+                sequence.barrier()
+                sequence.timestamp("start")
+                try network.record(sequence, batch: batchSize, timestamps: true)
+                try sequence.run()
                 launchTimingRuns += 1
-                guard round > 0, let profile = lastProfile else { continue }
+                guard round > 0 else { continue }
+                var profile = VulkanProfile(device: context.info.name, precision: precision)
+                profile.add(try sequence.timestamps(), flopsPerImage: network.flopsPerImage, images: batchSize)
                 let stages = Dictionary(profile.stages.map { ($0.name, $0.milliseconds) }, uniquingKeysWith: +)
                 for (index, block) in model.blocks.enumerated() {
                     if plan.fused {
@@ -86,13 +86,32 @@ extension VulkanEngine {
         return VulkanLaunchTuningRecord(
             device: info.name, vendorID: info.vendorID, deviceID: info.deviceID, driver: "\(info.driverName) \(info.driverInfo)",
             driverVersion: info.driverVersion, imgfeatVersion: tuning.softwareVersion, alpha: model.config.alpha,
-            inputSize: size, precision: precision.rawValue, headPool: headPoolMode.rawValue, batch: batchSize,
+            inputSize: model.config.inputSize, precision: precision.rawValue, headPool: headPoolMode.rawValue, batch: batchSize,
             otherFastPaths: otherFastPaths.names, margin: tuning.margin, rounds: tuning.rounds,
             blocks: model.blocks.indices.map { index in
                 .init(name: model.blocks[index].name, launch: candidates[index]?.description,
                       fusedMilliseconds: fused[index] ?? [], layeredMilliseconds: layered[index], fused: decisions[index])
             },
             measuredAt: ISO8601DateFormatter().string(from: Date()), seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Seeded network input for the whole batch: a few distinct images in Keras' [-1, 1] (the work is the
+    /// same for any values, but no NaN or denormal), uploaded once and repeated on the device.
+    private func placeSeededInput() throws {
+        let size = model.config.inputSize, distinct = min(batchSize, 4)
+        var generator = SplitMix64(seed: 0x7e57_1a0c)
+        let values = (0..<distinct * size * size * 3).map { _ in Float(generator.next() >> 40) / Float(1 << 23) - 1 }
+        let bytes = precision.encode(values), perImage = bytes.count / distinct
+        let staging = try Buffer(context: context, size: bytes.count, location: .upload)
+        try staging.write(bytes)
+        let sequence = try CommandSequence(context: context, maxTimestamps: 0)
+        try sequence.begin()
+        for image in 0..<batchSize {
+            try sequence.copy(from: staging, offset: (image % distinct) * perImage, to: network.input,
+                              offset: image * perImage, size: perImage)
+        }
+        sequence.barrier()
+        try sequence.run()
     }
 
     /// The fast paths besides fused blocks the network records (they change the per-layer kernels timed).

@@ -16,7 +16,7 @@ public final class VulkanEngine: FeatureEngine {
     /// Record per-layer timestamps; read them in `lastProfile`.
     public var profiling = false
     /// GPU timings of the batches up to the last `flush` (or `features` call) when `profiling` was on.
-    public internal(set) var lastProfile: VulkanProfile?
+    public private(set) var lastProfile: VulkanProfile?
     /// Decoded pixels: the engine resizes on the device (20× fewer bytes over the bus than the tensor).
     public var inputKind: EngineInputKind { .pixels }
     public var vulkanContext: VulkanContext? { context }
@@ -292,12 +292,7 @@ public final class VulkanEngine: FeatureEngine {
         job.batch.features.replaceSubrange(job.range.lowerBound * dimension..<job.range.upperBound * dimension, with: values)
         job.batch.remaining -= 1
         if profile != nil {
-            let stamps = try slot.sequence.timestamps()
-            let flops = network.flopsPerImage
-            for (previous, stamp) in zip(stamps, stamps.dropFirst()) {
-                profile?.add(stamp.label, milliseconds: (stamp.nanoseconds - previous.nanoseconds) / 1e6,
-                             flops: (flops[stamp.label] ?? 0) * Double(job.range.count))
-            }
+            profile?.add(try slot.sequence.timestamps(), flopsPerImage: network.flopsPerImage, images: job.range.count)
             profile?.images += job.range.count
             profile?.batches += 1
             profile?.hostWaitSeconds += waited
