@@ -14,8 +14,6 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case badInput(String)
     /// A fast CPU kernel set that is unknown or that this CPU cannot run.
     case unsupportedKernels(String)
-    /// A setting (an environment variable the edge passed down) with a value imgfeat does not accept.
-    case badSetting(String)
 
     public var description: String {
         switch self {
@@ -28,7 +26,6 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(file): kernel shapes fit no MobileNetV2 alpha in \(alphas.map { MobileNetV2Config.format(alpha: $0) }.joined(separator: ", "))"
         case .badInput(let message): return "bad model input: \(message)"
         case .unsupportedKernels(let message): return message
-        case .badSetting(let message): return message
         }
     }
 }

@@ -34,7 +34,6 @@ extension RunOptions {
     /// Checks every option of a featurizing command against `OptionRanges`; `needsOutput` is false for
     /// `bench`, which writes nothing.
     public func validate(needsOutput: Bool = true) throws {
-        if let problem = settingsProblems.first { throw PipelineError(problem) }
         guard !input.isEmpty else { throw PipelineError("INPUT must not be empty") }
         if needsOutput {
             guard !output.trimmingCharacters(in: .whitespaces).isEmpty else {

@@ -70,13 +70,11 @@ public struct RunOptions: Sendable {
     public var vulkanFault: VulkanFaultInjection?
     /// Where the Vulkan engine fuses inverted-residual blocks.
     public var fusedBlocks: FusedBlockMode
-    /// The environment's unaccepted values, one line each (`EnvironmentSettings.problems`): `validate` throws the first.
-    public var settingsProblems: [String] = []
     /// The Vulkan engine's optional kernels it may use where the device supports them (`--no-coopmat` removes one).
     public var vulkanFastPaths: VulkanFastPaths = .all
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
-    public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
+    public init(input: String, output: String, settings: EnvironmentSettings = .defaults) {
         self.input = input
         self.output = output
         storage = settings.storage
@@ -85,7 +83,6 @@ public struct RunOptions: Sendable {
         headPool = settings.headPool
         fastPathCache = settings.fastPathCache
         fusedBlocks = settings.fusedBlocks
-        settingsProblems = settings.problems
     }
 
     /// Sets `cpuKernels` from a user's choice (`IMGFEAT_CPU_KERNELS`: auto, scalar, avx2, avx512, neon);

@@ -1,7 +1,7 @@
 import Model
 import Testing
 
-/// The launch tuning's decision from given timings (pure: no device), and the fused-block mode's parsing.
+/// The launch tuning's decision from given timings (pure: no device), and where the fused-block mode measures.
 @Suite struct VulkanLaunchTuningTests {
     @Test func fusedOnlyWhenFasterByMoreThanTheMargin() {
         let margin = VulkanLaunchTuning.defaultMargin
@@ -43,20 +43,6 @@ import Testing
     @Test func tuningRoundsAreAtLeastThree() {
         #expect(VulkanLaunchTuning(cache: nil, softwareVersion: "t", rounds: 1).rounds == 3)
         #expect(VulkanLaunchTuning(cache: nil, softwareVersion: "t", rounds: 5).rounds == 5)
-    }
-
-    @Test func modesParseAndUnknownOnesAreOneLine() throws {
-        #expect(try FusedBlockMode.parse(nil) == .auto)
-        #expect(try FusedBlockMode.parse("") == .auto)
-        for mode in FusedBlockMode.allCases { #expect(try FusedBlockMode.parse(mode.rawValue) == mode) }
-        do {
-            _ = try FusedBlockMode.parse("fast")
-            Issue.record("an unknown mode parsed")
-        } catch {
-            let line = "\(error)"
-            #expect(line == "IMGFEAT_VULKAN_FUSED_BLOCKS=fast is not a fused-block mode; accepted values: auto, on, off, measure")
-            #expect(!line.contains("\n"))
-        }
     }
 
     @Test func measuringDependsOnTheModeAndTheDevice() {
