@@ -28,6 +28,23 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         fusedBlockChoice = engine.fusedBlockChoice
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case active, failed, selfCheck, note, fusedBlocks, blocks, fusedBlockChoice
+    }
+
+    /// Reads summaries written before the fused-block fields existed too (a finished output's summary is
+    /// read back on a rerun): absent, they read as no block fused, of 0, chosen "not recorded".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        active = try c.decode([String].self, forKey: .active)
+        failed = try c.decode([String].self, forKey: .failed)
+        selfCheck = try c.decode(String.self, forKey: .selfCheck)
+        note = try c.decodeIfPresent(String.self, forKey: .note)
+        fusedBlocks = try c.decodeIfPresent([String].self, forKey: .fusedBlocks) ?? []
+        blocks = try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 0
+        fusedBlockChoice = try c.decodeIfPresent(String.self, forKey: .fusedBlockChoice) ?? "not recorded"
+    }
+
     /// The summary's line.
     public var line: String {
         "fast paths: " + (active.isEmpty ? "none (per-layer float32 kernels)" : active.joined(separator: ", "))
