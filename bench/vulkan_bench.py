@@ -132,7 +132,8 @@ def core(session, plan, baseline):
         if baseline and precision == "fp32":
             steps.imgfeat_bench(s, precision, big, baseline=True)
         steps.imgfeat_bench(s, precision, big)
-    # Fused inverted-residual blocks forced on and off beside the default (auto fuses on GPUs, not on CPU drivers).
+    # Fused inverted-residual blocks forced on and off beside the default (auto: measured per block on GPUs,
+    # layer by layer on CPU drivers).
     for fused in ("off", "on"):
         for precision in plan["fused_precisions"]:
             steps.imgfeat_bench(s, precision, plan["fused_batch"], fused=fused)
