@@ -37,6 +37,8 @@ public final class VulkanEngine: FeatureEngine {
     public static let slotCount = 3
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
     public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    /// How the pool adds its sums (`KernelReduction`), nil when the head and pool run on cooperative matrices.
+    public var poolReduction: KernelReduction? { network.poolReduction }
     /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
     public var fastPathNotes: [String] {
         network.coopmatFallback.map { ["coopmat: \($0); the per-layer kernels run instead"] } ?? []
@@ -75,10 +77,12 @@ public final class VulkanEngine: FeatureEngine {
     /// device, `headPool` chooses the fused or the separate head, `fastPaths` the optional kernels the engine
     /// may use where the device supports them, `fusedBlocks` where it fuses the inverted-residual blocks (with
     /// `.fusedBlocks` allowed), and `selfCheck` (nil: none) checks the fast paths against the fast CPU engine
-    /// first, turning off any that fails (docs/VULKAN.md, "Self-check").
+    /// first, turning off any that fails (docs/VULKAN.md, "Self-check"); `reduction` (nil: the device's
+    /// `KernelReduction.choose`) how the head's pool adds its sums.
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
                 batchSize: Int? = nil, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
-                fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil) throws {
+                fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil,
+                reduction: KernelReduction? = nil) throws {
         try precision.check(context)
         if let batchSize, batchSize < 1 { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
@@ -94,7 +98,7 @@ public final class VulkanEngine: FeatureEngine {
         let maxBatch = self.batchSize
         makeNetwork = { paths in
             try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: maxBatch,
-                              fusedHead: fused, fastPaths: paths, fusedBlocks: fusedBlocks)
+                              fusedHead: fused, fastPaths: paths, fusedBlocks: fusedBlocks, reduction: reduction)
         }
         network = try makeNetwork(fastPaths)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)

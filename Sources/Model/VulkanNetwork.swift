@@ -82,8 +82,15 @@ final class VulkanNetwork {
         return max(1, min(requested, Int(context.info.maxStorageBufferRange) / perImage))
     }
 
+    /// How the head's pool adds its sums (`head_pool` or `global_average_pool`), or nil when the head runs on
+    /// cooperative matrices.
+    var poolReduction: KernelReduction? {
+        coopmat != nil && fusedHead ? nil : fusedHead ? headPool.reduction : pool.reduction
+    }
+
     init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int,
-         fusedHead: Bool, fastPaths: VulkanFastPaths = .all, fusedBlocks: FusedBlockMode = .auto) throws {
+         fusedHead: Bool, fastPaths: VulkanFastPaths = .all, fusedBlocks: FusedBlockMode = .auto,
+         reduction: KernelReduction? = nil) throws {
         try precision.check(context)
         self.model = model
         self.context = context
@@ -92,8 +99,8 @@ final class VulkanNetwork {
         stem = StemConv.Vulkan(context: context)
         depthwise = DepthwiseConv.Vulkan(context: context)
         pointwise = PointwiseConv.Vulkan(context: context)
-        pool = GlobalAveragePool.Vulkan(context: context)
-        headPool = try HeadPool.Vulkan(context: context)
+        pool = try GlobalAveragePool.Vulkan(context: context, reduction: reduction)
+        headPool = try HeadPool.Vulkan(context: context, reduction: reduction)
         self.fusedHead = fusedHead
         self.fastPaths = fastPaths
         let float16 = fastPaths.contains(.float16Arithmetic) && context.float16ArithmeticEnabled

@@ -18,8 +18,9 @@ import VulkanRuntime
         Case(pixels: 1, cin: 127, cout: 1280), Case(pixels: 3, cin: 1, cout: 1280), Case(pixels: 49, cin: 3, cout: 1),
         Case(pixels: 13, cin: 127, cout: 13), Case(pixels: 13, cin: 13, cout: 13, relu6: false),
     ]
-    /// nil: the device's default; 32×8 with 8 channels per invocation: the GPU default (partial sums added
-    /// in shared memory); 8×3 with 3: a height that does not divide the pixel blocks, an odd tile.
+    /// nil: the device's default (its reduction too); 32×8 with 8 channels per invocation: the GPU default
+    /// of the shared-memory variant (partial sums added in shared memory); 8×3 with 3: a height that does
+    /// not divide the pixel blocks, an odd tile. The subgroup variant's launches: `SubgroupReductionTests`.
     static let shapes: [(x: Int, y: Int, channels: Int)?] = [nil, (32, 8, 8), (8, 3, 3)]
     static let runs = cases.flatMap { c in
         StorageFormat.allCases.flatMap { f in shapes.indices.map { (c, f, $0) } }
@@ -41,7 +42,8 @@ import VulkanRuntime
         let output = try h.poisonedOutput(expected.count, .float32)
         let choice = Self.shapes[workGroup]
         let launcher = try HeadPool.Vulkan(context: h.context, shape: choice.map { ($0.x, $0.y) },
-                                           channelsPerInvocation: choice?.channels)
+                                           channelsPerInvocation: choice?.channels,
+                                           reduction: choice == nil ? nil : .sharedMemory)
         try launcher.record(h.sequence, layer: layer, batch: batch, pixels: shape.pixels,
                             input: h.input(x.data, inputFormat), inputFormat: inputFormat,
                             weights: h.float32(layer.weights), bias: h.float32(layer.bias), output: BufferBinding(output))
@@ -49,7 +51,7 @@ import VulkanRuntime
         // Inputs are compared as stored and everything after the load is float32: fp32 tolerance for
         // every input format.
         expectClose(got, expected, tolerance: tolerance(.float32),
-                    "head pool \(shape.testDescription) \(inputFormat) work group \(launcher.shape) × \(launcher.channelsPerInvocation) channels")
+                    "head pool \(shape.testDescription) \(inputFormat) \(launcher.reduction) work group \(launcher.shape) × \(launcher.channelsPerInvocation) channels")
         #expect(guardIntact, "wrote past the output")
         #expect(try validationMessages() == [])
     }
