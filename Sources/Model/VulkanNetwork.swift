@@ -146,6 +146,8 @@ final class VulkanNetwork {
         try sequence.copy(from: staging, offset: aligned(weightBytes.count), to: biases, size: biasValues.count * 4)
         sequence.barrier()
         try sequence.run()
+        // The cooperative-matrix kernel reads its weights split into float16 hi/lo once, here.
+        try coopmat?.upload(model.layers.filter { $0.kind == .pointwise })
         // Every pipeline the network records is built now (a dry recording, never submitted), so a driver
         // that refuses the cooperative-matrix kernel costs that fast path, not the engine.
         if coopmat != nil {
@@ -215,7 +217,7 @@ final class VulkanNetwork {
                   bias: BufferBinding, residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat,
                   arithmetic: KernelArithmetic) throws {
             if let coopmat {
-                try coopmat.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
+                try coopmat.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat,
                                    bias: bias, residual: residual, output: output, outputFormat: outputFormat)
             } else {
                 try pointwise.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
@@ -299,7 +301,7 @@ final class VulkanNetwork {
         if fusedHead {
             if let coopmat {
                 try coopmat.recordHeadPool(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
-                                           inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+                                           inputFormat: currentFormat, bias: b, output: featuresBinding)
             } else {
                 try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
                                     inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding,
