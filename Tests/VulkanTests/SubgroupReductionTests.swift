@@ -123,6 +123,20 @@ let subgroupUnavailable: String? = {
         #expect(try validationMessages() == [])
     }
 
+    /// What `imgfeat kernel-check` runs (and the Python tests at 4 and 16 lanes): every case of
+    /// `KernelReduction.checkCases` through its own harness, on this device.
+    @Test(.enabled(if: subgroupUnavailable == nil, "skipped: no subgroup arithmetic"))
+    func kernelCheckCasesPass() throws {
+        let context = try vulkanContext()
+        let cases = KernelReduction.checkCases(subgroupSize: Int(context.info.subgroupSize))
+        #expect(cases.count >= 60)
+        for c in cases {
+            let result = try KernelReduction.check(c, context: context)
+            #expect(result.passed, "\(result.line)")
+        }
+        #expect(try validationMessages() == [])
+    }
+
     /// Subgroup arithmetic in compute shaders and a known size give the subgroup variants; anything less the
     /// fallback.
     @Test func choiceFollowsTheQueriedSupport() {
