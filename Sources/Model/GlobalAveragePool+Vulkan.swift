@@ -13,9 +13,10 @@ extension GlobalAveragePool {
         public let groups: Int
         private let pipelines: SpecializedPipelines
 
-        /// `reduction` nil takes `KernelReduction.choose(context.info)`; the subgroup variant's launch nil
-        /// picks one subgroup of the reported size per channel group (4 channels per lane; 16 on CPU drivers),
-        /// four groups per work group on GPUs.
+        /// `reduction` nil takes `KernelReduction.choose(context.info)`. The subgroup variant's launch nil: one
+        /// subgroup of the reported size per channel group, 16 channels per lane on CPU drivers; on GPUs four
+        /// groups per work group, 8 channels per lane (32 contiguous bytes, a whole memory sector, from each
+        /// lane's pixel).
         public init(context: VulkanContext, reduction: KernelReduction? = nil, invocations: Int? = nil,
                     channelsPerInvocation: Int? = nil, groups: Int? = nil) throws {
             let info = context.info
@@ -23,12 +24,12 @@ extension GlobalAveragePool {
             let sub = max(1, Int(info.subgroupSize)), cpu = info.kind == .cpu
             let maxX = min(Int(info.maxWorkgroupInvocations), Int(info.maxWorkgroupSize[0]))
             let invocations = invocations ?? min(reduction == .subgroup ? (cpu ? sub : 4 * sub) : 64, maxX)
-            let channels = reduction == .subgroup ? channelsPerInvocation ?? (cpu ? 16 : 4) : 1
+            let channels = reduction == .subgroup ? channelsPerInvocation ?? (cpu ? 16 : 8) : 1
             let groups = reduction == .subgroup ? groups ?? max(1, ceilDiv(invocations, sub)) : 1
             guard invocations >= 1, invocations <= maxX, channels >= 1, groups >= 1 else {
                 throw VulkanError(call: "GlobalAveragePool.Vulkan", message: "work group of \(invocations) exceeds \(info.name)'s limits")
             }
-            if reduction == .subgroup && KernelReduction.choose(info) != .subgroup {
+            if reduction == .subgroup && !KernelReduction.available(info) {
                 throw VulkanError(call: "GlobalAveragePool.Vulkan", message: "\(info.name) lacks subgroup \(KernelReduction.requiredOperations.joined(separator: " and ")) operations in compute shaders")
             }
             self.reduction = reduction

@@ -41,9 +41,9 @@ public enum HeadPool {
         /// `groups` nil pick by device. Shared memory: CPU drivers such as lavapipe 8×1 work groups (no shared
         /// memory, no barrier) and 8×16 register tiles, measured fastest there (2.5× the 4×4 tiles of the
         /// GEMM, docs/VULKAN.md); GPUs 32×8 work groups (a warp across channels, the pixel blocks across y)
-        /// and 8×8 tiles, shrunk to the device's work-group and shared-memory limits. Subgroup: one subgroup
-        /// of 16 channels per work group on CPU drivers, four subgroups of 8 channels each on GPUs (the
-        /// reported subgroup size only sizes the work group).
+        /// and 8×8 tiles, shrunk to the device's work-group and shared-memory limits. Subgroup (GPUs by
+        /// default, CPU drivers when asked): four subgroups of 8 channels each on GPUs, one of 16 channels on
+        /// CPU drivers (the reported subgroup size only sizes the work group).
         public init(context: VulkanContext, shape: (x: Int, y: Int)? = nil, channelsPerInvocation: Int? = nil,
                     reduction: KernelReduction? = nil, groups: Int? = nil) throws {
             let info = context.info
@@ -73,7 +73,7 @@ public enum HeadPool {
                   reduction == .sharedMemory || chosen.y == 1 else {
                 throw VulkanError(call: "HeadPool.Vulkan", message: "work group \(chosen.x)×\(chosen.y) with \(channels) channels per invocation exceeds \(info.name)'s limits")
             }
-            if reduction == .subgroup && KernelReduction.choose(info) != .subgroup {
+            if reduction == .subgroup && !KernelReduction.available(info) {
                 throw VulkanError(call: "HeadPool.Vulkan", message: "\(info.name) lacks subgroup \(KernelReduction.requiredOperations.joined(separator: " and ")) operations in compute shaders")
             }
             self.reduction = reduction

@@ -11,18 +11,30 @@ public enum KernelReduction: String, Sendable, CaseIterable {
     /// `subgroupAdd` / `subgroupExclusiveAdd` (arithmetic).
     public static let requiredOperations = ["basic", "arithmetic"]
 
-    /// `subgroup` when the compute stage supports every operation in `requiredOperations` and the reported
-    /// subgroup size is a power of two (every Vulkan device's; 0 means the query was not made, a device below
-    /// Vulkan 1.2), else `sharedMemory`. The kernels assume no particular size: the launchers only use it to
-    /// size work groups.
-    public static func choose(computeSubgroupOperations operations: [String], subgroupSize: UInt32) -> KernelReduction {
-        let sizeKnown = subgroupSize >= 1 && subgroupSize & (subgroupSize - 1) == 0
-        return sizeKnown && requiredOperations.allSatisfy(operations.contains) ? .subgroup : .sharedMemory
+    /// Whether the subgroup variants can run: the compute stage supports every operation in
+    /// `requiredOperations` and the reported subgroup size is a power of two (every Vulkan device's; 0 means
+    /// the query was not made, a device below Vulkan 1.2). The kernels assume no particular size: the
+    /// launchers only use it to size work groups.
+    public static func available(computeSubgroupOperations operations: [String], subgroupSize: UInt32) -> Bool {
+        subgroupSize >= 1 && subgroupSize & (subgroupSize - 1) == 0 && requiredOperations.allSatisfy(operations.contains)
     }
 
-    /// The choice for `info`'s device (its `subgroupOperations` are those of the compute stage).
+    /// The variant a device of `kind` runs: `subgroup` on GPUs where `available`, else `sharedMemory`. CPU
+    /// drivers (lavapipe) keep their own profile, the default variants: there `head_pool` runs 8×1 work
+    /// groups, so it has no shared-memory round trip to remove, and the subgroup variants measured slower
+    /// (up to 3.6×, docs/PERFORMANCE.md).
+    public static func choose(computeSubgroupOperations operations: [String], subgroupSize: UInt32, kind: DeviceKind) -> KernelReduction {
+        kind != .cpu && available(computeSubgroupOperations: operations, subgroupSize: subgroupSize) ? .subgroup : .sharedMemory
+    }
+
+    /// Whether `info`'s device can run the subgroup variants (its `subgroupOperations` are the compute stage's).
+    public static func available(_ info: DeviceInfo) -> Bool {
+        available(computeSubgroupOperations: info.subgroupOperations, subgroupSize: info.subgroupSize)
+    }
+
+    /// The variant `info`'s device runs.
     public static func choose(_ info: DeviceInfo) -> KernelReduction {
-        choose(computeSubgroupOperations: info.subgroupOperations, subgroupSize: info.subgroupSize)
+        choose(computeSubgroupOperations: info.subgroupOperations, subgroupSize: info.subgroupSize, kind: info.kind)
     }
 
     /// The shader define that selects the variant.

@@ -104,7 +104,7 @@ extension KernelReduction {
         let context = try VulkanContext(options: setup)
         let info = context.info
         let device = "[\(info.index)] \(info.name)"
-        guard choose(info) == .subgroup else {
+        guard available(info) else {
             return (device, Int(info.subgroupSize), "compute-stage subgroup operations [\(info.subgroupOperations.joined(separator: " "))]")
         }
         for c in checkCases(subgroupSize: Int(info.subgroupSize)) { onResult(try check(c, context: context)) }

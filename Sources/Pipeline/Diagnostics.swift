@@ -32,8 +32,13 @@ public enum Diagnostics {
         let fp32 = names(VulkanFastPaths.supported(by: device, precision: .fp32))
         let fp16 = names(VulkanFastPaths.supported(by: device, precision: .fp16))
         var lines = ["    fast paths the device supports: fp32 \(fp32); fp16 \(fp16) (each self-check line names those checked)"]
-        let reduction = KernelReduction.choose(device)
-        lines.append("    head pool and pool reductions: \(reduction == .subgroup ? "subgroup (subgroupAdd)" : "shared memory (no subgroup basic + arithmetic in compute shaders)")")
+        let reduction: String
+        switch (KernelReduction.choose(device), KernelReduction.available(device)) {
+        case (.subgroup, _): reduction = "subgroup (subgroupAdd)"
+        case (_, true): reduction = "shared memory (the CPU-driver profile; the subgroup variants are available)"
+        case (_, false): reduction = "shared memory (no subgroup basic + arithmetic in compute shaders)"
+        }
+        lines.append("    head pool and pool reductions: \(reduction)")
         let mine = verdicts.filter {
             $0.device == device.name && $0.driverVersion == device.driverVersion
                 && $0.driver == "\(device.driverName) \(device.driverInfo)" && $0.fault == nil

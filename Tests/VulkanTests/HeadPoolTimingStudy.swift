@@ -34,7 +34,7 @@ struct HeadPoolTimingStudy {
              try HeadPool.Vulkan(context: context, shape: ($0.x, $0.y), channelsPerInvocation: $0.channels, reduction: .sharedMemory))
         }
         // The subgroup variant (where the device has it): invocations, channels per lane, channel groups.
-        let subgroups = KernelReduction.choose(context.info) == .subgroup
+        let subgroups = KernelReduction.available(context.info)
         let sub = Int(context.info.subgroupSize)
         for (x, channels, groups) in subgroups ? [(sub, 16, 1), (sub, 8, 1), (sub, 32, 1), (2 * sub, 16, 2), (4 * sub, 8, 4)] : [] {
             let launcher = try HeadPool.Vulkan(context: context, shape: (x, 1), channelsPerInvocation: channels, reduction: .subgroup, groups: groups)
@@ -128,7 +128,7 @@ struct HeadPoolTimingStudy {
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: alpha, inputSize: size), seed: 1)
         let input = Tensor(batch: batch, height: size, width: size, channels: 3, data: randomFloats(batch * size * size * 3, seed: 2))
         var engines: [(String, VulkanEngine)] = []
-        let reductions = KernelReduction.choose(try vulkanContext().info) == .subgroup ? KernelReduction.allCases : [.sharedMemory]
+        let reductions = KernelReduction.available(try vulkanContext().info) ? KernelReduction.allCases : [.sharedMemory]
         for precision in VulkanPrecision.allCases {
             for mode in [HeadPool.Mode.fused, .separate] {
                 for reduction in reductions {

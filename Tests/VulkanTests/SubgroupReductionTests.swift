@@ -6,7 +6,7 @@ import VulkanRuntime
 let subgroupUnavailable: String? = {
     guard let context = try? vulkanContext() else { return "no Vulkan context" }
     let info = context.info
-    return KernelReduction.choose(info) == .subgroup ? nil
+    return KernelReduction.available(info) ? nil
         : "\(info.name) has subgroup size \(info.subgroupSize), compute operations [\(info.subgroupOperations.joined(separator: " "))]"
 }()
 
@@ -137,31 +137,39 @@ let subgroupUnavailable: String? = {
         #expect(try validationMessages() == [])
     }
 
-    /// Subgroup arithmetic in compute shaders and a known size give the subgroup variants; anything less the
-    /// fallback.
+    /// Subgroup arithmetic in compute shaders and a known size make the subgroup variants available, and GPUs
+    /// run them; anything less, or a CPU driver (its own profile), gets the fallback.
     @Test func choiceFollowsTheQueriedSupport() {
         let full = ["basic", "vote", "arithmetic", "ballot", "shuffle", "shuffle-relative", "clustered", "quad"]
+        func choose(_ operations: [String], _ size: UInt32, _ kind: DeviceKind = .discreteGPU) -> KernelReduction {
+            KernelReduction.choose(computeSubgroupOperations: operations, subgroupSize: size, kind: kind)
+        }
         for size: UInt32 in [4, 8, 16, 32, 64, 128] {
-            #expect(KernelReduction.choose(computeSubgroupOperations: full, subgroupSize: size) == .subgroup, "size \(size)")
-            #expect(KernelReduction.choose(computeSubgroupOperations: ["basic", "arithmetic"], subgroupSize: size) == .subgroup)
+            for kind in [DeviceKind.discreteGPU, .integratedGPU, .virtualGPU, .other] {
+                #expect(choose(full, size, kind) == .subgroup, "size \(size) \(kind)")
+            }
+            #expect(choose(["basic", "arithmetic"], size) == .subgroup)
+            #expect(choose(full, size, .cpu) == .sharedMemory, "CPU drivers keep their profile")
+            #expect(KernelReduction.available(computeSubgroupOperations: full, subgroupSize: size))
         }
         // DeviceInfo lists no operation when the compute stage has none, and a device below Vulkan 1.2 size 0.
-        #expect(KernelReduction.choose(computeSubgroupOperations: [], subgroupSize: 32) == .sharedMemory)
-        #expect(KernelReduction.choose(computeSubgroupOperations: ["basic", "vote", "ballot", "shuffle"], subgroupSize: 32) == .sharedMemory)
-        #expect(KernelReduction.choose(computeSubgroupOperations: ["arithmetic"], subgroupSize: 32) == .sharedMemory)
-        #expect(KernelReduction.choose(computeSubgroupOperations: full, subgroupSize: 0) == .sharedMemory)
-        #expect(KernelReduction.choose(computeSubgroupOperations: full, subgroupSize: 24) == .sharedMemory)
+        for (operations, size) in [([], 32), (["basic", "vote", "ballot", "shuffle"], 32), (["arithmetic"], 32), (full, 0), (full, 24)] as [([String], UInt32)] {
+            #expect(choose(operations, size) == .sharedMemory, "\(operations) size \(size)")
+            #expect(!KernelReduction.available(computeSubgroupOperations: operations, subgroupSize: size))
+        }
     }
 
     /// The launchers take the device's choice, and refuse the subgroup variant on a device without it.
     @Test func launchersFollowTheDevice() throws {
         let context = try vulkanContext()
         let chosen = KernelReduction.choose(context.info)
-        print("subgroup reductions on \(context.info.name): size \(context.info.subgroupSize), [\(context.info.subgroupOperations.joined(separator: " "))] -> \(chosen.rawValue)")
+        print("subgroup reductions on \(context.info.name): size \(context.info.subgroupSize), [\(context.info.subgroupOperations.joined(separator: " "))] -> available \(KernelReduction.available(context.info)), chosen \(chosen.rawValue)")
+        #expect(chosen == (context.info.kind == .cpu || subgroupUnavailable != nil ? .sharedMemory : .subgroup))
         #expect(try HeadPool.Vulkan(context: context).reduction == chosen)
         #expect(try GlobalAveragePool.Vulkan(context: context).reduction == chosen)
-        if chosen == .sharedMemory {
+        if subgroupUnavailable != nil {
             #expect(throws: VulkanError.self) { try HeadPool.Vulkan(context: context, reduction: .subgroup) }
+            #expect(throws: VulkanError.self) { try GlobalAveragePool.Vulkan(context: context, reduction: .subgroup) }
         }
     }
 
