@@ -36,7 +36,7 @@ struct EngineOptions: ParsableArguments {
     /// Copies the options into `options`, and the environment's `IMGFEAT_CPU_KERNELS` choice (refused in one
     /// line when this CPU lacks it).
     func apply(to options: inout RunOptions) throws {
-        try reportingFailure { try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels) }
+        try reportingFailure { try options.chooseCPUKernels(try EnvironmentSettings.process.cpuKernels) }
         options.device = device
         options.deviceIndex = deviceIndex
         options.weights = weights

@@ -18,7 +18,7 @@ func reportingFailure<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ExitCode {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("imgfeat: error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("imgfeat: error: \(PipelineError.line(for: error))\n".utf8))
         throw ExitCode.failure
     }
 }

@@ -10,7 +10,7 @@ struct InputOutputOptions: ParsableArguments {
 
     /// The run options of these paths and `engine`, `control`, with the environment's settings.
     func runOptions(_ engine: EngineOptions, _ control: RunControlOptions) throws -> RunOptions {
-        var options = RunOptions(input: input, output: output, settings: .process)
+        var options = RunOptions(input: input, output: output, settings: try .process)
         try engine.apply(to: &options)
         try control.apply(to: &options)
         options.commandLine = ["imgfeat"] + CommandLine.arguments.dropFirst()

@@ -11,7 +11,7 @@ struct KernelCheck: ParsableCommand {
     var deviceIndex: Int?
 
     func run() throws {
-        var setup = EnvironmentSettings.process.vulkan
+        var setup = try reportingFailure { try EnvironmentSettings.process.vulkan }
         setup.deviceIndex = deviceIndex
         let passed = try reportingFailure { try Diagnostics.coopmatCheck(setup) { print($0) } }
         if !passed { throw ExitCode.failure }

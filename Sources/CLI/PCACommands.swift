@@ -27,8 +27,8 @@ struct PCA: ParsableCommand {
         func run() throws {
             let fitted = try reportingFailure {
                 try Commands.pcaFit(inputs: features, options: PCAOptions(k: k, center: center), modelPath: model, quiet: false,
-                                    storage: storage.config,
-                                    device: device.fitDevice(EnvironmentSettings.process.vulkan, deviceIndex: deviceIndex))
+                                    storage: try storage.config,
+                                    device: device.fitDevice(try EnvironmentSettings.process.vulkan, deviceIndex: deviceIndex))
             }
             print("model: \(model) (k = \(fitted.k), n = \(fitted.count), d = \(fitted.dimension); "
                   + "fitted on \(fitted.fittedOn ?? "host") by \(fitted.method.rawValue))")
@@ -48,7 +48,7 @@ struct PCA: ParsableCommand {
 
         func run() throws {
             let rows = try reportingFailure { 
-                try Commands.pcaTransform(features: features, modelPath: model, output: output, storage: storage.config)
+                try Commands.pcaTransform(features: features, modelPath: model, output: output, storage: try storage.config)
              }
             print("\(rows) rows projected into \(output)")
         }

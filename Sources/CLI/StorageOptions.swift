@@ -24,8 +24,10 @@ struct StorageOptions: ParsableArguments {
 
     /// The environment's storage settings with these options applied.
     var config: StorageSettings {
-        var storage = EnvironmentSettings.process.storage
-        apply(to: &storage)
-        return storage
+        get throws {
+            var storage = try EnvironmentSettings.process.storage
+            apply(to: &storage)
+            return storage
+        }
     }
 }

@@ -18,7 +18,7 @@ struct Preprocess: ParsableCommand {
     func run() throws {
         let report = try reportingFailure {
             try Commands.preprocess(inputs: images, output: output, size: size, draft: draft,
-                                    storage: EnvironmentSettings.process.storage)
+                                    storage: try EnvironmentSettings.process.storage)
         }
         for path in report.written { print(path) }
         // Every bad input is named; the exit status says whether there were any.
@@ -41,8 +41,8 @@ struct Devices: ParsableCommand {
     var size: Int = 224
 
     func run() throws {
-        var options = RunOptions(input: "", output: "", settings: .process)
-        try reportingFailure { try options.chooseCPUKernels(EnvironmentSettings.process.cpuKernels) }
+        var options = try reportingFailure { RunOptions(input: "", output: "", settings: try .process) }
+        try reportingFailure { try options.chooseCPUKernels(try EnvironmentSettings.process.cpuKernels) }
         print(Diagnostics.cpuKernelsReport(chosen: options.cpuKernels))
         // Nothing to list without a loader, driver or device: one line naming the cause, and a failure
         // status so that a node check (integrations/spark/emr-bootstrap.sh) stops there.
@@ -51,7 +51,7 @@ struct Devices: ParsableCommand {
             if check {
                 try Diagnostics.checkFastPaths(options, index: deviceIndex, alpha: alpha, size: size)
             }
-            report = try Diagnostics.devicesReport(EnvironmentSettings.process.vulkan, fastPathCache: options.fastPathCache)
+            report = try Diagnostics.devicesReport(options.vulkan, fastPathCache: options.fastPathCache)
         } catch {
             FileHandle.standardError.write(Data(
                 "imgfeat: error: \(error); --device auto will use the fast CPU path, --device vulkan will fail\n".utf8))
@@ -78,7 +78,7 @@ struct Bench: ParsableCommand {
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
-        var options = RunOptions(input: input, output: "", settings: .process)
+        var options = try reportingFailure { RunOptions(input: input, output: "", settings: try .process) }
         try engine.apply(to: &options)
         let benchmark = Benchmark(options: options, limit: limit, repeats: repeats, referenceImages: referenceImages)
         let (report, record) = try reportingFailure {

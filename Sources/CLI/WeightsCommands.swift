@@ -15,9 +15,9 @@ struct Weights: ParsableCommand {
         var size: Int = 224
 
         func run() throws {
-            let settings = EnvironmentSettings.process
             let line = try reportingFailure {
-                try Commands.fetchWeights(alpha: alpha, size: size, storage: settings.storage, search: settings.weightsSearch)
+                let settings = try EnvironmentSettings.process
+                return try Commands.fetchWeights(alpha: alpha, size: size, storage: settings.storage, search: settings.weightsSearch)
             }
             print(line)
         }

@@ -15,7 +15,7 @@ public enum HeadPool {
     /// Engines are fused by default on every device (docs/VULKAN.md has the measurements); the CLI takes
     /// `$IMGFEAT_VULKAN_HEAD_POOL` for benchmarks. Both give the reference's features (at fp16 `separate`
     /// also rounds the head activation to 16 bits).
-    public enum Mode: String, Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
         case fused, separate
     }
 

@@ -72,7 +72,7 @@ extension PCAStatistics {
             throw PCAError.badFile(path: url.path, reason: "body has \(body.count) bytes, expected \(expected) for d = \(d)")
         }
         var values = [Double](repeating: 0, count: d + d * d)
-        values.withUnsafeMutableBytes { target in body.copyBytes(to: target) }
+        values.withUnsafeMutableBytes { target in _ = body.copyBytes(to: target) }
         for i in values.indices { values[i] = Double(bitPattern: UInt64(littleEndian: values[i].bitPattern)) }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw PCAError.badFile(path: url.path, reason: "non-finite value at float64 index \(bad)")

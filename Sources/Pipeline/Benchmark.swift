@@ -109,13 +109,18 @@ public struct Benchmark {
         return (lines.joined(separator: "\n"), record)
     }
 
+    /// `items` as the Vulkan engine takes them: decoded pixels, resized on the device.
+    private func decodedPixels(_ items: [InputItem], _ decoder: DecodeStage) -> [RGBImage] {
+        var pixelDecoder = decoder
+        pixelDecoder.keepPixels = true
+        return pixelDecoder.prepare(part: 0, items: items, endsPart: true).images
+    }
+
     /// Pixels in, features out on the device: wall time of `repeats` runs (median), then the per-layer GPU
     /// times of one more, profiled run.
     private func vulkanProfile(_ engine: VulkanEngine, items: [InputItem], decoder: DecodeStage,
                                entry: inout BenchmarkRecord.Engine) throws -> [String] {
-        var pixelDecoder = decoder
-        pixelDecoder.keepPixels = true
-        let images = pixelDecoder.prepare(part: 0, items: items, endsPart: true).images
+        let images = decodedPixels(items, decoder)
         guard !images.isEmpty else { return [] }
         _ = try engine.features(images: images)
         var times: [Double] = []
@@ -139,9 +144,7 @@ public struct Benchmark {
     /// waited for before the next (one batch in flight), then streamed through `submit` (several in flight).
     private func vulkanStreaming(_ engine: VulkanEngine, items: [InputItem], decoder: DecodeStage,
                                  entry: inout BenchmarkRecord.Engine) throws -> [String] {
-        var pixelDecoder = decoder
-        pixelDecoder.keepPixels = true
-        let images = pixelDecoder.prepare(part: 0, items: items, endsPart: true).images
+        let images = decodedPixels(items, decoder)
         guard !images.isEmpty else { return [] }
         var lines: [String] = []
         // The pipeline's calls, one submission-sized batch each: waited for one by one, then streamed.

@@ -49,10 +49,10 @@ extension Commands {
         let features = try downloads.table(base.appending(layout.featuresDirectory.lastPathComponent).description)
 
         let store: ObjectStore
-        do { store = try ObjectStore(config: options.storage) } catch { throw PipelineError("\(remote): \(error)") }
+        do { store = try ObjectStore(config: options.storage) } catch { throw PipelineError("\(remote): \(PipelineError.line(for: error))") }
         func upload(_ what: String, _ body: () throws -> Void) throws {
             do { try body() } catch {
-                throw PipelineError("\(remote): refitting the PCA stopped while \(what) (\(error)); rerun to finish it")
+                throw PipelineError("\(remote): refitting the PCA stopped while \(what) (\(PipelineError.line(for: error))); rerun to finish it")
             }
         }
         let manifestKey = base.appending("_imgfeat/" + layout.manifest.lastPathComponent).description
@@ -98,7 +98,7 @@ extension Commands {
         do {
             return try PCAStatistics.load(from: url)
         } catch {
-            throw PipelineError("\(output): cannot refit the PCA, the stored statistics are unreadable (\(error)); add --overwrite to run again")
+            throw PipelineError("\(output): cannot refit the PCA, the stored statistics are unreadable (\(PipelineError.line(for: error))); add --overwrite to run again")
         }
     }
 

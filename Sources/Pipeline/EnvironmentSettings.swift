@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Model
 import Storage
@@ -26,18 +27,30 @@ public struct EnvironmentSettings: Sendable {
     /// the SPIR-V cache.
     public var fastPathCache: URL?
 
-    /// The settings `environment` implies; an empty one gives the defaults.
-    public init(environment: [String: String]) {
-        storage = .fromEnvironment(environment)
+    /// The settings `environment` implies; an empty one gives the defaults. Throws
+    /// `EnvironmentVariable.Invalid` (one line: the variable, its value, what it accepts) for a value
+    /// outside what a variable accepts, rather than running on a default the user did not ask for.
+    public init(environment: [String: String]) throws {
+        func variable(_ name: String) -> EnvironmentVariable { EnvironmentVariable(name, in: environment) }
+        storage = try .fromEnvironment(environment)
         weightsSearch = WeightsSearch(environment: environment)
+        // WeightsSearch reads IMGFEAT_OFFLINE leniently for its library callers; the edge refuses a typo.
+        weightsSearch.offline = try variable("IMGFEAT_OFFLINE").flag()
         let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-        vulkan = VulkanSetup(validation: environment["IMGFEAT_VULKAN_VALIDATION"] == "1",
+        vulkan = VulkanSetup(validation: try variable("IMGFEAT_VULKAN_VALIDATION").flag(),
                              loaderPath: environment["IMGFEAT_VULKAN_LOADER"].flatMap { $0.isEmpty ? nil : $0 },
                              shaderCache: cache.map { $0.appendingPathComponent("imgfeat/spirv") } ?? VulkanSetup.homeShaderCache,
                              shaderSources: environment["IMGFEAT_SHADERS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) })
-        headPool = environment["IMGFEAT_VULKAN_HEAD_POOL"].flatMap(HeadPool.Mode.init(rawValue:)) ?? .fused
-        fusedBlocks = environment["IMGFEAT_VULKAN_FUSED_BLOCKS"].flatMap(FusedBlockMode.init(rawValue:)) ?? .auto
+        headPool = try variable("IMGFEAT_VULKAN_HEAD_POOL").choice(default: HeadPool.Mode.fused)
+        fusedBlocks = try variable("IMGFEAT_VULKAN_FUSED_BLOCKS").choice(default: FusedBlockMode.auto)
         cpuKernels = environment["IMGFEAT_CPU_KERNELS"]
         fastPathCache = vulkan.shaderCache?.deletingLastPathComponent().appendingPathComponent("fastpaths")
     }
+
+    /// The settings of an empty environment: every default.
+    public static let defaults: EnvironmentSettings = {
+        do { return try EnvironmentSettings(environment: [:]) } catch {
+            preconditionFailure("an empty environment sets no variable, so none can be invalid: \(error)")
+        }
+    }()
 }

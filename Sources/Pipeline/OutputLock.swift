@@ -31,7 +31,8 @@ public final class OutputLock {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         let started = ISO8601DateFormatter().string(from: Date())
-        let text = "pid \(getpid()) on \(String(cString: host)), since \(started)\n"
+        let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let text = "pid \(getpid()) on \(hostName), since \(started)\n"
         _ = ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
     }

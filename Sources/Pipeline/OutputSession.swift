@@ -66,7 +66,7 @@ final class OutputSession {
             do {
                 try ObjectStore(config: storage).delete(under: remote) { OutputFiles.isImgfeatFile(relative: $0) }
             } catch {
-                throw PipelineError("--overwrite: cannot clear \(remote): \(error)")
+                throw PipelineError("--overwrite: cannot clear \(remote): \(PipelineError.line(for: error))")
             }
         }
     }

@@ -28,7 +28,7 @@ struct OutputTarget {
         do {
             try ObjectStore(config: storage).upload(localFolder: local.path, to: remote)
         } catch {
-            throw PipelineError("uploading \(local.path) to \(remote) failed (the local copy is complete; rerun to retry): \(error)")
+            throw PipelineError("uploading \(local.path) to \(remote) failed (the local copy is complete; rerun to retry): \(PipelineError.line(for: error))")
         }
         discardStaging()
     }
@@ -49,7 +49,7 @@ struct OutputTarget {
         do {
             _ = try fetcher.fetch(base.appending(layout.success.lastPathComponent).description)
         } catch let error as StorageError where error.isFatal {
-            throw PipelineError("\(remote): \(error)")
+            throw PipelineError("\(remote): \(PipelineError.line(for: error))")
         } catch {
             return nil
         }

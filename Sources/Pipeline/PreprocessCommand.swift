@@ -44,7 +44,7 @@ enum PreprocessCommand {
                     taken[name] = item.path
                     report.written.append(url.path)
                 } catch {
-                    report.failures.append(String(describing: error))
+                    report.failures.append(PipelineError.line(for: error))
                 }
             }
         }

@@ -50,7 +50,7 @@ final class RemoteFiles {
         do {
             try ObjectStore(config: storage).put(bytes, to: path)
         } catch {
-            throw PipelineError("\(path): cannot store it (\(error))")
+            throw PipelineError("\(path): cannot store it (\(PipelineError.line(for: error)))")
         }
     }
 
@@ -76,7 +76,7 @@ final class RemoteFiles {
         do {
             try Downloader(config: storage).download(url: location.description, to: target.path)
         } catch {
-            throw PipelineError("\(location): cannot read it (\(error))")
+            throw PipelineError("\(location): cannot read it (\(PipelineError.line(for: error)))")
         }
     }
 }

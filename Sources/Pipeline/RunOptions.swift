@@ -74,7 +74,7 @@ public struct RunOptions: Sendable {
     public var vulkanFastPaths: VulkanFastPaths = .all
 
     /// Options for INPUT and OUT, with what the edge read from the environment.
-    public init(input: String, output: String, settings: EnvironmentSettings = EnvironmentSettings(environment: [:])) {
+    public init(input: String, output: String, settings: EnvironmentSettings = .defaults) {
         self.input = input
         self.output = output
         storage = settings.storage

@@ -111,7 +111,6 @@ public final class CredentialProvider: @unchecked Sendable {
     private func noCredentials(imds: String) -> StorageError {
         StorageError("AWS credentials",
                      "none found (environment, profile \(config.resolvedProfile), instance metadata: \(imds)); "
-                         + "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or use --no-sign-request "
-                         + "for a public bucket", fatal: true)
+                         + "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE", fatal: true, kind: .noCredentials)
     }
 }

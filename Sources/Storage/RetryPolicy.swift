@@ -27,20 +27,21 @@ public struct RetryPolicy: Sendable {
 }
 
 /// How a finished attempt is judged.
-enum AttemptOutcome {
+public enum AttemptOutcome: Sendable {
     case success
     case retry(String)
     case fail(StorageError)
 }
 
-enum RetryClassifier {
+/// Judges one finished attempt of a request: success, retry, or a failure (fatal where the run cannot go on).
+public enum RetryClassifier {
     /// libcurl errors worth another try: connection failures, resets, timeouts, short bodies.
     static let retryableCurlCodes: Set<Int> = [5, 6, 7, 16, 18, 28, 35, 52, 55, 56, 92]
 
     /// What to do after one attempt. `s3Request`: an S3 API call, whose 401/403 concern the run's
     /// credentials (fatal, with a hint); a plain URL's 401/403 concern that object only.
-    static func classify(name: String, curlCode: Int, curlMessage: String, response: HTTPResponse,
-                         anonymous: Bool, s3Request: Bool = true) -> AttemptOutcome {
+    public static func classify(name: String, curlCode: Int, curlMessage: String, response: HTTPResponse,
+                                anonymous: Bool, s3Request: Bool = true) -> AttemptOutcome {
         if curlCode != 0 {
             if retryableCurlCodes.contains(curlCode) { return .retry("network error: \(curlMessage)") }
             if curlCode == 60 || curlCode == 58 || curlCode == 77 || curlCode == 83 {
@@ -66,21 +67,24 @@ enum RetryClassifier {
         if status == 401 || status == 403 {
             let code = s3?.code ?? ""
             let hint: String
+            var kind: StorageError.Kind?
             switch code {
             case "InvalidAccessKeyId": hint = "the access key id is unknown; check AWS_ACCESS_KEY_ID or the profile"
             case "SignatureDoesNotMatch": hint = "the secret key does not match the access key"
             case "ExpiredToken", "TokenRefreshRequired": hint = "the session token has expired"
             case "InvalidToken": hint = "the session token is invalid"
-            default: hint = anonymous ? "anonymous access is refused; drop --no-sign-request and give credentials"
-                : "access denied; check the credentials' permissions"
+            default:
+                hint = anonymous ? "anonymous access is refused" : "access denied; check the credentials' permissions"
+                if anonymous { kind = .anonymousRefused }
             }
-            return .fail(StorageError(name, "\(statusAndDetail) (\(hint))", fatal: true))
+            return .fail(StorageError(name, "\(statusAndDetail) (\(hint))", fatal: true, kind: kind))
         }
         if s3?.code == "PermanentRedirect" || s3?.code == "AuthorizationHeaderMalformed"
             || s3?.code == "IllegalLocationConstraintException" {
-            let region = response.headers["x-amz-bucket-region"].map { " (\($0))" } ?? ""
-            return .fail(StorageError(name, "\(detail): the bucket is in another region\(region); set AWS_REGION "
-                                          + "or --region to it", fatal: true))
+            let bucketRegion = response.headers["x-amz-bucket-region"]
+            let region = bucketRegion.map { " (\($0))" } ?? ""
+            return .fail(StorageError(name, "\(detail): the bucket is in another region\(region); set AWS_REGION to it",
+                                      fatal: true, kind: .wrongRegion(bucketRegion: bucketRegion)))
         }
         if status == 404 {
             return .fail(StorageError(name, s3.map { "not found (\($0.code))" } ?? "not found (HTTP 404)"))

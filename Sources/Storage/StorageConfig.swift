@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// How to reach object stores: region, endpoint, credentials choice, concurrency, timeouts, retries.
@@ -51,17 +52,19 @@ public struct StorageConfig: Sendable {
         self.environment = environment
     }
 
-    /// Defaults adjusted by the environment: the AWS variables above, plus IMGFEAT_S3_CONCURRENCY,
-    /// IMGFEAT_NO_SIGN_REQUEST=1, IMGFEAT_S3_STALL_SECONDS, IMGFEAT_S3_MAX_ATTEMPTS and
-    /// IMGFEAT_S3_INSECURE=1 (for test servers with self-signed certificates).
-    public static func fromEnvironment(_ environment: [String: String]) -> StorageConfig {
+    /// Defaults adjusted by the environment: the AWS variables above, plus IMGFEAT_S3_CONCURRENCY (1…1024),
+    /// IMGFEAT_NO_SIGN_REQUEST=1, IMGFEAT_S3_STALL_SECONDS (above 0), IMGFEAT_S3_MAX_ATTEMPTS (1 or more)
+    /// and IMGFEAT_S3_INSECURE=1 (for test servers with self-signed certificates). Throws
+    /// `EnvironmentVariable.Invalid` for a value outside those.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> StorageConfig {
+        func variable(_ name: String) -> EnvironmentVariable { EnvironmentVariable(name, in: environment) }
         var config = StorageConfig(environment: environment)
         config.endpointURL = nonEmpty(environment["AWS_ENDPOINT_URL_S3"]) ?? nonEmpty(environment["AWS_ENDPOINT_URL"])
-        if let n = environment["IMGFEAT_S3_CONCURRENCY"].flatMap({ Int($0) }), n > 0 { config.concurrency = n }
-        if let s = environment["IMGFEAT_S3_STALL_SECONDS"].flatMap({ Double($0) }), s > 0 { config.stallTimeout = s }
-        if let n = environment["IMGFEAT_S3_MAX_ATTEMPTS"].flatMap({ Int($0) }), n > 0 { config.retry.maxAttempts = n }
-        config.anonymous = isTrue(environment["IMGFEAT_NO_SIGN_REQUEST"])
-        config.insecure = isTrue(environment["IMGFEAT_S3_INSECURE"])
+        if let n = try variable("IMGFEAT_S3_CONCURRENCY").integer(in: 1...1024) { config.concurrency = n }
+        if let s = try variable("IMGFEAT_S3_STALL_SECONDS").positiveNumber(unit: "seconds") { config.stallTimeout = s }
+        if let n = try variable("IMGFEAT_S3_MAX_ATTEMPTS").integer(in: 1...Int.max) { config.retry.maxAttempts = n }
+        config.anonymous = try variable("IMGFEAT_NO_SIGN_REQUEST").flag()
+        config.insecure = try variable("IMGFEAT_S3_INSECURE").flag()
         return config
     }
 

@@ -34,7 +34,8 @@ func usageError(_ message: String) -> Never {
     exit(2)
 }
 
-var config = StorageConfig.fromEnvironment(ProcessInfo.processInfo.environment)
+var config: StorageConfig
+do { config = try StorageConfig.fromEnvironment(ProcessInfo.processInfo.environment) } catch { fail(error) }
 var positional: [String] = []
 var options: [String: String] = [:]
 var args = Array(CommandLine.arguments.dropFirst())

@@ -104,7 +104,7 @@ extension PCASubspaceIterationTests {
     /// `pca fit --device`: auto and cpu fit with LAPACK on the host (Spark's signs), vulkan on the
     /// device it names; `fit(on: .host)` is the LAPACK fit, with no note.
     @Test func deviceChoices() throws {
-        let setup = EnvironmentSettings(environment: ["IMGFEAT_VULKAN_VALIDATION": "1"]).vulkan
+        let setup = try EnvironmentSettings(environment: ["IMGFEAT_VULKAN_VALIDATION": "1"]).vulkan
         for choice in [PCADeviceChoice.auto, .cpu] {
             guard case .host = choice.fitDevice(setup, deviceIndex: 2) else {
                 Issue.record("--device \(choice.rawValue) does not fit on the host")

@@ -22,7 +22,7 @@ import TestSupport
         let input = try FeaturizeRunTests.makeInput()
         let out = try temporaryDirectory().appendingPathComponent("run")
         defer { try? FileManager.default.removeItem(at: input.root); try? FileManager.default.removeItem(at: out) }
-        var options = FeaturizeRunTests.options(input.root, out, device: .vulkan, seed: 4)
+        var options = try FeaturizeRunTests.options(input.root, out, device: .vulkan, seed: 4)
         options.partRows = 4
         let summary = try Commands.run(options, pca: PCAOptions(k: 3))
         #expect(summary.featurized == input.good.count && summary.errors == 1)

@@ -28,10 +28,10 @@ import TestSupport
         return (root, good, bad.path)
     }
 
-    static func options(_ input: URL, _ output: URL, device: DeviceChoice, seed: Int = 0) -> RunOptions {
+    static func options(_ input: URL, _ output: URL, device: DeviceChoice, seed: Int = 0) throws -> RunOptions {
         // The environment is read here, at the edge (scripts/test.sh turns Vulkan validation on).
         var options = RunOptions(input: input.path, output: output.path,
-                                 settings: EnvironmentSettings(environment: ProcessInfo.processInfo.environment))
+                                 settings: try EnvironmentSettings(environment: ProcessInfo.processInfo.environment))
         options.device = device
         options.weights = "random:\(seed)"
         options.alpha = 0.35
@@ -114,7 +114,7 @@ import TestSupport
             #expect(error.description.contains("another job (its weights are random:0, not random:1)"), "\(error)")
         }
         do {
-            var draft = Self.options(input.root, cut, device: .cpu)
+            var draft = try Self.options(input.root, cut, device: .cpu)
             draft.draft = true  // other pixels: must not fill in a full-decode run
             _ = try Commands.featurize(draft)
             Issue.record("resuming with --draft did not throw")

@@ -29,7 +29,7 @@ import TestSupport
         let out = try temporaryDirectory()
         let cache = try temporaryDirectory()
         defer { [input.root, out, cache].forEach { try? FileManager.default.removeItem(at: $0) } }
-        var vulkan = FeaturizeRunTests.options(input.root, out.appendingPathComponent("vulkan"), device: .vulkan)
+        var vulkan = try FeaturizeRunTests.options(input.root, out.appendingPathComponent("vulkan"), device: .vulkan)
         vulkan.fastPathCache = cache
         vulkan.batch = 1  // 8 inputs in parts of 3: several batches in flight when each part ends
         let summary = try Commands.featurize(vulkan)
@@ -67,7 +67,7 @@ import TestSupport
         let input = try FeaturizeRunTests.makeInput()
         let out = try temporaryDirectory()
         defer { [input.root, out].forEach { try? FileManager.default.removeItem(at: $0) } }
-        var options = FeaturizeRunTests.options(input.root, out.appendingPathComponent("vulkan"), device: .vulkan)
+        var options = try FeaturizeRunTests.options(input.root, out.appendingPathComponent("vulkan"), device: .vulkan)
         options.fastPathCache = nil
         options.vulkanFault = VulkanFaultInjection(paths: .fusedBlocks)
         let summary = try Commands.featurize(options)

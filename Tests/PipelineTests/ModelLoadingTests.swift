@@ -12,7 +12,7 @@ import Testing
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         let environment = ["HOME": root.path + "/home", "XDG_CACHE_HOME": root.path + "/cache",
                            "KERAS_HOME": root.path + "/keras", "IMGFEAT_OFFLINE": "1"]
-        var options = RunOptions(input: input.path, output: output.path, settings: EnvironmentSettings(environment: environment))
+        var options = RunOptions(input: input.path, output: output.path, settings: try EnvironmentSettings(environment: environment))
         options.device = .cpu
         options.alpha = 0.35
         options.inputSize = 96

@@ -56,11 +56,9 @@ enum EmulatedArithmetic: String, CaseIterable {
         return relu6 ? min(max(v, 0), 6) : v
     }
 
-    /// `layer` (any kind) on `x`, with `residual` added for a projection.
+    /// `layer` (any kind) on `x`, with `residual` added for a projection: the reference's window walk
+    /// (`ConvLayer.walkWindows`), each tap's multiply-adds done by `fma`.
     func conv(_ x: Tensor, _ layer: ConvLayer, residual: Tensor? = nil) -> Tensor {
-        let k = layer.kernelSize, stride = layer.stride
-        let outH = layer.outputSize(inputSize: x.height), outW = layer.outputSize(inputSize: x.width)
-        let padTop = layer.padBefore(inputSize: x.height), padLeft = layer.padBefore(inputSize: x.width)
         let cin = layer.inChannels, cout = layer.outChannels
         var w = layer.weights.map(weight)
         let bias = self == .float16 ? layer.bias.map(Self.h) : layer.bias
@@ -72,40 +70,29 @@ enum EmulatedArithmetic: String, CaseIterable {
             scale = largest.map { $0 > 0 ? Float(sign: .plus, exponent: $0.exponent + 1, significand: 1) : 1 }
             w = layer.weights.enumerated().map { Self.h($0.element / scale[$0.offset % cout]) }
         }
-        var out = Tensor(batch: x.batch, height: outH, width: outW, channels: cout, repeating: .nan)
+        var out = Tensor(batch: x.batch, height: layer.outputSize(inputSize: x.height),
+                         width: layer.outputSize(inputSize: x.width), channels: cout, repeating: .nan)
         var acc = [Float](repeating: 0, count: cout)
-        for n in 0..<x.batch {
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    for co in 0..<cout { acc[co] = scaled ? 0 : bias[co] }
-                    for ky in 0..<k {
-                        let iy = oy * stride - padTop + ky
-                        guard iy >= 0 && iy < x.height else { continue }
-                        for kx in 0..<k {
-                            let ix = ox * stride - padLeft + kx
-                            guard ix >= 0 && ix < x.width else { continue }
-                            let inBase = ((n * x.height + iy) * x.width + ix) * cin
-                            switch layer.kind {
-                            case .depthwise:
-                                let wBase = (ky * k + kx) * cin
-                                for c in 0..<cin { acc[c] = fma(acc[c], x.data[inBase + c], w[wBase + c]) }
-                            case .full, .pointwise:
-                                let wBase = (ky * k + kx) * cin * cout
-                                for ci in 0..<cin {
-                                    let v = x.data[inBase + ci]
-                                    for co in 0..<cout { acc[co] = fma(acc[co], v, w[wBase + ci * cout + co]) }
-                                }
-                            }
-                        }
-                    }
-                    let outBase = ((n * outH + oy) * outW + ox) * cout
-                    for co in 0..<cout {
-                        if scaled { acc[co] = acc[co] * scale[co] + bias[co] }
-                        out.data[outBase + co] = finish(acc[co], residual: residual?.data[outBase + co], relu6: layer.relu6)
-                    }
+        layer.walkWindows(batch: x.batch, height: x.height, width: x.width, start: { _ in
+            for co in 0..<cout { acc[co] = scaled ? 0 : bias[co] }
+        }, tap: { inBase, tap in
+            switch layer.kind {
+            case .depthwise:
+                let wBase = tap * cin
+                for c in 0..<cin { acc[c] = fma(acc[c], x.data[inBase + c], w[wBase + c]) }
+            case .full, .pointwise:
+                let wBase = tap * cin * cout
+                for ci in 0..<cin {
+                    let v = x.data[inBase + ci]
+                    for co in 0..<cout { acc[co] = fma(acc[co], v, w[wBase + ci * cout + co]) }
                 }
             }
-        }
+        }, finish: { outBase in
+            for co in 0..<cout {
+                if scaled { acc[co] = acc[co] * scale[co] + bias[co] }
+                out.data[outBase + co] = finish(acc[co], residual: residual?.data[outBase + co], relu6: layer.relu6)
+            }
+        })
         return out
     }
 }

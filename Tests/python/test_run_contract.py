@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import imgfeat_binary, jpeg_bytes, make_bucket, run_imgfeat
+from conftest import imgfeat_binary, jpeg_bytes, make_bucket, run_imgfeat, serve_files
 
 SMALL = ["--device", "cpu", "--weights", "random:0", "--alpha", "0.35", "--size", "32", "--quiet"]
 
@@ -380,6 +380,55 @@ def test_options_out_of_range_are_one_line_before_any_work(tmp_path, option, val
     assert len(lines) == 1 and lines[0].startswith("imgfeat: error: ") and message in lines[0], proc.stderr
     # Nothing written, not even the folder with its lock.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize("command,variable,value,accepted", [
+    ("run", "IMGFEAT_VULKAN_HEAD_POOL", "fusd", "one of fused, separate"),
+    ("run", "IMGFEAT_S3_CONCURRENCY", "0", "a whole number from 1 to 1024"),
+    ("run", "IMGFEAT_OFFLINE", "y", "one of 1, true, yes, 0, false, no"),
+    ("pca", "IMGFEAT_S3_STALL_SECONDS", "soon", "a number of seconds above 0"),
+    ("devices", "IMGFEAT_VULKAN_VALIDATION", "on", "one of 1, true, yes, 0, false, no"),
+])
+def test_environment_values_outside_what_they_accept_are_one_line(tmp_path, command, variable, value, accepted):
+    root = tmp_path / "in"
+    make_bucket(root, 4, seed=36, bad=False)
+    args = {"run": ["run", root, "--output", tmp_path / "out", *SMALL],
+            "pca": ["pca", "fit", root, "--k", "2", "--model", tmp_path / "model.json"],
+            "devices": ["devices"]}[command]
+    proc = run_imgfeat(*args, check=False, cwd=tmp_path, timeout=120, env=dict(os.environ, **{variable: value}))
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert error_lines(proc) == [f"imgfeat: error: {variable}={value} is not {accepted}"], proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_accepted_environment_values_still_run(tmp_path):
+    root = tmp_path / "in"
+    make_bucket(root, 4, seed=37, bad=False)
+    env = dict(os.environ, IMGFEAT_VULKAN_HEAD_POOL="separate", IMGFEAT_VULKAN_FUSED_BLOCKS="off",
+               IMGFEAT_S3_CONCURRENCY="4", IMGFEAT_OFFLINE="0", IMGFEAT_S3_STALL_SECONDS="5")
+    run_imgfeat("featurize", root, "--output", tmp_path / "out", *SMALL, env=env, timeout=120)
+    assert (tmp_path / "out" / "_SUCCESS").exists()
+
+
+def test_storage_failures_name_the_option_that_gets_past_them(tmp_path):
+    """Storage words its failures without command-line flags; the line the user sees still names them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(HOME=str(tmp_path / "home"), AWS_EC2_METADATA_DISABLED="true", IMGFEAT_S3_MAX_ATTEMPTS="1")
+    args = ["featurize", "s3://bucket/images", "--output", tmp_path / "out", *SMALL]
+    # No credentials anywhere: looked for before any request, so nothing need listen on the endpoint.
+    proc = run_imgfeat(*args, "--endpoint-url", "http://127.0.0.1:9", env=env, check=False, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert error_lines(proc) == [
+        "imgfeat: error: AWS credentials: none found (environment, profile default, instance metadata: disabled by "
+        "AWS_EC2_METADATA_DISABLED); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or use "
+        "--no-sign-request for a public bucket"], proc.stderr
+    # An unsigned listing refused.
+    with serve_files({}, refuse=lambda path: 403) as url:
+        proc = run_imgfeat(*args, "--endpoint-url", url, "--no-sign-request", env=env, check=False, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    lines = error_lines(proc)
+    assert len(lines) == 1 and lines[0].startswith("imgfeat: error: ") and lines[0].endswith(
+        ": HTTP 403 (anonymous access is refused); drop --no-sign-request and give credentials"), proc.stderr
 
 
 def test_an_unusable_output_path_is_named_with_the_cause(tmp_path, small_bucket):
