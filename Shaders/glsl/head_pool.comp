@@ -16,16 +16,21 @@
 //     Nothing is assumed of the subgroup size or of how invocations map to subgroups: lane and lane
 //     count come from subgroupExclusiveAdd / subgroupAdd over the active lanes (a partial last subgroup
 //     has fewer), and the work group may hold fewer or more invocations than GROUPS subgroups.
+// VEC4 (C a multiple of 4): the channel unit is a vec4 of adjacent channels: weights, bias, sums and output
+//   are read and written as vec4 (ARITH_VEC4 / ACC_VEC4), CH and TILE_C count vec4s, and the input stays
+//   scalar (one value per pixel and k, multiplied into a vec4 of weights): PX + CH loads per 4·PX·CH
+//   multiply-adds.
 // storage: IN_T / LOAD_IN (input) defined by the launcher from its StorageFormat (float32, float16, or
 //          16-bit fixed point over [0, 6]); weights, bias and output float32
 // arithmetic: operands and products in ARITH_T, the per-pixel sums, bias and ReLU6 in ACC_T (float
 //          unless the launcher defines them; ARITH_FLOAT16 enables float16); the sums over pixels float
 
 // specialization: constant_id 0 = WG_X, 1 = WG_Y (local size; REDUCE_SUBGROUP: WG_Y = 1), 2 = PX (pixels
-//                 per block), 3 = CH (channels per invocation), 4 = GROUPS (REDUCE_SUBGROUP only)
-// bindings: 0 IN_T input[N×P×K]  1 float weights[K×C]  2 float bias[C]  3 float output[N×C]
+//                 per block), 3 = CH (channel units per invocation: channels, or vec4s with VEC4),
+//                 4 = GROUPS (REDUCE_SUBGROUP only)
+// bindings: 0 IN_T input[N×P×K]  1 float weights[K×C]  2 float bias[C]  3 float output[N×C] (VEC4: vec4s)
 // push constants (uint): n, pixels (P ≥ 1), k, c, relu6
-// grid: (ceil(C / TILE_C), N, 1)
+// grid: (ceil(C / (TILE_C channels)), N, 1)
 #extension GL_EXT_shader_16bit_storage : require
 #ifdef ARITH_FLOAT16
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
@@ -51,41 +56,53 @@ const uint TILE_C = GROUPS * CH;
 #else
 const uint TILE_C = gl_WorkGroupSize.x * CH;
 #endif
+#ifdef VEC4
+#define W_T ARITH_VEC4  // a weight unit as multiplied
+#define A_T ACC_VEC4    // a unit's per-pixel sum
+#define S_T vec4        // a unit's sum over pixels
+#define UNIT_CHANNELS 4u
+#else
+#define W_T ARITH_T
+#define A_T ACC_T
+#define S_T float
+#define UNIT_CHANNELS 1u
+#endif
 layout(std430, binding = 0) readonly buffer Input { IN_T inputs[]; };
-layout(std430, binding = 1) readonly buffer Weights { float weights[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) writeonly buffer Output { float outputs[]; };
+layout(std430, binding = 1) readonly buffer Weights { S_T weights[]; };
+layout(std430, binding = 2) readonly buffer Bias { S_T bias[]; };
+layout(std430, binding = 3) writeonly buffer Output { S_T outputs[]; };
 layout(push_constant) uniform Push { uint n, pixels, k, c, relu6; } pc;
 
 #ifndef REDUCE_SUBGROUP
-shared float partial[gl_WorkGroupSize.y * TILE_C];  // [ty][j][tx]
+shared S_T partial[gl_WorkGroupSize.y * TILE_C];  // [ty][j][tx]
 #endif
 
-// Adds to sums[j] the ReLU6'd outputs of channel cols[j] over image b's pixel blocks first, first + step, …
-// (block i starts at pixel i·PX).
-void accumulate(uint b, uint cols[CH], uint first, uint step, inout float sums[CH]) {
-    ACC_T bj[CH];
-    for (uint j = 0u; j < CH; ++j) bj[j] = ACC_T(bias[cols[j]]);
+// Adds to sums[j] the ReLU6'd outputs of channel unit cols[j] over image b's pixel blocks first,
+// first + step, … (block i starts at pixel i·PX). units: channel units per row (C / UNIT_CHANNELS).
+void accumulate(uint b, uint cols[CH], uint units, uint first, uint step, inout S_T sums[CH]) {
+    A_T bj[CH];
+    for (uint j = 0u; j < CH; ++j) bj[j] = A_T(bias[cols[j]]);
     uint imageBase = b * pc.pixels;
     for (uint p0 = first * PX; p0 < pc.pixels; p0 += step * PX) {
         uint rows[PX];
         for (uint i = 0u; i < PX; ++i) rows[i] = (imageBase + min(p0 + i, pc.pixels - 1u)) * pc.k;
-        ACC_T acc[PX][CH];
+        A_T acc[PX][CH];
         for (uint i = 0u; i < PX; ++i)
             for (uint j = 0u; j < CH; ++j) acc[i][j] = bj[j];
         for (uint kk = 0u; kk < pc.k; ++kk) {
-            ARITH_T a[PX], w[CH];
+            ARITH_T a[PX];
+            W_T w[CH];
             for (uint i = 0u; i < PX; ++i) a[i] = ARITH_T(LOAD_IN(inputs[rows[i] + kk]));
-            for (uint j = 0u; j < CH; ++j) w[j] = ARITH_T(weights[kk * pc.c + cols[j]]);
+            for (uint j = 0u; j < CH; ++j) w[j] = W_T(weights[kk * units + cols[j]]);
             for (uint i = 0u; i < PX; ++i)
-                for (uint j = 0u; j < CH; ++j) acc[i][j] += ACC_T(a[i] * w[j]);
+                for (uint j = 0u; j < CH; ++j) acc[i][j] += A_T(a[i] * w[j]);
         }
         uint valid = min(PX, pc.pixels - p0);
         for (uint i = 0u; i < valid; ++i) {
             for (uint j = 0u; j < CH; ++j) {
-                ACC_T v = acc[i][j];
+                A_T v = acc[i][j];
                 if (pc.relu6 != 0u) v = clamp(v, ACC_T(0.0), ACC_T(6.0));
-                sums[j] += float(v);
+                sums[j] += S_T(v);
             }
         }
     }
@@ -94,30 +111,31 @@ void accumulate(uint b, uint cols[CH], uint first, uint step, inout float sums[C
 void main() {
     uint b = gl_WorkGroupID.y, tileBase = gl_WorkGroupID.x * TILE_C;
     float scale = 1.0 / float(pc.pixels);
-    // Clamped indices keep every load in bounds; channels past the edge are not written.
+    uint units = pc.c / UNIT_CHANNELS;
+    // Clamped indices keep every load in bounds; channel units past the edge are not written.
     uint cols[CH];
-    float sums[CH];
+    S_T sums[CH];
 #ifdef REDUCE_SUBGROUP
     uint lane = subgroupExclusiveAdd(1u), lanes = subgroupAdd(1u);
     for (uint g = gl_SubgroupID; g < GROUPS; g += gl_NumSubgroups) {  // uniform in the subgroup
         uint colBase = tileBase + g * CH;
         for (uint j = 0u; j < CH; ++j) {
-            cols[j] = min(colBase + j, pc.c - 1u);
-            sums[j] = 0.0;
+            cols[j] = min(colBase + j, units - 1u);
+            sums[j] = S_T(0.0);
         }
-        accumulate(b, cols, lane, lanes, sums);
+        accumulate(b, cols, units, lane, lanes, sums);
         for (uint j = 0u; j < CH; ++j) {
-            float total = subgroupAdd(sums[j]);
-            if (lane == 0u && colBase + j < pc.c) outputs[b * pc.c + colBase + j] = total * scale;
+            S_T total = subgroupAdd(sums[j]);
+            if (lane == 0u && colBase + j < units) outputs[b * units + colBase + j] = total * scale;
         }
     }
 #else
     uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
     for (uint j = 0u; j < CH; ++j) {
-        cols[j] = min(tileBase + tx + j * gl_WorkGroupSize.x, pc.c - 1u);
-        sums[j] = 0.0;
+        cols[j] = min(tileBase + tx + j * gl_WorkGroupSize.x, units - 1u);
+        sums[j] = S_T(0.0);
     }
-    accumulate(b, cols, ty, gl_WorkGroupSize.y, sums);
+    accumulate(b, cols, units, ty, gl_WorkGroupSize.y, sums);
     if (gl_WorkGroupSize.y > 1u) {
         for (uint j = 0u; j < CH; ++j) partial[(ty * CH + j) * gl_WorkGroupSize.x + tx] = sums[j];
         barrier();
@@ -127,7 +145,7 @@ void main() {
     }
     for (uint j = 0u; j < CH; ++j) {
         uint col = tileBase + tx + j * gl_WorkGroupSize.x;
-        if (col < pc.c) outputs[b * pc.c + col] = sums[j] * scale;
+        if (col < units) outputs[b * units + col] = sums[j] * scale;
     }
 #endif
 }

@@ -32,6 +32,9 @@ public enum HeadPool {
         public let channelsPerInvocation: Int
         /// Subgroup variant: channel groups of `channelsPerInvocation` channels per work group (1 otherwise).
         public let groups: Int
+        /// Whether layers whose output channels (and `channelsPerInvocation`) are multiples of 4 take the VEC4
+        /// variant (weights, bias and sums as vec4); `vectorized(_:)` says for a layer.
+        public let vectorize: Bool
         /// Most pixels per block; `pixelBlock(_:)` spreads an image's pixels evenly over blocks of at most this.
         static let maxPixelBlock = 8
         private let subgroupSize: Int
@@ -45,7 +48,7 @@ public enum HeadPool {
         /// default, CPU drivers when asked): four subgroups of 8 channels each on GPUs, one of 16 channels on
         /// CPU drivers (the reported subgroup size only sizes the work group).
         public init(context: VulkanContext, shape: (x: Int, y: Int)? = nil, channelsPerInvocation: Int? = nil,
-                    reduction: KernelReduction? = nil, groups: Int? = nil) throws {
+                    reduction: KernelReduction? = nil, groups: Int? = nil, vectorize: Bool = true) throws {
             let info = context.info
             let cpu = info.kind == .cpu
             let reduction = reduction ?? KernelReduction.choose(info)
@@ -80,8 +83,15 @@ public enum HeadPool {
             self.shape = chosen
             self.channelsPerInvocation = channels
             self.groups = groups
+            self.vectorize = vectorize
             subgroupSize = sub
             pipelines = SpecializedPipelines(context: context, shader: "head_pool", bindings: 4, pushWords: 5)
+        }
+
+        /// Whether `layer` runs the VEC4 variant: allowed, and its output channels and each invocation's a
+        /// whole number of vec4s (every real head: 1280; the scalar variant is the fallback it is tested against).
+        public func vectorized(_ layer: ConvLayer) -> Bool {
+            vectorize && layer.outChannels % 4 == 0 && channelsPerInvocation % 4 == 0
         }
 
         /// Output channels one work group covers.
@@ -109,9 +119,11 @@ public enum HeadPool {
                            bias: BufferBinding, output: BufferBinding, arithmetic: KernelArithmetic = .float32) throws {
             precondition(layer.kind == .pointwise && batch >= 1 && pixels >= 1,
                          "\(layer.name): head pool needs a 1×1 convolution, at least one image and one pixel")
-            let specialization = [shape.x, shape.y, pixelBlock(pixels), channelsPerInvocation, groups].map { UInt32($0) }
+            let vec4 = vectorized(layer)
+            let units = vec4 ? channelsPerInvocation / 4 : channelsPerInvocation
+            let specialization = [shape.x, shape.y, pixelBlock(pixels), units, groups].map { UInt32($0) }
             let pipeline = try pipelines.get(specialization, formats: ["IN": inputFormat], arithmetic: arithmetic,
-                                             defines: reduction.defines)
+                                             defines: reduction.defines.merging(vec4 ? ["VEC4": "1"] : [:]) { a, _ in a })
             let push = [batch, pixels, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0].map { UInt32($0) }
             try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
                                   groups: (ceilDiv(layer.outChannels, tileChannels), batch, 1))
