@@ -29,16 +29,23 @@ struct HeadPoolTimingStudy {
         let out = try Buffer(context: context, size: n * c * 4, location: .device)
         let headOutput = try Buffer(context: context, size: n * p * c * 4, location: .device)
         let shapes: [(x: Int, y: Int, channels: Int)] = [(8, 1, 4), (8, 1, 8), (8, 1, 16), (16, 1, 16), (8, 1, 32), (32, 8, 8)]
-        var fused = try shapes.map {
-            ("head_pool \($0.x)×\($0.y), 7×\($0.channels) tiles",
-             try HeadPool.Vulkan(context: context, shape: ($0.x, $0.y), channelsPerInvocation: $0.channels, reduction: .sharedMemory))
+        // Each shape scalar and (its channels a multiple of 4) VEC4.
+        var fused = try shapes.flatMap { shape in
+            try [false, true].map { vec4 in
+                ("head_pool \(shape.x)×\(shape.y), 7×\(shape.channels) tiles\(vec4 ? " vec4" : "")",
+                 try HeadPool.Vulkan(context: context, shape: (shape.x, shape.y), channelsPerInvocation: shape.channels,
+                                     reduction: .sharedMemory, vectorize: vec4))
+            }
         }
         // The subgroup variant (where the device has it): invocations, channels per lane, channel groups.
         let subgroups = KernelReduction.available(context.info)
         let sub = Int(context.info.subgroupSize)
         for (x, channels, groups) in subgroups ? [(sub, 16, 1), (sub, 8, 1), (sub, 32, 1), (2 * sub, 16, 2), (4 * sub, 8, 4)] : [] {
-            let launcher = try HeadPool.Vulkan(context: context, shape: (x, 1), channelsPerInvocation: channels, reduction: .subgroup, groups: groups)
-            fused.append(("head_pool subgroup \(x) inv., \(launcher.pixelBlock(p))×\(channels) tiles × \(groups)", launcher))
+            for vec4 in [false, true] {
+                let launcher = try HeadPool.Vulkan(context: context, shape: (x, 1), channelsPerInvocation: channels, reduction: .subgroup,
+                                                   groups: groups, vectorize: vec4)
+                fused.append(("head_pool subgroup \(x) inv., \(launcher.pixelBlock(p))×\(channels) tiles × \(groups)\(vec4 ? " vec4" : "")", launcher))
+            }
         }
         let gemm = PointwiseConv.Vulkan(context: context), pool = try GlobalAveragePool.Vulkan(context: context, reduction: .sharedMemory)
         var pools = [("global_average_pool one invocation per channel", pool)]
