@@ -3,7 +3,7 @@
 // Two variants (compile-time, REDUCE_SUBGROUP):
 //   default (every device): one invocation per image and channel walks the image's pixels; adjacent
 //     invocations read adjacent channels. No shared memory, no cross-invocation sum.
-//   REDUCE_SUBGROUP (devices with subgroup arithmetic in compute shaders): the work group covers GROUPS
+//   REDUCE_SUBGROUP (by default on GPUs with subgroup arithmetic in compute shaders): the work group covers GROUPS
 //     channel groups of CH adjacent channels; subgroup s takes groups s, s + gl_NumSubgroups, …, its
 //     active lanes split the pixels (lane l: pixels l, l + lanes, …) and subgroupAdd sums each channel
 //     across them, so a few wide images need not be walked by one invocation per channel. Lane and lane

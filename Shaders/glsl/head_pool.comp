@@ -9,7 +9,7 @@
 //   shared memory (default, every device): invocation (tx, ty) owns CH channels of the work group's
 //     TILE_C = WG_X·CH (tx + j·WG_X, strided so neighbours read adjacent weights) and walks pixel blocks
 //     ty, ty + WG_Y, …; with WG_Y > 1 the WG_Y partial sums are added in shared memory after a barrier.
-//   REDUCE_SUBGROUP (devices with subgroup arithmetic in compute shaders): the work group covers
+//   REDUCE_SUBGROUP (by default on GPUs with subgroup arithmetic in compute shaders): the work group covers
 //     TILE_C = GROUPS·CH channels, GROUPS channel groups of CH adjacent channels; subgroup s takes groups
 //     s, s + gl_NumSubgroups, … and its active lanes split the image's pixel blocks (lane l: blocks l,
 //     l + lanes, …), then subgroupAdd sums each channel across the lanes: no shared memory, no barrier.

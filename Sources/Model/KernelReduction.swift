@@ -1,7 +1,7 @@
 import VulkanRuntime
 
 /// How a kernel adds partial sums across invocations: with subgroup arithmetic (`subgroupAdd`, no shared
-/// memory, no barrier) where the device has it in compute shaders, else the shared-memory (or
+/// memory, no barrier) on GPUs that have it in compute shaders, else the shared-memory (or
 /// one-invocation-per-output) variant every device runs, which is also what the subgroup one is tested against.
 public enum KernelReduction: String, Sendable, CaseIterable {
     case subgroup
