@@ -172,18 +172,7 @@ public struct FusedBlockLaunch: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Where the Vulkan engine runs inverted-residual blocks fused (with `VulkanFastPaths.fusedBlocks` allowed):
-/// `auto` by the device profile (GPUs; not CPU drivers, where it measured slower: docs/VULKAN.md),
-/// `on` wherever a block fits, `off` never. The CLI takes `$IMGFEAT_VULKAN_FUSED_BLOCKS` for benchmarks.
-public enum FusedBlockMode: String, Sendable, CaseIterable {
-    case auto, on, off
-}
-
 extension FusedBlockLaunch {
-    /// Whether `auto` fuses on a device of this kind: GPUs, where the fused kernel saves the device-memory
-    /// round trip of the expanded activations; not CPU drivers such as lavapipe (measured slower there).
-    public static func autoFuses(_ kind: DeviceKind) -> Bool { kind != .cpu }
-
     /// Invocations per work group the device profile aims at: CPU drivers run a work group's invocations
     /// on one core in SIMD batches of the subgroup size, so a few subgroups; GPUs 256.
     public static func targetThreads(_ kind: DeviceKind, _ limits: Limits) -> Int {
@@ -191,10 +180,12 @@ extension FusedBlockLaunch {
     }
 
     /// Per block of `model`, its fused launch on `device`, or nil where it runs layer by layer (fused blocks
-    /// not allowed by `fastPaths` or `mode`, or the block does not fit the device's limits).
+    /// not allowed by `fastPaths`, `mode` off or left per-layer on this device, or the block does not fit the
+    /// device's limits). Where `mode` measures (`FusedBlockMode.measures`) this is every block that fits: the
+    /// candidates the engine's launch tuning times against the per-layer sequence.
     static func plan(_ model: FoldedMobileNetV2, device: DeviceInfo, fastPaths: VulkanFastPaths,
                      mode: FusedBlockMode) -> [FusedBlockLaunch?] {
-        let enabled = fastPaths.contains(.fusedBlocks) && (mode == .on || (mode == .auto && autoFuses(device.kind)))
+        let enabled = fastPaths.contains(.fusedBlocks) && (mode == .on || mode.measures(on: device.kind))
         let limits = Limits(device)
         var size = model.stem.outputSize(inputSize: model.config.inputSize)
         return model.blocks.map { block in

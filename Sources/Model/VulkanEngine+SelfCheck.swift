@@ -65,13 +65,14 @@ extension VulkanEngine {
     }
 
     /// Everything that can change the verdict: device, driver, imgfeat, model shape, precision, head mode,
-    /// the paths under test (and the test seam's fault).
+    /// the paths under test, which blocks run fused (a re-measured launch tuning may choose others), and the
+    /// test seam's fault.
     private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
         let info = context.info
         return [info.name, "\(info.vendorID):\(info.deviceID)", info.driverName, info.driverInfo, "\(info.driverVersion)",
                 check.softwareVersion, "\(model.config.alpha)", "\(model.config.inputSize)", "\(model.featureDimension)",
                 precision.rawValue, headPool.rawValue, candidates.names.joined(separator: ","),
-                check.fault?.cacheKey ?? ""].joined(separator: "|")
+                check.fault?.cacheKey ?? "", fusedBlockNames.joined(separator: ",")].joined(separator: "|")
     }
 }
 

@@ -37,6 +37,31 @@ public final class VulkanEngine: FeatureEngine {
     public static let slotCount = 3
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
     public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    /// Where the engine fuses blocks (`on`, `off`, measured where `auto` or `measure` says so).
+    public let fusedBlockMode: FusedBlockMode
+    /// How the fused-or-per-layer choice was made: "measured", "measured, cached", "forced on", "forced
+    /// off", "per-layer on CPU drivers".
+    public var fusedBlockChoice: String {
+        let kind = context.info.kind
+        if !network.fastPaths.contains(.fusedBlocks) { return "off (the fused-blocks fast path is not in use)" }
+        if network.measuresLaunches {
+            return launchTuning == nil ? "not measured (\(launchTuningNote ?? "no timing")); fused where they fit"
+                : fusedBlockMode.choiceDescription(on: kind, fromCache: launchTuningFromCache)
+        }
+        return fusedBlockMode.measures(on: kind) ? "no block fits the device" : fusedBlockMode.choiceDescription(on: kind, fromCache: false)
+    }
+    /// What the launch tuning measured (or read back from its cache) for this engine's network; nil where
+    /// nothing was measured (`fusedBlockChoice` says why).
+    public internal(set) var launchTuning: VulkanLaunchTuningRecord?
+    /// Whether `launchTuning` was read from the cache rather than measured now.
+    public internal(set) var launchTuningFromCache = false
+    /// Timed network submissions the launch tuning ran over the engine's life (warm-ups included): 0 when
+    /// the decisions came from the cache (the test seam counting them).
+    public internal(set) var launchTimingRuns = 0
+    /// One line when the tuning's cache was unreadable or the device cannot be timed (said, never fatal).
+    public internal(set) var launchTuningNote: String?
+    let tuning: VulkanLaunchTuning
+    let headPoolMode: HeadPool.Mode
     /// How the pool adds its sums (`KernelReduction`), nil when the head and pool run on cooperative matrices.
     public var poolReduction: KernelReduction? { network.poolReduction }
     /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
@@ -68,21 +93,24 @@ public final class VulkanEngine: FeatureEngine {
     public convenience init(model: FoldedMobileNetV2, options: VulkanOptions = VulkanOptions(),
                             precision: VulkanPrecision = .fp32, batchSize: Int? = nil,
                             headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
-                            fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil) throws {
+                            fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil,
+                            launchTuning: VulkanLaunchTuning? = nil) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
-                      headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks, selfCheck: selfCheck)
+                      headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks, selfCheck: selfCheck,
+                      launchTuning: launchTuning)
     }
 
     /// Prepares `model` on an existing context; `batchSize` nil takes `VulkanBatchRule`'s default for the
     /// device, `headPool` chooses the fused or the separate head, `fastPaths` the optional kernels the engine
     /// may use where the device supports them, `fusedBlocks` where it fuses the inverted-residual blocks (with
-    /// `.fusedBlocks` allowed), and `selfCheck` (nil: none) checks the fast paths against the fast CPU engine
-    /// first, turning off any that fails (docs/VULKAN.md, "Self-check"); `reduction` (nil: the device's
-    /// `KernelReduction.choose`) how the head's pool adds its sums.
+    /// `.fusedBlocks` allowed; where the mode measures, `launchTuning` says where its decisions are cached,
+    /// nil: measured every time), and `selfCheck` (nil: none) checks the fast paths the tuned network runs
+    /// against the fast CPU engine first, turning off any that fails (docs/VULKAN.md, "Self-check"); `reduction`
+    /// (nil: the device's `KernelReduction.choose`) how the head's pool adds its sums.
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
                 batchSize: Int? = nil, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
                 fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil,
-                reduction: KernelReduction? = nil) throws {
+                launchTuning: VulkanLaunchTuning? = nil, reduction: KernelReduction? = nil) throws {
         try precision.check(context)
         if let batchSize, batchSize < 1 { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
@@ -94,6 +122,9 @@ public final class VulkanEngine: FeatureEngine {
         self.batchSize = VulkanNetwork.batchLimit(model, precision: precision, context: context, requested: requested,
                                                   fusedHead: fused)
         requestedFastPaths = fastPaths
+        fusedBlockMode = fusedBlocks
+        tuning = launchTuning ?? VulkanLaunchTuning(cache: nil, softwareVersion: selfCheck?.softwareVersion ?? "")
+        headPoolMode = headPool
         fault = selfCheck?.fault
         let maxBatch = self.batchSize
         makeNetwork = { paths in
@@ -106,6 +137,7 @@ public final class VulkanEngine: FeatureEngine {
         slots = try (0..<Self.slotCount).map { _ in try VulkanEngineSlot(context: context, readbackBytes: readbackBytes) }
         scaleTable = try Buffer(context: context, size: 256 * 4, location: .device)
         try uploadOnce(ModelInput.scaleTable, to: scaleTable)
+        try tuneLaunches()
         candidateFastPaths = network.activeFastPaths.union(fastPaths.intersection(selfCheck?.fault?.paths ?? []))
         try use(candidateFastPaths)
         if let selfCheck { try runSelfCheck(selfCheck, headPool: headPool) }
@@ -119,7 +151,10 @@ public final class VulkanEngine: FeatureEngine {
     /// the candidates left out when it records one of them. Only between batches (nothing in flight).
     func use(_ paths: VulkanFastPaths) throws {
         let allowed = requestedFastPaths.subtracting(candidateFastPaths.subtracting(paths))
-        if allowed != network.fastPaths { network = try makeNetwork(allowed) }
+        if allowed != network.fastPaths {
+            network = try makeNetwork(allowed)
+            try tuneLaunches()
+        }
         pretendedFastPaths = paths.intersection(fault?.paths ?? [])
         activeFastPaths = network.activeFastPaths.union(pretendedFastPaths)
     }
@@ -260,12 +295,7 @@ public final class VulkanEngine: FeatureEngine {
         job.batch.features.replaceSubrange(job.range.lowerBound * dimension..<job.range.upperBound * dimension, with: values)
         job.batch.remaining -= 1
         if profile != nil {
-            let stamps = try slot.sequence.timestamps()
-            let flops = network.flopsPerImage
-            for (previous, stamp) in zip(stamps, stamps.dropFirst()) {
-                profile?.add(stamp.label, milliseconds: (stamp.nanoseconds - previous.nanoseconds) / 1e6,
-                             flops: (flops[stamp.label] ?? 0) * Double(job.range.count))
-            }
+            profile?.add(try slot.sequence.timestamps(), flopsPerImage: network.flopsPerImage, images: job.range.count)
             profile?.images += job.range.count
             profile?.batches += 1
             profile?.hostWaitSeconds += waited

@@ -42,6 +42,15 @@ public struct VulkanProfile: Sendable {
         }
     }
 
+    /// Adds one submission's timestamps (`CommandSequence.timestamps`): each stage the time since the
+    /// previous stamp, with `flopsPerImage[label]` times `images` of arithmetic.
+    mutating func add(_ stamps: [(label: String, nanoseconds: Double)], flopsPerImage: [String: Double], images: Int) {
+        for (previous, stamp) in zip(stamps, stamps.dropFirst()) {
+            add(stamp.label, milliseconds: (stamp.nanoseconds - previous.nanoseconds) / 1e6,
+                flops: (flopsPerImage[stamp.label] ?? 0) * Double(images))
+        }
+    }
+
     private func milliseconds(where include: (String) -> Bool) -> Double {
         stages.filter { include($0.name) }.reduce(0) { $0 + $1.milliseconds }
     }

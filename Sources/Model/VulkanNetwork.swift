@@ -23,8 +23,13 @@ final class VulkanNetwork {
     private let pool: GlobalAveragePool.Vulkan
     private let headPool: HeadPool.Vulkan
     private let blockKernel: InvertedResidualBlock.Vulkan
-    /// Per block, the fused kernel's launch, or nil where the block runs layer by layer.
-    let fusedLaunches: [FusedBlockLaunch?]
+    /// Per block, the fused kernel's launch, or nil where the block runs layer by layer: the launch tuning
+    /// (`VulkanEngine+LaunchTuning`) sets it from `candidateLaunches` where `measuresLaunches`.
+    var fusedLaunches: [FusedBlockLaunch?]
+    /// Per block, the launch it would fuse with under the mode (every block that fits where the mode measures).
+    let candidateLaunches: [FusedBlockLaunch?]
+    /// Whether the fused-or-per-layer choice is the engine's to measure on this device (`FusedBlockMode.measures`).
+    let measuresLaunches: Bool
     /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
     /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
     let fusedHead: Bool
@@ -108,7 +113,9 @@ final class VulkanNetwork {
             ($0, float16 ? precision.arithmetic(for: $0) : .float32)
         })
         blockKernel = InvertedResidualBlock.Vulkan(context: context)
-        fusedLaunches = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths, mode: fusedBlocks)
+        candidateLaunches = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths, mode: fusedBlocks)
+        fusedLaunches = candidateLaunches
+        measuresLaunches = fusedBlocks.measures(on: context.info.kind) && candidateLaunches.contains { $0 != nil }
         coopmat = fastPaths.contains(.cooperativeMatrix) && CoopMatGEMM.unavailableReason(context) == nil
             ? try CoopMatGEMM.Vulkan(context: context) : nil
 

@@ -100,6 +100,11 @@ public struct Benchmark {
                     lines.append("  " + report.line)
                     if let note = report.note { lines.append("  warning: \(note)") }
                 }
+                if let note = vulkan.launchTuningNote { lines.append("  note: \(note)") }
+                if let tuning = vulkan.launchTuning {
+                    lines += tuning.report.map { "  " + $0 }
+                    entry.fusedBlockTuning = tuning
+                }
                 entry.networkProfile = try profiled(vulkan) { _ = try vulkan.features(input) }.map(BenchmarkRecord.Profile.init)
                 lines += try vulkanProfile(vulkan, items: Array(items.prefix(n)), decoder: decoder, entry: &entry)
                 lines += try vulkanStreaming(vulkan, items: items, decoder: decoder, entry: &entry)

@@ -59,6 +59,9 @@ public struct BenchmarkRecord: Codable, Sendable {
         /// Vulkan only: the fast paths the engine ran and its self-check's result.
         public var fastPaths: [String]?
         public var selfCheck: String?
+        /// Vulkan only: the per-block timings fused and layer by layer the engine measured (or read from its
+        /// cache) to choose which blocks to fuse; nil where it did not measure.
+        public var fusedBlockTuning: VulkanLaunchTuningRecord?
     }
 
     public var images: Int

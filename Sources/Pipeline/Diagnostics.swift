@@ -14,8 +14,9 @@ public enum Diagnostics {
     public static func devicesReport(_ setup: VulkanSetup, fastPathCache: URL? = nil) throws -> String {
         let devices = try VulkanDevices.list(setup)
         let verdicts = fastPathCache.map { VulkanSelfCheckCache.all(in: $0) } ?? []
+        let tunings = EngineFactory.launchTuningCache(fastPathCache).map { VulkanLaunchTuningCache.all(in: $0) } ?? []
         // Each device's own one-line-per-property summary: the one place devices are formatted.
-        var lines = devices.flatMap { [$0.summary] + fastPathLines($0, verdicts: verdicts) }
+        var lines = devices.flatMap { [$0.summary] + fastPathLines($0, verdicts: verdicts) + launchTuningLines($0, records: tunings) }
         if let index = VulkanDevices.preferredIndex(among: devices) {
             lines.append("--device vulkan uses [\(index)] \(devices[index].name) (choose another with --device-index N)")
         }
@@ -60,6 +61,23 @@ public enum Diagnostics {
                                            worst, verdict.tolerance, verdict.imgfeatVersion, verdict.checkedAt))
         }
         return lines
+    }
+
+    /// The measured fused-block choices cached for `device`, one line per model shape, precision and batch.
+    static func launchTuningLines(_ device: VulkanDeviceInfo, records: [VulkanLaunchTuningRecord]) -> [String] {
+        let mine = records.filter {
+            $0.device == device.name && $0.driverVersion == device.driverVersion && $0.driver == "\(device.driverName) \(device.driverInfo)"
+        }
+        guard !mine.isEmpty else {
+            return ["    fused blocks: none measured yet (" + (device.kind == .cpu ? "per-layer on CPU drivers; IMGFEAT_VULKAN_FUSED_BLOCKS=measure measures"
+                                                                 : "measured on the first run of each model shape and batch") + ")"]
+        }
+        return mine.map { record in
+            let fused = record.blocks.filter(\.fused).map(\.name)
+            return "    \(record.line), alpha \(record.alpha) size \(record.inputSize) \(record.precision) head \(record.headPool) batch \(record.batch)"
+                + (record.otherFastPaths.isEmpty ? "" : " with \(record.otherFastPaths.joined(separator: ", "))")
+                + " (imgfeat \(record.imgfeatVersion); fused: \(fused.isEmpty ? "none" : fused.joined(separator: ", ")))"
+        }
     }
 
     /// Runs the self-check now on device `index` (nil: the one `--device vulkan` takes) at each precision the

@@ -40,8 +40,16 @@ enum EngineFactory {
         return try VulkanEngine(model: model, options: setup, precision: options.precision,
                                 batchSize: options.batch.map { max(1, $0) }, headPool: options.headPool,
                                 fastPaths: options.vulkanFastPaths, fusedBlocks: options.fusedBlocks,
-                                selfCheck: selfCheck(options))
+                                selfCheck: selfCheck(options), launchTuning: launchTuning(options))
     }
+
+    /// Where the Vulkan engine's measured launch choices are cached: `launches/` in the self-check's folder.
+    static func launchTuning(_ options: RunOptions) -> VulkanLaunchTuning {
+        VulkanLaunchTuning(cache: launchTuningCache(options.fastPathCache), softwareVersion: ImgfeatVersion.current)
+    }
+
+    /// The launch-tuning folder beside the self-check verdicts in `fastPathCache`.
+    static func launchTuningCache(_ fastPathCache: URL?) -> URL? { fastPathCache?.appendingPathComponent("launches") }
 
     /// The fast-path self-check every Vulkan engine of a command runs (or reads from the cache).
     static func selfCheck(_ options: RunOptions, recheck: Bool = false) -> VulkanSelfCheck {

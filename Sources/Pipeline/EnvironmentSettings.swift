@@ -17,8 +17,8 @@ public struct EnvironmentSettings: Sendable {
     public var vulkan: VulkanSetup
     /// IMGFEAT_VULKAN_HEAD_POOL=fused|separate: how the Vulkan engine runs the head (fused by default).
     public var headPool: HeadPool.Mode
-    /// IMGFEAT_VULKAN_FUSED_BLOCKS=auto|on|off: where the Vulkan engine fuses inverted-residual blocks
-    /// (auto, by the device profile, by default).
+    /// IMGFEAT_VULKAN_FUSED_BLOCKS=auto|on|off|measure: where the Vulkan engine fuses inverted-residual blocks
+    /// (auto by default: measured per block on GPUs, layer by layer on CPU drivers).
     public var fusedBlocks: FusedBlockMode
     /// IMGFEAT_CPU_KERNELS=auto|scalar|avx2|avx512|neon as given (nil when unset): the fast CPU engine's kernel
     /// set, checked against the CPU by `RunOptions.chooseCPUKernels` where a command can fail with one line.

@@ -10,6 +10,11 @@ public struct FastPathReport: Codable, Sendable, Equatable {
     public var selfCheck: String
     /// The self-check's one line when it turned something off.
     public var note: String?
+    /// The blocks that ran fused (their Keras prefixes), of `blocks`.
+    public var fusedBlocks: [String]
+    public var blocks: Int
+    /// How that was chosen: "measured", "measured, cached", "forced on", "forced off", "per-layer on CPU drivers"…
+    public var fusedBlockChoice: String
 
     /// nil without a Vulkan engine or a self-check.
     init?(_ engine: VulkanEngine?) {
@@ -18,11 +23,32 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         failed = verdict.failed
         selfCheck = (verdict.failed.isEmpty ? "passed" : "fell back") + (engine.selfCheckFromCache ? " (cached)" : "")
         note = verdict.note
+        fusedBlocks = engine.fusedBlockNames
+        blocks = engine.model.blocks.count
+        fusedBlockChoice = engine.fusedBlockChoice
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case active, failed, selfCheck, note, fusedBlocks, blocks, fusedBlockChoice
+    }
+
+    /// Reads summaries written before the fused-block fields existed too (a finished output's summary is
+    /// read back on a rerun): absent, they read as no block fused, of 0, chosen "not recorded".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        active = try c.decode([String].self, forKey: .active)
+        failed = try c.decode([String].self, forKey: .failed)
+        selfCheck = try c.decode(String.self, forKey: .selfCheck)
+        note = try c.decodeIfPresent(String.self, forKey: .note)
+        fusedBlocks = try c.decodeIfPresent([String].self, forKey: .fusedBlocks) ?? []
+        blocks = try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 0
+        fusedBlockChoice = try c.decodeIfPresent(String.self, forKey: .fusedBlockChoice) ?? "not recorded"
     }
 
     /// The summary's line.
     public var line: String {
         "fast paths: " + (active.isEmpty ? "none (per-layer float32 kernels)" : active.joined(separator: ", "))
             + "; self-check \(selfCheck)" + (failed.isEmpty ? "" : ", turned off: \(failed.joined(separator: ", "))")
+            + "; fused blocks: \(fusedBlocks.count) of \(blocks) (\(fusedBlockChoice))"
     }
 }

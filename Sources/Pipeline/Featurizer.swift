@@ -41,6 +41,7 @@ struct Featurizer {
         if let note = engine.choiceNote, !options.quiet { FileHandle.standardError.write(Data("device: \(note)\n".utf8)) }
         // A fast path turned off by the self-check is said even with --quiet: the run is slower than it should be.
         if let note = engine.vulkan?.selfCheckVerdict?.note { FileHandle.standardError.write(Data("imgfeat: warning: \(note)\n".utf8)) }
+        if let note = engine.vulkan?.launchTuningNote, !options.quiet { FileHandle.standardError.write(Data("imgfeat: note: \(note)\n".utf8)) }
         let metadata = OutputMetadata.features(model: model, engine: engine.name)
 
         try createDirectory(layout.state)

@@ -4,7 +4,7 @@ import Testing
 /// What the edge reads from the environment, where it goes, and the one line a value outside what a
 /// variable accepts gets instead of a silent default.
 @Suite struct EnvironmentSettingsTests {
-    @Test(arguments: [(nil, "auto"), ("auto", "auto"), ("on", "on"), ("off", "off"), ("", "auto")])
+    @Test(arguments: [(nil, "auto"), ("auto", "auto"), ("on", "on"), ("off", "off"), ("measure", "measure"), ("", "auto")])
     func fusedBlocksFromEnvironment(_ value: String?, expected: String) throws {
         let environment = value.map { ["IMGFEAT_VULKAN_FUSED_BLOCKS": $0] } ?? [:]
         let settings = try EnvironmentSettings(environment: environment)
@@ -48,10 +48,9 @@ import Testing
     }
 
     /// Each variable with a fixed set of values or a range: the exact line a bad value gets.
-    /// (IMGFEAT_VULKAN_FUSED_BLOCKS is refused the same way; its wording belongs to the tune lane's
-    /// FusedBlockMode parsing, which is being extended, so it is not pinned here.)
     @Test(arguments: [
         ("IMGFEAT_VULKAN_HEAD_POOL", "fusd", "IMGFEAT_VULKAN_HEAD_POOL=fusd is not one of fused, separate"),
+        ("IMGFEAT_VULKAN_FUSED_BLOCKS", "yes", "IMGFEAT_VULKAN_FUSED_BLOCKS=yes is not one of auto, on, off, measure"),
         ("IMGFEAT_S3_CONCURRENCY", "0", "IMGFEAT_S3_CONCURRENCY=0 is not a whole number from 1 to 1024"),
         ("IMGFEAT_S3_CONCURRENCY", "lots", "IMGFEAT_S3_CONCURRENCY=lots is not a whole number from 1 to 1024"),
         ("IMGFEAT_S3_STALL_SECONDS", "-1", "IMGFEAT_S3_STALL_SECONDS=-1 is not a number of seconds above 0"),

@@ -47,6 +47,9 @@ import TestSupport
         let fastPaths = try #require(summary.fastPaths)
         #expect(fastPaths.selfCheck == "passed" && fastPaths.failed.isEmpty && fastPaths.note == nil, "\(fastPaths)")
         #expect(summary.text.contains("fast paths: ") && summary.text.contains("self-check passed"), "\(summary.text)")
+        // Which blocks ran fused and how that was chosen (the engine's own words), in the line and the JSON.
+        #expect(fastPaths.blocks == 17 && fastPaths.fusedBlocks.count <= 17 && !fastPaths.fusedBlockChoice.isEmpty)
+        #expect(summary.text.contains("fused blocks: \(fastPaths.fusedBlocks.count) of 17 (\(fastPaths.fusedBlockChoice))"), "\(summary.text)")
         let feeding = try #require(summary.feeding)
         #expect(feeding.batch == 1 && summary.text.contains("bottleneck: \(feeding.bottleneck.rawValue)"), "\(summary.text)")
         #expect(reference.fastPaths == nil && reference.feeding != nil)

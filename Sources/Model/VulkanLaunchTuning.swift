@@ -1,0 +1,52 @@
+import Foundation
+
+/// How the Vulkan engine measures its launch choices on the device it runs on (docs/VULKAN.md, "Measured
+/// launch choices"): each inverted-residual block timed fused and as its per-layer sequence with GPU
+/// timestamps, at the engine's batch, on seeded inputs, one warm-up round and `rounds` timed ones; a block
+/// runs fused only where its median beats the per-layer median by more than `margin`. The decisions are
+/// cached in `cache`, so the timing runs once per device, driver, imgfeat, model shape, precision and batch.
+public struct VulkanLaunchTuning: Sendable {
+    /// Folder of cached decisions (the CLI: `${XDG_CACHE_HOME:-~/.cache}/imgfeat/fastpaths/launches`, beside
+    /// the self-check's verdicts); nil measures every time and keeps nothing.
+    public var cache: URL?
+    /// imgfeat's version: a new build measures again (its kernels may have changed).
+    public var softwareVersion: String
+    /// Timed rounds after the warm-up; the median of each block's times decides. At least 3.
+    public var rounds: Int
+    /// How much faster than the per-layer sequence a fused block must be to be chosen (0.05: 5 %); the
+    /// per-layer kernels are the better-tested path, so a near tie keeps them.
+    public var margin: Double
+
+    public static let defaultMargin = 0.05
+    public static let defaultRounds = 3
+
+    public init(cache: URL?, softwareVersion: String, rounds: Int = defaultRounds, margin: Double = defaultMargin) {
+        self.cache = cache
+        self.softwareVersion = softwareVersion
+        self.rounds = max(3, rounds)
+        self.margin = margin
+    }
+
+    /// The median of `values` (the mean of the middle two for an even count); nil when empty.
+    public static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted(), middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// Whether a block runs fused, from its median GPU milliseconds fused (nil: the block cannot fuse on
+    /// this device) and layer by layer: only when both were measured (finite, positive) and fused is faster
+    /// by more than `margin` of the per-layer time. Ties and anything unmeasured keep the per-layer kernels.
+    public static func fuses(fusedMilliseconds: Double?, layeredMilliseconds: Double?, margin: Double) -> Bool {
+        guard let fused = fusedMilliseconds, let layered = layeredMilliseconds,
+              fused.isFinite, layered.isFinite, fused > 0, layered > 0, margin.isFinite else { return false }
+        return fused < layered * (1 - max(0, margin))
+    }
+
+    /// Each block's decision from its timing samples (`fused` nil where the block cannot fuse), by medians.
+    public static func decisions(fused: [[Double]?], layered: [[Double]], margin: Double) -> [Bool] {
+        zip(fused, layered).map { fusedSamples, layeredSamples in
+            fuses(fusedMilliseconds: fusedSamples.flatMap(median), layeredMilliseconds: median(layeredSamples), margin: margin)
+        }
+    }
+}
