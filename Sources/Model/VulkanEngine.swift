@@ -106,7 +106,8 @@ public final class VulkanEngine: FeatureEngine {
     /// `.fusedBlocks` allowed; where the mode measures, `launchTuning` says where its decisions are cached,
     /// nil: measured every time), and `selfCheck` (nil: none) checks the fast paths the tuned network runs
     /// against the fast CPU engine first, turning off any that fails (docs/VULKAN.md, "Self-check"); `reduction`
-    /// (nil: the device's `KernelReduction.choose`) how the head's pool adds its sums.
+    /// forces how the head's pool adds its sums (nil: the device's `KernelReduction.choose` where
+    /// `.subgroupReductions` is allowed, else the shared-memory variants).
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
                 batchSize: Int? = nil, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
                 fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil,

@@ -55,6 +55,7 @@ final class VulkanNetwork {
         // With cooperative matrices the 1x1 layers and the head run there; the other roles keep their arithmetic.
         let recorded = arithmetic.filter { !usesCooperativeMatrix || [.stem, .depthwise].contains($0.key) }
         if recorded.values.contains(where: { $0 != .float32 }) { paths.insert(.float16Arithmetic) }
+        if poolReduction == .subgroup { paths.insert(.subgroupReductions) }
         return paths
     }
     private let context: VulkanContext
@@ -104,6 +105,8 @@ final class VulkanNetwork {
         stem = StemConv.Vulkan(context: context)
         depthwise = DepthwiseConv.Vulkan(context: context)
         pointwise = PointwiseConv.Vulkan(context: context)
+        // A forced reduction wins; else the device's choice where the fast path is allowed.
+        let reduction = reduction ?? (fastPaths.contains(.subgroupReductions) ? KernelReduction.choose(context.info) : .sharedMemory)
         pool = try GlobalAveragePool.Vulkan(context: context, reduction: reduction)
         headPool = try HeadPool.Vulkan(context: context, reduction: reduction)
         self.fusedHead = fusedHead

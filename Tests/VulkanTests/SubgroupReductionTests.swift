@@ -173,6 +173,23 @@ let subgroupUnavailable: String? = {
         }
     }
 
+    /// The engine's own choice: the device's where the fast path is allowed (and listed by `supported(by:)`
+    /// exactly there), the shared-memory variants without it; the self-check can thus drop it like any path.
+    @Test func engineChoiceIsAFastPath() throws {
+        let context = try vulkanContext()
+        let chosen = KernelReduction.choose(context.info)
+        #expect(VulkanFastPaths.supported(by: context.info, precision: .fp32).contains(.subgroupReductions) == (chosen == .subgroup))
+        let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.35, inputSize: 32), seed: 5)
+        for headPool in HeadPool.Mode.allCases {
+            let on = try VulkanEngine(model: model, context: context, batchSize: 1, headPool: headPool, fastPaths: [.subgroupReductions])
+            let off = try VulkanEngine(model: model, context: context, batchSize: 1, headPool: headPool, fastPaths: [])
+            #expect(on.poolReduction == chosen && off.poolReduction == .sharedMemory, "\(headPool)")
+            #expect(on.activeFastPaths.contains(.subgroupReductions) == (chosen == .subgroup) && !off.activeFastPaths.contains(.subgroupReductions))
+        }
+        #expect(VulkanFastPaths(names: ["subgroup-reductions"]) == .subgroupReductions)
+        #expect(VulkanFastPaths.subgroupReductions.names == ["subgroup-reductions"])
+    }
+
     /// The whole network (alpha 0.35, size 96, seeded random weights) with each reduction, fused head and
     /// separate head, against the reference engine at 1e-5.
     @Test(arguments: KernelReduction.allCases, [HeadPool.Mode.fused, .separate])
@@ -187,6 +204,7 @@ let subgroupUnavailable: String? = {
         let engine = try VulkanEngine(model: model, context: vulkanContext(), batchSize: 2, headPool: headPool,
                                       fastPaths: [], reduction: reduction)
         #expect(engine.poolReduction == reduction)
+        #expect(engine.activeFastPaths.contains(.subgroupReductions) == (reduction == .subgroup), "forced \(reduction)")
         let got = try engine.features(input)
         print("network \(reduction.rawValue) \(headPool): vs reference \(relativeError(got, reference))")
         expectClose(got, reference, tolerance: 1e-5, "network alpha 0.35 size 96 \(reduction.rawValue) head \(headPool)")
