@@ -40,3 +40,21 @@ public enum KernelReduction: String, Sendable, CaseIterable {
     /// The shader define that selects the variant.
     var defines: [String: String] { self == .subgroup ? ["REDUCE_SUBGROUP": "1"] : [:] }
 }
+
+extension KernelReduction {
+    /// What `IMGFEAT_VULKAN_REDUCTION` asks for: the device's choice (`auto`), or one variant forced, so the
+    /// two can be compared on one device.
+    public enum Mode: String, Sendable, CaseIterable {
+        case auto, subgroup
+        case sharedMemory = "shared-memory"
+
+        /// The variant forced, nil where the device chooses.
+        public var forced: KernelReduction? {
+            switch self {
+            case .auto: nil
+            case .subgroup: .subgroup
+            case .sharedMemory: .sharedMemory
+            }
+        }
+    }
+}

@@ -94,10 +94,10 @@ public final class VulkanEngine: FeatureEngine {
                             precision: VulkanPrecision = .fp32, batchSize: Int? = nil,
                             headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
                             fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil,
-                            launchTuning: VulkanLaunchTuning? = nil) throws {
+                            launchTuning: VulkanLaunchTuning? = nil, reduction: KernelReduction? = nil) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
                       headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks, selfCheck: selfCheck,
-                      launchTuning: launchTuning)
+                      launchTuning: launchTuning, reduction: reduction)
     }
 
     /// Prepares `model` on an existing context; `batchSize` nil takes `VulkanBatchRule`'s default for the
