@@ -11,16 +11,21 @@
 // per operand (float32-like; the dropped lo·lo term is 2^-22 of the product), three MMAs per tile.
 // Without SPLIT one MMA on f16(x): 11 bits per operand. Scaling lo by 2^11 keeps it a normal float16
 // wherever hi is, so small weights keep their precision; |x| must stay below float16's 65504.
+// The weights are split once, at upload (CoopMatGEMM.PackedWeights, rounding to nearest even): hi and lo
+// as float16 [KP][NP] each, K padded with zero rows to KP = a multiple of CK and N with zero columns to
+// NP = a multiple of max(CN, 8) (so every matrix row starts 16-byte aligned), and each subgroup loads its
+// B matrices straight from that buffer (cache-served; no shared-memory staging, no per-group conversion).
+// The activations change every batch: they are split here, per work group, into shared memory.
 // Work group: SG_M × SG_N subgroups, each owning TM × TN (2 × 2) matrices of CM × CN, so a work-group
-// tile of TILE_M = SG_M·TM·CM rows by TILE_N = SG_N·TN·CN columns; K is staged KT·CK deep in shared
-// memory as float16 (edges zero-filled, so any M, K, N works), the C tile stored to shared memory for
-// the epilogue. Subgroup i takes tile row i / SG_N, column i % SG_N (the launcher sizes the work group as
+// tile of TILE_M = SG_M·TM·CM rows by TILE_N = SG_N·TN·CN columns; A is staged KT·CK deep in shared
+// memory as float16 (edges zero-filled, so any M and K work; B's padding is zero), the C tile stored to
+// shared memory for the epilogue. Subgroup i takes tile row i / SG_N, column i % SG_N (the launcher sizes the work group as
 // SG_M·SG_N subgroups of the device's subgroup size; extra subgroups only help stage).
 // storage: IN_T / LOAD_IN (input), OUT_T / LOAD_OUT / STORE_OUT (residual and output; float32 when POOL)
-//          defined by the launcher from each tensor's StorageFormat; weights and bias float32
+//          defined by the launcher from each tensor's StorageFormat; bias float32; weights float16 hi/lo
 // specialization: constant_id 0 = local size x (invocations), 1 = CM, 2 = CN, 3 = CK (a shape the device
 //                 lists for float16 × float16 + float32), 4 = SG_M, 5 = SG_N, 6 = KT, 7 = SPLIT, 8 = POOL
-// bindings: 0 IN_T input[M×K]  1 float weights[K×N]  2 float bias[N]  3 OUT_T residual[M×N] (bound to any
+// bindings: 0 IN_T input[M×K]  1 float16_t weights[2×KP×NP] (hi, then lo)  2 float bias[N]  3 OUT_T residual[M×N] (bound to any
 //           buffer when hasResidual = 0)  4 OUT_T output[M×N] (POOL: float output[images×N])
 // push constants (uint): m (rows; POOL: images · pixels), k, n, relu6, hasResidual, pixels (POOL: P ≥ 1)
 // grid: (ceil(N / TILE_N), POOL ? images : ceil(M / TILE_M), 1)
@@ -42,15 +47,15 @@ const uint TM = 2u, TN = 2u;
 const uint TILE_M = SG_M * TM * CM, TILE_N = SG_N * TN * CN, TILE_K = KT * CK;
 const uint THREADS = gl_WorkGroupSize.x;
 const float LO_SCALE = 2048.0;
+const uint N_ALIGN = CN < 8u ? 8u : CN;  // the packed weights' column padding (CoopMatGEMM.PackedWeights)
 layout(std430, binding = 0) readonly buffer Input { IN_T inputs[]; };
-layout(std430, binding = 1) readonly buffer Weights { float weights[]; };
+layout(std430, binding = 1) readonly buffer Weights { float16_t weights[]; };  // [hi, lo][KP][NP]
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) readonly buffer Residual { OUT_T residual[]; };
 layout(std430, binding = 4) writeonly buffer Output { OUT_T outputs[]; };
 layout(push_constant) uniform Push { uint m, k, n, relu6, hasResidual, pixels; } pc;
 
 shared float16_t aHi[TILE_M * TILE_K], aLo[TILE_M * TILE_K];  // [row][kk]
-shared float16_t bHi[TILE_K * TILE_N], bLo[TILE_K * TILE_N];  // [kk][col]
 shared float tileC[TILE_M * TILE_N];                           // [row][col]
 shared float columnSums[TILE_N];                               // POOL only
 
@@ -67,6 +72,7 @@ void main() {
     bool computes = sg < SG_M * SG_N;
     uint sgRow = (sg / SG_N) * TM * CM, sgCol = (sg % SG_N) * TN * CN;
     // Rows [first, end) of this work group: one tile, or all of image b's pixels when pooling.
+    uint kp = (pc.k + CK - 1u) / CK * CK, np = (pc.n + N_ALIGN - 1u) / N_ALIGN * N_ALIGN;
     uint first = POOL ? gl_WorkGroupID.y * pc.pixels : gl_WorkGroupID.y * TILE_M;
     uint end = POOL ? first + pc.pixels : min(first + TILE_M, pc.m);
     if (POOL) {
@@ -84,21 +90,19 @@ void main() {
                 aHi[e] = hi;
                 if (SPLIT) aLo[e] = float16_t((x - float(hi)) * LO_SCALE);
             }
-            for (uint e = tid; e < TILE_K * TILE_N; e += THREADS) {
-                uint kk = e / TILE_N, c = e % TILE_N, col = colBase + c, kIndex = k0 + kk;
-                float w = (col < pc.n && kIndex < pc.k) ? weights[kIndex * pc.n + col] : 0.0;
-                float16_t hi = float16_t(w);
-                bHi[e] = hi;
-                if (SPLIT) bLo[e] = float16_t((w - float(hi)) * LO_SCALE);
-            }
             barrier();
             if (computes) {
                 for (uint kt = 0u; kt < KT; ++kt) {
+                    uint kBase = k0 + kt * CK;
+                    if (kBase >= pc.k) break;  // uniform; kBase < k means rows kBase … kBase + CK − 1 < KP
                     B_MAT bh[TN], bl[TN];
                     for (uint j = 0u; j < TN; ++j) {
-                        uint offset = kt * CK * TILE_N + sgCol + j * CN;
-                        coopMatLoadNV(bh[j], bHi, offset, TILE_N, false);
-                        if (SPLIT) coopMatLoadNV(bl[j], bLo, offset, TILE_N, false);
+                        uint col = colBase + sgCol + j * CN;
+                        // Columns at or past NP hold no weights: a zero matrix (never stored past N).
+                        if (col >= np) { bh[j] = B_MAT(0.0); bl[j] = B_MAT(0.0); continue; }
+                        uint offset = kBase * np + col;
+                        coopMatLoadNV(bh[j], weights, offset, np, false);
+                        if (SPLIT) coopMatLoadNV(bl[j], weights, kp * np + offset, np, false);
                     }
                     for (uint i = 0u; i < TM; ++i) {
                         uint offset = (sgRow + i * CM) * TILE_K + kt * CK;

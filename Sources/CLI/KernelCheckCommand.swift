@@ -5,7 +5,7 @@ import Pipeline
 struct KernelCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel-check",
-        abstract: "Check the cooperative-matrix kernels on a Vulkan device against the plain reference (the GPU kit runs it).")
+        abstract: "Check the subgroup-reduction and cooperative-matrix kernels on a Vulkan device against the plain references (the GPU kit runs it).")
 
     @Option(help: "Vulkan device index (see `imgfeat devices`; default: the one --device vulkan uses).")
     var deviceIndex: Int?

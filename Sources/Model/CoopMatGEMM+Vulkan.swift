@@ -44,7 +44,11 @@ public enum CoopMatGEMM {
         /// Whether operands are split into float16 hi + lo (three MMAs, float32-like) or rounded once.
         public let split: Bool
         private let info: DeviceInfo
+        private let context: VulkanContext
         private let pipelines: SpecializedPipelines
+        /// Each uploaded layer's packed weights (`PackedWeights`, by layer name) in one device buffer.
+        private var packed: [String: BufferBinding] = [:]
+        private var packedBuffers: [Buffer] = []
 
         /// A work group: `sgM` × `sgN` subgroups of 2×2 matrices each, K staged `kt` matrices deep.
         struct Launch: Equatable {
@@ -59,13 +63,46 @@ public enum CoopMatGEMM {
             shape = CoopMatGEMM.preferredShape(context.info.cooperativeMatrix.kernelShapes)!
             self.split = split
             info = context.info
+            self.context = context
             pipelines = SpecializedPipelines(context: context, shader: "coopmat_gemm", bindings: 5, pushWords: 6)
         }
 
-        /// Shared-memory bytes of a launch: hi and lo tiles of both operands, the C tile, the column sums.
+        /// Splits each of `layers`' weights into the kernel's float16 hi/lo pair (`PackedWeights`) once and
+        /// uploads them to device memory, where `record` binds them by layer name (names must be unique).
+        public func upload(_ layers: [ConvLayer]) throws {
+            let alignment = max(Int(info.minStorageBufferOffsetAlignment), 16)
+            var bytes: [UInt8] = [], offsets: [(String, Int, Int)] = []
+            for layer in layers {
+                bytes += [UInt8](repeating: 0, count: (bytes.count + alignment - 1) / alignment * alignment - bytes.count)
+                let layerBytes = PackedWeights(layer, shape: shape).bytes
+                offsets.append((layer.name, bytes.count, layerBytes.count))
+                bytes += layerBytes
+            }
+            guard !bytes.isEmpty else { return }
+            let buffer = try Buffer(context: context, size: bytes.count, location: .device)
+            let staging = try Buffer(context: context, size: bytes.count, location: .upload)
+            try staging.write(bytes)
+            let sequence = try CommandSequence(context: context, maxTimestamps: 0)
+            try sequence.begin()
+            try sequence.copy(from: staging, to: buffer, size: bytes.count)
+            sequence.barrier()
+            try sequence.run()
+            packedBuffers.append(buffer)
+            for (name, offset, size) in offsets { packed[name] = BufferBinding(buffer, offset: offset, range: size) }
+        }
+
+        private func weights(_ layer: ConvLayer) throws -> BufferBinding {
+            guard let binding = packed[layer.name] else {
+                throw VulkanError(call: "CoopMatGEMM.Vulkan", message: "\(layer.name): weights not uploaded (call upload first)")
+            }
+            return binding
+        }
+
+        /// Shared-memory bytes of a launch: hi and lo tiles of the activations (the weights are read from their
+        /// packed buffer), the C tile, the column sums.
         func sharedBytes(_ l: Launch) -> Int {
             let tileM = l.sgM * 2 * shape.m, tileN = l.sgN * 2 * shape.n, tileK = l.kt * shape.k
-            return 2 * 2 * (tileM * tileK + tileK * tileN) + 4 * tileM * tileN + 4 * tileN
+            return 2 * 2 * tileM * tileK + 4 * tileM * tileN + 4 * tileN
         }
 
         /// The launch for `n` output channels: 2×2 subgroups (64×64 tiles at 16×16×16), or 4×1 when N fits
@@ -94,30 +131,31 @@ public enum CoopMatGEMM {
             return try pipelines.get(specialization.map { UInt32($0) }, formats: formats)
         }
 
-        /// Records `layer` over `pixels` input rows, as `PointwiseConv.Vulkan.record` (same bindings and formats).
+        /// Records `layer` over `pixels` input rows, as `PointwiseConv.Vulkan.record` (same bindings and formats),
+        /// its weights the ones `upload` packed.
         public func record(_ sequence: CommandSequence, layer: ConvLayer, pixels: Int, input: BufferBinding,
-                           inputFormat: StorageFormat, weights: BufferBinding, bias: BufferBinding,
+                           inputFormat: StorageFormat, bias: BufferBinding,
                            residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat) throws {
             try checkOutput(layer, outputFormat)
             precondition(layer.kind == .pointwise && pixels >= 1, "\(layer.name): coopmat GEMM needs a 1×1 convolution and a pixel")
             let l = try launch(n: layer.outChannels)
             let pipeline = try pipeline(l, pool: false, formats: ["IN": inputFormat, "OUT": outputFormat])
             let push = [pixels, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1, 0]
-            try sequence.dispatch(pipeline, [input, weights, bias, residual ?? input, output], push: push.map { UInt32($0) },
+            try sequence.dispatch(pipeline, [input, weights(layer), bias, residual ?? input, output], push: push.map { UInt32($0) },
                                   groups: (ceilDiv(layer.outChannels, l.sgN * 2 * shape.n), ceilDiv(pixels, l.sgM * 2 * shape.m), 1))
         }
 
         /// Records the head fused with the pool, as `HeadPool.Vulkan.record`: `batch` images of `pixels` pixels
-        /// in, each image's channel means out (N×outChannels float32).
+        /// in, each image's channel means out (N×outChannels float32); weights as `upload` packed them.
         public func recordHeadPool(_ sequence: CommandSequence, layer: ConvLayer, batch: Int, pixels: Int,
-                                   input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
+                                   input: BufferBinding, inputFormat: StorageFormat,
                                    bias: BufferBinding, output: BufferBinding) throws {
             precondition(layer.kind == .pointwise && batch >= 1 && pixels >= 1,
                          "\(layer.name): head pool needs a 1×1 convolution, at least one image and one pixel")
             let l = try launch(n: layer.outChannels)
             let pipeline = try pipeline(l, pool: true, formats: ["IN": inputFormat, "OUT": .float32])
             let push = [batch * pixels, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0, 0, pixels]
-            try sequence.dispatch(pipeline, [input, weights, bias, input, output], push: push.map { UInt32($0) },
+            try sequence.dispatch(pipeline, [input, weights(layer), bias, input, output], push: push.map { UInt32($0) },
                                   groups: (ceilDiv(layer.outChannels, l.sgN * 2 * shape.n), batch, 1))
         }
     }

@@ -133,14 +133,17 @@ extension CoopMatGEMM {
         let input = try upload(c.input.encode(x)), weights = try upload(StorageFormat.float32.encode(layer.weights))
         let bias = try upload(StorageFormat.float32.encode(layer.bias))
         let residualBinding = try residual.map { try upload(c.output.encode($0)) }
+        // The cooperative-matrix kernel reads the weights as the engine uploads them: split into hi/lo once.
+        let coopmat = kernel == .coopmat ? try Vulkan(context: context, split: c.split) : nil
+        try coopmat?.upload([layer])
         func record(_ kernel: CheckedKernel, into out: Buffer) throws {
             switch (kernel, c.images) {
             case (.coopmat, nil):
-                try Vulkan(context: context, split: c.split).record(sequence, layer: layer, pixels: rows, input: input, inputFormat: c.input,
-                    weights: weights, bias: bias, residual: residualBinding, output: BufferBinding(out), outputFormat: c.output)
+                try coopmat!.record(sequence, layer: layer, pixels: rows, input: input, inputFormat: c.input,
+                    bias: bias, residual: residualBinding, output: BufferBinding(out), outputFormat: c.output)
             case (.coopmat, let images?):
-                try Vulkan(context: context, split: c.split).recordHeadPool(sequence, layer: layer, batch: images, pixels: c.m, input: input,
-                    inputFormat: c.input, weights: weights, bias: bias, output: BufferBinding(out))
+                try coopmat!.recordHeadPool(sequence, layer: layer, batch: images, pixels: c.m, input: input,
+                    inputFormat: c.input, bias: bias, output: BufferBinding(out))
             case (.perLayer, nil):
                 try PointwiseConv.Vulkan(context: context).record(sequence, layer: layer, pixels: rows, input: input, inputFormat: c.input,
                     weights: weights, bias: bias, residual: residualBinding, output: BufferBinding(out), outputFormat: c.output)

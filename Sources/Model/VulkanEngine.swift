@@ -62,6 +62,8 @@ public final class VulkanEngine: FeatureEngine {
     public internal(set) var launchTuningNote: String?
     let tuning: VulkanLaunchTuning
     let headPoolMode: HeadPool.Mode
+    /// How the pool adds its sums (`KernelReduction`), nil when the head and pool run on cooperative matrices.
+    public var poolReduction: KernelReduction? { network.poolReduction }
     /// Fast paths the device offered but the engine dropped, and why (for messages and summaries).
     public var fastPathNotes: [String] {
         network.coopmatFallback.map { ["coopmat: \($0); the per-layer kernels run instead"] } ?? []
@@ -92,10 +94,10 @@ public final class VulkanEngine: FeatureEngine {
                             precision: VulkanPrecision = .fp32, batchSize: Int? = nil,
                             headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
                             fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil,
-                            launchTuning: VulkanLaunchTuning? = nil) throws {
+                            launchTuning: VulkanLaunchTuning? = nil, reduction: KernelReduction? = nil) throws {
         try self.init(model: model, context: VulkanContext(options: options), precision: precision, batchSize: batchSize,
                       headPool: headPool, fastPaths: fastPaths, fusedBlocks: fusedBlocks, selfCheck: selfCheck,
-                      launchTuning: launchTuning)
+                      launchTuning: launchTuning, reduction: reduction)
     }
 
     /// Prepares `model` on an existing context; `batchSize` nil takes `VulkanBatchRule`'s default for the
@@ -103,11 +105,13 @@ public final class VulkanEngine: FeatureEngine {
     /// may use where the device supports them, `fusedBlocks` where it fuses the inverted-residual blocks (with
     /// `.fusedBlocks` allowed; where the mode measures, `launchTuning` says where its decisions are cached,
     /// nil: measured every time), and `selfCheck` (nil: none) checks the fast paths the tuned network runs
-    /// against the fast CPU engine first, turning off any that fails (docs/VULKAN.md, "Self-check").
+    /// against the fast CPU engine first, turning off any that fails (docs/VULKAN.md, "Self-check"); `reduction`
+    /// forces how the head's pool adds its sums (nil: the device's `KernelReduction.choose` where
+    /// `.subgroupReductions` is allowed, else the shared-memory variants).
     public init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision = .fp32,
                 batchSize: Int? = nil, headPool: HeadPool.Mode = .fused, fastPaths: VulkanFastPaths = .all,
                 fusedBlocks: FusedBlockMode = .auto, selfCheck: VulkanSelfCheck? = nil,
-                launchTuning: VulkanLaunchTuning? = nil) throws {
+                launchTuning: VulkanLaunchTuning? = nil, reduction: KernelReduction? = nil) throws {
         try precision.check(context)
         if let batchSize, batchSize < 1 { throw ModelError.badInput("Vulkan engine batch size must be at least 1, got \(batchSize)") }
         self.model = model
@@ -126,7 +130,7 @@ public final class VulkanEngine: FeatureEngine {
         let maxBatch = self.batchSize
         makeNetwork = { paths in
             try VulkanNetwork(model: model, context: context, precision: precision, maxBatch: maxBatch,
-                              fusedHead: fused, fastPaths: paths, fusedBlocks: fusedBlocks)
+                              fusedHead: fused, fastPaths: paths, fusedBlocks: fusedBlocks, reduction: reduction)
         }
         network = try makeNetwork(fastPaths)
         preprocess = try ModelInput.Vulkan(context: context, precision: precision)

@@ -13,9 +13,12 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     public static let cooperativeMatrix = VulkanFastPaths(rawValue: 1 << 1)
     /// float16 arithmetic at `--precision fp16` on devices with shaderFloat16.
     public static let float16Arithmetic = VulkanFastPaths(rawValue: 1 << 2)
+    /// `head_pool` / `global_average_pool` adding their sums with subgroup arithmetic (`KernelReduction`),
+    /// where `KernelReduction.choose` picks it (GPUs with it in compute shaders).
+    public static let subgroupReductions = VulkanFastPaths(rawValue: 1 << 3)
 
     /// Every fast path (the default: each still needs the device's support).
-    public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic]
+    public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic, .subgroupReductions]
 
     /// The paths `info`'s device has what they need for at `precision` (what `imgfeat devices` lists); the
     /// network decides per model and device which it records (`VulkanEngine.activeFastPaths`).
@@ -23,6 +26,7 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
         var paths: VulkanFastPaths = [.fusedBlocks]  // needs only shared memory; tile shapes adapt to the device
         if precision == .fp16 && info.supportsFloat16Arithmetic { paths.insert(.float16Arithmetic) }
         if !info.cooperativeMatrix.kernelShapes.isEmpty { paths.insert(.cooperativeMatrix) }
+        if KernelReduction.choose(info) == .subgroup { paths.insert(.subgroupReductions) }
         return paths
     }
 
@@ -38,16 +42,18 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
 
     /// Each single path of this set, in the fixed order of `names`.
     public var members: [VulkanFastPaths] {
-        [Self.fusedBlocks, .cooperativeMatrix, .float16Arithmetic].filter { contains($0) }
+        [Self.fusedBlocks, .cooperativeMatrix, .float16Arithmetic, .subgroupReductions].filter { contains($0) }
     }
 
     private static let byName: [String: VulkanFastPaths] = [
         "fused-blocks": .fusedBlocks, "coopmat": .cooperativeMatrix, "fp16-arithmetic": .float16Arithmetic,
+        "subgroup-reductions": .subgroupReductions,
     ]
 
     /// Names for messages and summaries, in a fixed order.
     public var names: [String] {
-        [(Self.fusedBlocks, "fused-blocks"), (.cooperativeMatrix, "coopmat"), (.float16Arithmetic, "fp16-arithmetic")]
+        [(Self.fusedBlocks, "fused-blocks"), (.cooperativeMatrix, "coopmat"), (.float16Arithmetic, "fp16-arithmetic"),
+         (.subgroupReductions, "subgroup-reductions")]
             .filter { contains($0.0) }.map(\.1)
     }
 }

@@ -55,6 +55,7 @@ final class VulkanNetwork {
         // With cooperative matrices the 1x1 layers and the head run there; the other roles keep their arithmetic.
         let recorded = arithmetic.filter { !usesCooperativeMatrix || [.stem, .depthwise].contains($0.key) }
         if recorded.values.contains(where: { $0 != .float32 }) { paths.insert(.float16Arithmetic) }
+        if poolReduction == .subgroup { paths.insert(.subgroupReductions) }
         return paths
     }
     private let context: VulkanContext
@@ -87,8 +88,15 @@ final class VulkanNetwork {
         return max(1, min(requested, Int(context.info.maxStorageBufferRange) / perImage))
     }
 
+    /// How the head's pool adds its sums (`head_pool` or `global_average_pool`), or nil when the head runs on
+    /// cooperative matrices.
+    var poolReduction: KernelReduction? {
+        coopmat != nil && fusedHead ? nil : fusedHead ? headPool.reduction : pool.reduction
+    }
+
     init(model: FoldedMobileNetV2, context: VulkanContext, precision: VulkanPrecision, maxBatch: Int,
-         fusedHead: Bool, fastPaths: VulkanFastPaths = .all, fusedBlocks: FusedBlockMode = .auto) throws {
+         fusedHead: Bool, fastPaths: VulkanFastPaths = .all, fusedBlocks: FusedBlockMode = .auto,
+         reduction: KernelReduction? = nil) throws {
         try precision.check(context)
         self.model = model
         self.context = context
@@ -97,8 +105,10 @@ final class VulkanNetwork {
         stem = StemConv.Vulkan(context: context)
         depthwise = DepthwiseConv.Vulkan(context: context)
         pointwise = PointwiseConv.Vulkan(context: context)
-        pool = GlobalAveragePool.Vulkan(context: context)
-        headPool = try HeadPool.Vulkan(context: context)
+        // A forced reduction wins; else the device's choice where the fast path is allowed.
+        let reduction = reduction ?? (fastPaths.contains(.subgroupReductions) ? KernelReduction.choose(context.info) : .sharedMemory)
+        pool = try GlobalAveragePool.Vulkan(context: context, reduction: reduction)
+        headPool = try HeadPool.Vulkan(context: context, reduction: reduction)
         self.fusedHead = fusedHead
         self.fastPaths = fastPaths
         let float16 = fastPaths.contains(.float16Arithmetic) && context.float16ArithmeticEnabled
@@ -146,6 +156,8 @@ final class VulkanNetwork {
         try sequence.copy(from: staging, offset: aligned(weightBytes.count), to: biases, size: biasValues.count * 4)
         sequence.barrier()
         try sequence.run()
+        // The cooperative-matrix kernel reads its weights split into float16 hi/lo once, here.
+        try coopmat?.upload(model.layers.filter { $0.kind == .pointwise })
         // Every pipeline the network records is built now (a dry recording, never submitted), so a driver
         // that refuses the cooperative-matrix kernel costs that fast path, not the engine.
         if coopmat != nil {
@@ -215,7 +227,7 @@ final class VulkanNetwork {
                   bias: BufferBinding, residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat,
                   arithmetic: KernelArithmetic) throws {
             if let coopmat {
-                try coopmat.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
+                try coopmat.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat,
                                    bias: bias, residual: residual, output: output, outputFormat: outputFormat)
             } else {
                 try pointwise.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
@@ -299,7 +311,7 @@ final class VulkanNetwork {
         if fusedHead {
             if let coopmat {
                 try coopmat.recordHeadPool(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
-                                           inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding)
+                                           inputFormat: currentFormat, bias: b, output: featuresBinding)
             } else {
                 try headPool.record(sequence, layer: head, batch: batch, pixels: size * size, input: headInput,
                                     inputFormat: currentFormat, weights: w, bias: b, output: featuresBinding,

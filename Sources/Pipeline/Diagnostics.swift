@@ -33,6 +33,13 @@ public enum Diagnostics {
         let fp32 = names(VulkanFastPaths.supported(by: device, precision: .fp32))
         let fp16 = names(VulkanFastPaths.supported(by: device, precision: .fp16))
         var lines = ["    fast paths the device supports: fp32 \(fp32); fp16 \(fp16) (each self-check line names those checked)"]
+        let reduction: String
+        switch (KernelReduction.choose(device), KernelReduction.available(device)) {
+        case (.subgroup, _): reduction = "subgroup (subgroupAdd)"
+        case (_, true): reduction = "shared memory (the CPU-driver profile; the subgroup variants are available)"
+        case (_, false): reduction = "shared memory (no subgroup basic + arithmetic in compute shaders)"
+        }
+        lines.append("    head pool and pool reductions: \(reduction)")
         let mine = verdicts.filter {
             $0.device == device.name && $0.driverVersion == device.driverVersion
                 && $0.driver == "\(device.driverName) \(device.driverInfo)" && $0.fault == nil
@@ -98,20 +105,34 @@ public enum Diagnostics {
 }
 
 extension Diagnostics {
-    /// Checks the cooperative-matrix kernel on the device `setup` opens against the plain reference, one
-    /// line per case through `emit`; true when every case passed or the device has no cooperative matrix
-    /// (then one "skipped: no cooperative matrix" line says why).
+    /// Checks the subgroup reductions (`KernelReduction.checkDevice`) and the cooperative-matrix kernel on the
+    /// device `setup` opens against the plain references, one line per case through `emit`; true when every
+    /// case passed (a device without subgroup arithmetic or cooperative matrices skips that part, with one
+    /// "skipped: …" line saying why).
     public static func coopmatCheck(_ setup: VulkanSetup, emit: (String) -> Void) throws -> Bool {
         var passed = 0, failed = 0
+        // The subgroup reductions first (their lines say "subgroup check"); the last line stays coopmat's summary.
+        let subgroups = try KernelReduction.checkDevice(setup) { result in
+            if result.passed { passed += 1 } else { failed += 1 }
+            emit("subgroup check: \(result.line)")
+        }
+        if let why = subgroups.skipped {
+            emit("subgroup check on \(subgroups.device): skipped: no subgroup arithmetic (\(why)); the shared-memory variants run")
+        } else {
+            emit("subgroup check on \(subgroups.device), subgroup size \(subgroups.subgroupSize): \(failed == 0 ? "passed" : "FAILED"), \(passed) of \(passed + failed) cases within tolerance")
+        }
+        let subgroupsPassed = failed == 0
+        passed = 0
+        failed = 0
         let (device, skipped) = try CoopMatGEMM.checkDevice(setup) { result in
             if result.passed { passed += 1 } else { failed += 1 }
             emit("coopmat check: \(result.line)")
         }
         if let skipped {
             emit("coopmat check on \(device): skipped: no cooperative matrix (\(skipped))")
-            return true
+            return subgroupsPassed
         }
         emit("coopmat check on \(device): \(failed == 0 ? "passed" : "FAILED"), \(passed) of \(passed + failed) cases within tolerance")
-        return failed == 0
+        return failed == 0 && subgroupsPassed
     }
 }

@@ -40,7 +40,8 @@ enum EngineFactory {
         return try VulkanEngine(model: model, options: setup, precision: options.precision,
                                 batchSize: options.batch.map { max(1, $0) }, headPool: options.headPool,
                                 fastPaths: options.vulkanFastPaths, fusedBlocks: options.fusedBlocks,
-                                selfCheck: selfCheck(options), launchTuning: launchTuning(options))
+                                selfCheck: selfCheck(options), launchTuning: launchTuning(options),
+                                reduction: options.reduction.forced)
     }
 
     /// Where the Vulkan engine's measured launch choices are cached: `launches/` in the self-check's folder.

@@ -20,6 +20,9 @@ public struct EnvironmentSettings: Sendable {
     /// IMGFEAT_VULKAN_FUSED_BLOCKS=auto|on|off|measure: where the Vulkan engine fuses inverted-residual blocks
     /// (auto by default: measured per block on GPUs, layer by layer on CPU drivers).
     public var fusedBlocks: FusedBlockMode
+    /// IMGFEAT_VULKAN_REDUCTION=auto|subgroup|shared-memory: how the pool kernels add partial sums (auto by
+    /// default: subgroup arithmetic on GPUs that have it, shared memory elsewhere).
+    public var reduction: KernelReduction.Mode
     /// IMGFEAT_CPU_KERNELS=auto|scalar|avx2|avx512|neon as given (nil when unset): the fast CPU engine's kernel
     /// set, checked against the CPU by `RunOptions.chooseCPUKernels` where a command can fail with one line.
     public var cpuKernels: String?
@@ -43,6 +46,7 @@ public struct EnvironmentSettings: Sendable {
                              shaderSources: environment["IMGFEAT_SHADERS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) })
         headPool = try variable("IMGFEAT_VULKAN_HEAD_POOL").choice(default: HeadPool.Mode.fused)
         fusedBlocks = try variable("IMGFEAT_VULKAN_FUSED_BLOCKS").choice(default: FusedBlockMode.auto)
+        reduction = try variable("IMGFEAT_VULKAN_REDUCTION").choice(default: KernelReduction.Mode.auto)
         cpuKernels = environment["IMGFEAT_CPU_KERNELS"]
         fastPathCache = vulkan.shaderCache?.deletingLastPathComponent().appendingPathComponent("fastpaths")
     }

@@ -70,6 +70,8 @@ public struct RunOptions: Sendable {
     public var vulkanFault: VulkanFaultInjection?
     /// Where the Vulkan engine fuses inverted-residual blocks.
     public var fusedBlocks: FusedBlockMode
+    /// How the Vulkan engine's pool kernels reduce (forced variant, or the device's choice).
+    public var reduction: KernelReduction.Mode
     /// The Vulkan engine's optional kernels it may use where the device supports them (`--no-coopmat` removes one).
     public var vulkanFastPaths: VulkanFastPaths = .all
 
@@ -83,6 +85,7 @@ public struct RunOptions: Sendable {
         headPool = settings.headPool
         fastPathCache = settings.fastPathCache
         fusedBlocks = settings.fusedBlocks
+        reduction = settings.reduction
     }
 
     /// Sets `cpuKernels` from a user's choice (`IMGFEAT_CPU_KERNELS`: auto, scalar, avx2, avx512, neon);

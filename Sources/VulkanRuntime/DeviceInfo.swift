@@ -81,7 +81,7 @@ public struct DeviceInfo: Sendable {
             driver: \(driverName) \(driverInfo), Vulkan \(apiVersion)
             memory heaps: \(heaps.joined(separator: ", "))
             fp16 storage: \(supports16BitStorage ? "yes" : "no"), fp16 arithmetic: \(supportsFloat16Arithmetic ? "yes" : "no")
-            subgroup: size \(subgroupSize), \(subgroupOperations.joined(separator: " "))
+            subgroup: size \(subgroupSize), in compute shaders: \(subgroupOperations.isEmpty ? "none" : subgroupOperations.joined(separator: " "))
             limits: shared memory \(maxSharedMemoryBytes) B, storage buffer range \(maxStorageBufferRange >> 20) MiB, \
         workgroup \(maxWorkgroupInvocations) invocations, timestamp period \(timestampPeriod) ns
             cooperative matrix: \(cooperativeMatrix.summary)

@@ -20,6 +20,15 @@ import Testing
         #expect(RunOptions(input: "in", output: "out", settings: settings).headPool.rawValue == expected)
     }
 
+    @Test(arguments: [(nil, "auto", nil), ("subgroup", "subgroup", "subgroup"),
+                      ("Shared-Memory", "shared-memory", "shared-memory")])
+    func reductionFromEnvironment(_ value: String?, expected: String, forced: String?) throws {
+        let environment = value.map { ["IMGFEAT_VULKAN_REDUCTION": $0] } ?? [:]
+        let options = RunOptions(input: "in", output: "out", settings: try EnvironmentSettings(environment: environment))
+        #expect(options.reduction.rawValue == expected, "IMGFEAT_VULKAN_REDUCTION=\(value ?? "(unset)")")
+        #expect(options.reduction.forced?.rawValue == forced)
+    }
+
     @Test func validValuesReachTheSettings() throws {
         let settings = try EnvironmentSettings(environment: [
             "IMGFEAT_S3_CONCURRENCY": "7", "IMGFEAT_S3_STALL_SECONDS": "2.5", "IMGFEAT_S3_MAX_ATTEMPTS": "3",
@@ -51,6 +60,7 @@ import Testing
     @Test(arguments: [
         ("IMGFEAT_VULKAN_HEAD_POOL", "fusd", "IMGFEAT_VULKAN_HEAD_POOL=fusd is not one of fused, separate"),
         ("IMGFEAT_VULKAN_FUSED_BLOCKS", "yes", "IMGFEAT_VULKAN_FUSED_BLOCKS=yes is not one of auto, on, off, measure"),
+        ("IMGFEAT_VULKAN_REDUCTION", "warp", "IMGFEAT_VULKAN_REDUCTION=warp is not one of auto, subgroup, shared-memory"),
         ("IMGFEAT_S3_CONCURRENCY", "0", "IMGFEAT_S3_CONCURRENCY=0 is not a whole number from 1 to 1024"),
         ("IMGFEAT_S3_CONCURRENCY", "lots", "IMGFEAT_S3_CONCURRENCY=lots is not a whole number from 1 to 1024"),
         ("IMGFEAT_S3_STALL_SECONDS", "-1", "IMGFEAT_S3_STALL_SECONDS=-1 is not a number of seconds above 0"),

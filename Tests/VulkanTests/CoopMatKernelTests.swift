@@ -145,6 +145,89 @@ let coopmatUnavailable: String? = {
         #expect(worstPlain > 1e-4, "plain float16 operands should cost more than the split: \(worstPlain)")
     }
 
+    /// The weights as the engine uploads them (`CoopMatGEMM.PackedWeights`, split once on the host) in the
+    /// layout the kernel reads, for three matrix shapes: zeros in the padding; hi + lo within 2⁻²² of each
+    /// weight (plus 2⁻³⁵ for the tiniest); and the kernel's GEMM emulated on the packed buffer (B at
+    /// kBase·NP + col, lo KP·NP further, K walked CK at a time while kBase < K, activations split as the
+    /// kernel splits them) bit for bit the in-kernel split it replaces, and within the fp32 budget of the
+    /// float32 reference, on the fixture model's 1×1 convolutions, weights spanning 1e-5…1 and awkward shapes.
+    @Test(arguments: [(16, 16, 16), (16, 8, 16), (8, 8, 8)])
+    func preSplitWeightsMatchTheKernelSplit(_ mnk: (m: Int, n: Int, k: Int)) throws {
+        let shape = CooperativeMatrixShape(m: mnk.m, n: mnk.n, k: mnk.k, a: .float16, b: .float16, c: .float32,
+                                           result: .float32, subgroupScope: true)
+        let folder = fixturesDirectory.appendingPathComponent("model")
+        let model = try loadModel(.file(folder.appendingPathComponent("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5").path),
+                                  alpha: 0.35, inputSize: 96)
+        var random = SeededGenerator(seed: 23)
+        func layer(_ name: String, _ k: Int, _ n: Int, scale: () -> Float) -> ConvLayer {
+            ConvLayer(name: name, kind: .pointwise, kernelSize: 1, stride: 1, inChannels: k, outChannels: n, relu6: false,
+                      weights: (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &random) * scale() },
+                      bias: [Float](repeating: 0, count: n))
+        }
+        var layers = model.layers.filter { $0.kind == .pointwise }
+        layers.append(layer("weights 1e-5…1", 96, 13) { pow(10, -Float.random(in: 0...5, using: &random)) })
+        for (k, n) in [(1, 1), (13, 13), (127, 3), (3, 127), (17, 1280)] { layers.append(layer("\(k)->\(n)", k, n) { 1 }) }
+        func h(_ v: Float) -> Float { Float(Float16(v)) }
+        var worstReconstruction: Float = 0, worstGEMM: Float = 0
+        for layer in layers {
+            let (k, n) = (layer.inChannels, layer.outChannels)
+            let packed = CoopMatGEMM.PackedWeights(layer, shape: shape)
+            let (kp, np) = (packed.kPadded, packed.nPadded)
+            #expect(kp >= k && kp % shape.k == 0 && kp - k < shape.k && np >= n && np % max(shape.n, 8) == 0 && np - n < max(shape.n, 8),
+                    "\(layer.name): padded \(kp)×\(np)")
+            #expect(packed.halves.count == 2 * kp * np && packed.bytes.count == 4 * kp * np)
+            // Padding zero in both halves; reconstruction within 2^-22 relative (2^-35 absolute for the tiniest).
+            var firstBad: String?
+            for row in 0..<kp {
+                for col in 0..<np {
+                    let inside = row < k && col < n
+                    let w = inside ? layer.weights[row * n + col] : 0
+                    let got = packed.reconstructed(row, col)
+                    let bound = inside ? abs(w) * 0x1p-22 + 0x1p-35 : 0
+                    if inside, abs(w) >= 0x1p-14 { worstReconstruction = max(worstReconstruction, abs(got - w) / abs(w)) }
+                    if firstBad == nil, !(abs(got - w) <= bound) {
+                        firstBad = "[\(row)][\(col)]: expected \(w), got hi + lo = \(got)"
+                    }
+                }
+            }
+            #expect(firstBad == nil, "\(layer.name) \(k)->\(n) packed for \(shape): \(firstBad ?? "")")
+            // The kernel's GEMM on the packed buffer, and on weights split per work group as it was before.
+            let rows = 5
+            let x = (0..<(rows * k)).map { _ in Float.random(in: 0...6, using: &random) }
+            var fromPacked = [Float](), inKernel = [Float](), exact = [Float]()
+            for r in 0..<rows {
+                for c in 0..<n {
+                    var main: Float = 0, cross: Float = 0, oldMain: Float = 0, oldCross: Float = 0, e: Double = 0
+                    var kBase = 0
+                    while kBase < k {
+                        for kk in 0..<shape.k {
+                            let kIndex = kBase + kk
+                            let a = kIndex < k ? x[r * k + kIndex] : 0
+                            let (ah, al) = (h(a), h((a - h(a)) * 2048))
+                            let bh = Float(packed.halves[kIndex * np + c]), bl = Float(packed.halves[kp * np + kIndex * np + c])
+                            main += ah * bh
+                            cross += ah * bl + al * bh
+                            let w = kIndex < k ? layer.weights[kIndex * n + c] : 0
+                            let (wh, wl) = (h(w), h((w - h(w)) * 2048))
+                            oldMain += ah * wh
+                            oldCross += ah * wl + al * wh
+                            if kIndex < k { e += Double(a) * Double(w) }
+                        }
+                        kBase += shape.k
+                    }
+                    fromPacked.append(main + cross / 2048)
+                    inKernel.append(oldMain + oldCross / 2048)
+                    exact.append(Float(e))
+                }
+            }
+            let same = fromPacked.indices.first { fromPacked[$0].bitPattern != inKernel[$0].bitPattern }
+            #expect(same == nil, "\(layer.name): pre-split differs from the in-kernel split at \(same ?? -1): expected \(inKernel[same ?? 0]), got \(fromPacked[same ?? 0])")
+            worstGEMM = max(worstGEMM, relativeError(fromPacked, exact))
+            expectClose(fromPacked, exact, tolerance: 1e-5, "\(layer.name) \(k)->\(n) on packed weights, \(shape)")
+        }
+        print("coopmat packed weights \(shape) on \(layers.count) layers: hi + lo within \(worstReconstruction) of each weight of float16-normal size, GEMM \(worstGEMM) of the reference")
+    }
+
     @Test(.enabled(if: coopmatUnavailable == nil, "skipped: no cooperative matrix"), arguments: CoopMatGEMM.checkCases)
     func coopmatKernel(_ c: CoopMatGEMM.CheckCase) throws {
         let result = try CoopMatGEMM.check(c, context: vulkanContext())

@@ -29,18 +29,40 @@ struct HeadPoolTimingStudy {
         let out = try Buffer(context: context, size: n * c * 4, location: .device)
         let headOutput = try Buffer(context: context, size: n * p * c * 4, location: .device)
         let shapes: [(x: Int, y: Int, channels: Int)] = [(8, 1, 4), (8, 1, 8), (8, 1, 16), (16, 1, 16), (8, 1, 32), (32, 8, 8)]
-        let fused = try shapes.map { try HeadPool.Vulkan(context: context, shape: ($0.x, $0.y), channelsPerInvocation: $0.channels) }
-        let gemm = PointwiseConv.Vulkan(context: context), pool = GlobalAveragePool.Vulkan(context: context)
+        // Each shape scalar and (its channels a multiple of 4) VEC4.
+        var fused = try shapes.flatMap { shape in
+            try [false, true].map { vec4 in
+                ("head_pool \(shape.x)×\(shape.y), 7×\(shape.channels) tiles\(vec4 ? " vec4" : "")",
+                 try HeadPool.Vulkan(context: context, shape: (shape.x, shape.y), channelsPerInvocation: shape.channels,
+                                     reduction: .sharedMemory, vectorize: vec4))
+            }
+        }
+        // The subgroup variant (where the device has it): invocations, channels per lane, channel groups.
+        let subgroups = KernelReduction.available(context.info)
+        let sub = Int(context.info.subgroupSize)
+        for (x, channels, groups) in subgroups ? [(sub, 16, 1), (sub, 8, 1), (sub, 32, 1), (2 * sub, 16, 2), (4 * sub, 8, 4)] : [] {
+            for vec4 in [false, true] {
+                let launcher = try HeadPool.Vulkan(context: context, shape: (x, 1), channelsPerInvocation: channels, reduction: .subgroup,
+                                                   groups: groups, vectorize: vec4)
+                fused.append(("head_pool subgroup \(x) inv., \(launcher.pixelBlock(p))×\(channels) tiles × \(groups)\(vec4 ? " vec4" : "")", launcher))
+            }
+        }
+        let gemm = PointwiseConv.Vulkan(context: context), pool = try GlobalAveragePool.Vulkan(context: context, reduction: .sharedMemory)
+        var pools = [("global_average_pool one invocation per channel", pool)]
+        for (x, channels, groups) in subgroups ? [(sub, 16, 1), (sub, 4, 1), (4 * sub, 4, 4)] : [] {
+            pools.append(("global_average_pool subgroup \(x) inv. × \(channels) × \(groups)",
+                          try GlobalAveragePool.Vulkan(context: context, reduction: .subgroup, invocations: x, channelsPerInvocation: channels, groups: groups)))
+        }
         var times: [String: [Double]] = [:]
         for _ in 0..<5 {
             let sequence = try CommandSequence(context: context, maxTimestamps: 64)
             try sequence.begin()
             sequence.timestamp("start")
-            for (shape, launcher) in zip(shapes, fused) {
+            for (label, launcher) in fused {
                 try launcher.record(sequence, layer: layer, batch: n, pixels: p, input: BufferBinding(x), inputFormat: .float32,
                                     weights: BufferBinding(w), bias: BufferBinding(bias), output: BufferBinding(out))
                 sequence.barrier()
-                sequence.timestamp("head_pool \(shape.x)×\(shape.y), 7×\(shape.channels) tiles")
+                sequence.timestamp(label)
             }
             for format in [StorageFormat.float32, .unorm16] {
                 let binding = BufferBinding(headOutput, range: n * p * c * format.size)
@@ -49,10 +71,12 @@ struct HeadPoolTimingStudy {
                                 outputFormat: format)
                 sequence.barrier()
                 sequence.timestamp("pointwise_conv → \(format)")
-                try pool.record(sequence, batch: n, pixels: p, channels: c, input: binding, inputFormat: format,
-                                output: BufferBinding(out))
-                sequence.barrier()
-                sequence.timestamp("global_average_pool ← \(format)")
+                for (label, pool) in pools {
+                    try pool.record(sequence, batch: n, pixels: p, channels: c, input: binding, inputFormat: format,
+                                    output: BufferBinding(out))
+                    sequence.barrier()
+                    sequence.timestamp("\(label) ← \(format)")
+                }
             }
             try sequence.run()
             let stamps = try sequence.timestamps()
@@ -80,18 +104,27 @@ struct HeadPoolTimingStudy {
             try pool.record(sequence, batch: n, pixels: p, channels: c, input: BufferBinding(headOutput),
                             inputFormat: .float32, output: BufferBinding(out))
         }
-        for (shape, launcher) in zip(shapes, fused) {
+        for (label, launcher) in fused {
             let got = try features { sequence in
                 try launcher.record(sequence, layer: layer, batch: n, pixels: p, input: BufferBinding(x), inputFormat: .float32,
                                     weights: BufferBinding(w), bias: BufferBinding(bias), output: BufferBinding(out))
             }
             if let bad = firstMismatch(got, separate, relativeTolerance: 1e-5) {
-                Issue.record("head_pool \(shape): element \(bad.index) expected \(bad.expected), got \(bad.got)")
+                Issue.record("\(label): element \(bad.index) expected \(bad.expected), got \(bad.got)")
+            }
+        }
+        for (label, pool) in pools.dropFirst() {
+            let got = try features { sequence in
+                try pool.record(sequence, batch: n, pixels: p, channels: c, input: BufferBinding(headOutput),
+                                inputFormat: .float32, output: BufferBinding(out))
+            }
+            if let bad = firstMismatch(got, separate, relativeTolerance: 1e-5) {
+                Issue.record("\(label): element \(bad.index) expected \(bad.expected), got \(bad.got)")
             }
         }
         print("study: kernels, \(context.info.name), Conv_1 320→1280 on \(n) images of 7×7, median of 5")
         for (label, t) in times.sorted(by: { $0.key < $1.key }) {
-            print("study:   " + label.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", Self.median(t)))
+            print("study:   " + label.padding(toLength: 64, withPad: " ", startingAt: 0) + String(format: "%8.2f ms", Self.median(t)))
         }
     }
 
@@ -102,13 +135,16 @@ struct HeadPoolTimingStudy {
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: alpha, inputSize: size), seed: 1)
         let input = Tensor(batch: batch, height: size, width: size, channels: 3, data: randomFloats(batch * size * size * 3, seed: 2))
         var engines: [(String, VulkanEngine)] = []
+        let reductions = KernelReduction.available(try vulkanContext().info) ? KernelReduction.allCases : [.sharedMemory]
         for precision in VulkanPrecision.allCases {
             for mode in [HeadPool.Mode.fused, .separate] {
-                let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: batch,
-                                              headPool: mode)
-                engine.profiling = true
-                _ = try engine.features(input)  // pipelines built, caches warm
-                engines.append(("\(precision.rawValue) \(mode)", engine))
+                for reduction in reductions {
+                    let engine = try VulkanEngine(model: model, context: vulkanContext(), precision: precision, batchSize: batch,
+                                                  headPool: mode, reduction: reduction)
+                    engine.profiling = true
+                    _ = try engine.features(input)  // pipelines built, caches warm
+                    engines.append(("\(precision.rawValue) \(mode) \(reduction.rawValue)", engine))
+                }
             }
         }
         var head: [String: [Double]] = [:], network: [String: [Double]] = [:], features: [String: [Float]] = [:]
@@ -123,14 +159,17 @@ struct HeadPoolTimingStudy {
         }
         // Timings compare like with like only if both head modes compute the same features.
         for precision in VulkanPrecision.allCases {
-            let fused = try #require(features["\(precision.rawValue) fused"]), separate = try #require(features["\(precision.rawValue) separate"])
-            if let bad = firstMismatch(fused, separate, relativeTolerance: precision == .fp32 ? 1e-5 : 1e-2) {
-                Issue.record("\(precision.rawValue): fused vs separate head differ at \(bad.index): \(bad.expected) vs \(bad.got)")
+            let first = try #require(features["\(precision.rawValue) fused shared-memory"])
+            for (label, _) in engines where label.hasPrefix(precision.rawValue) {
+                let got = try #require(features[label])
+                if let bad = firstMismatch(got, first, relativeTolerance: precision == .fp32 ? 1e-5 : 1e-2) {
+                    Issue.record("\(label) vs \(precision.rawValue) fused shared-memory differ at \(bad.index): \(bad.expected) vs \(bad.got)")
+                }
             }
         }
         print("study: networks, alpha \(alpha), \(size)×\(size), batch \(batch), median of \(rounds): head + pool ms, network ms")
         for (label, _) in engines {
-            print("study:   " + label.padding(toLength: 16, withPad: " ", startingAt: 0)
+            print("study:   " + label.padding(toLength: 32, withPad: " ", startingAt: 0)
                 + String(format: "%9.1f %9.1f", Self.median(head[label]!), Self.median(network[label]!)))
         }
     }
