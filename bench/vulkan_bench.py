@@ -162,6 +162,9 @@ def schedule(s, p, baseline):
         for batch in (p["big"], 1):
             for precision in ("fp32", "fp16"):
                 steps.imgfeat_bench(s, precision, batch, coopmat=False)
+    # The pools' reduction forced to shared memory beside the default (subgroup arithmetic where the device has it).
+    for precision in ("fp32", "fp16"):
+        steps.imgfeat_bench(s, precision, p["big"], reduction="shared-memory")
     steps.torch(s, "fp32")
     width, height, count, alpha = p["e2e"][1]
     steps.e2e(s, width, height, count, alpha, p["e2e_batch"])

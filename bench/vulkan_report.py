@@ -60,7 +60,8 @@ def engine_rows(facts, steps):
             # Rows with --no-coopmat sit beside the default ones where the device has cooperative matrices, and
             # rows with fused blocks forced on or off (IMGFEAT_VULKAN_FUSED_BLOCKS) beside the default (auto).
             off = ("" if group_steps[0].get("coopmat", True) else ", --no-coopmat") + \
-                ("" if group_steps[0].get("fused", "auto") == "auto" else f", fused {group_steps[0]['fused']}")
+                ("" if group_steps[0].get("fused", "auto") == "auto" else f", fused {group_steps[0]['fused']}") + \
+                (f", reduction {group_steps[0]['reduction']}" if group_steps[0].get("reduction") else "")
             rows.append((vulkan, f"{name}, network only{off}", precision, batch, batch / median(network), 1e3 * median(network),
                          agreement, len(network), note))
             if pixels:
@@ -89,7 +90,8 @@ def stage_rows(steps):
     for (precision, batch), group_steps in group([s for s in steps if s.get("kind") == "imgfeat" and s.get("ok")
                                                   and not s.get("baseline")],
                                                  lambda s: (s["precision"] + ("" if s.get("coopmat", True) else " --no-coopmat")
-                                                            + ("" if s.get("fused", "auto") == "auto" else f" fused {s['fused']}"),
+                                                            + ("" if s.get("fused", "auto") == "auto" else f" fused {s['fused']}")
+                                                            + (f" reduction {s['reduction']}" if s.get("reduction") else ""),
                                                             s["batch"])).items():
         profiles = [e["pixelsInProfile"] for s in group_steps for e in s["result"]["engines"] if e.get("pixelsInProfile")]
         if not profiles:

@@ -25,9 +25,10 @@ def rate(value):
 
 
 def imgfeat_steps(steps, precision, batch, fused="auto", coopmat=True):
+    """imgfeat's successful rows at one setting (the default reduction)."""
     return [s for s in steps if s.get("kind") == "imgfeat" and s.get("ok") and not s.get("baseline")
             and s.get("precision") == precision and s.get("batch") == batch and s.get("fused", "auto") == fused
-            and s.get("coopmat", True) == coopmat]
+            and s.get("coopmat", True) == coopmat and not s.get("reduction")]
 
 
 def engines(found):

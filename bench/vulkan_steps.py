@@ -144,26 +144,28 @@ def checks(session, timeout):
                timeout, json_line, kind="check", precision=precision)
 
 
-def imgfeat_bench(session, precision, batch, coopmat=True, fused=None, baseline=False):
+def imgfeat_bench(session, precision, batch, coopmat=True, fused=None, baseline=False, reduction=None):
     """`imgfeat bench --device vulkan` at one setting: network only and decoded pixels in, GPU times per stage.
     `fused`: IMGFEAT_VULKAN_FUSED_BLOCKS for this process (None: the default, auto, whatever the caller's
-    environment says)."""
+    environment says); `reduction`: IMGFEAT_VULKAN_REDUCTION (the pools' reduction; None: the default)."""
     s = session
     binary, name = (s.args.baseline, "imgfeat (baseline)") if baseline else (s.args.imgfeat, "imgfeat")
-    suffix = ("" if coopmat else "-no-coopmat") + (f"-fused-{fused}" if fused else "") + ("-baseline" if baseline else "")
+    suffix = ("" if coopmat else "-no-coopmat") + (f"-fused-{fused}" if fused else "") + ("-baseline" if baseline else "") \
+        + (f"-reduction-{reduction}" if reduction else "")
     bench_json = os.path.join(s.args.out, f"bench-{precision}-{batch}{suffix}.json")
-    reference = s.first((binary, precision, batch, coopmat, fused))
+    reference = s.first((binary, precision, batch, coopmat, fused, reduction))
     command = [binary, "bench", s.images, "--device", "vulkan", "--weights", "random:0", "--precision", precision,
                "--batch", str(batch), "--limit", str(batch), "--repeats", str(s.plan["repeats"]),
                "--reference-images", "2" if reference else "0", "--json", bench_json] + ([] if coopmat else ["--no-coopmat"])
-    label = f"{name} vulkan {precision} b{batch}" + ("" if coopmat else " --no-coopmat") + (f" fused={fused}" if fused else "")
+    label = f"{name} vulkan {precision} b{batch}" + ("" if coopmat else " --no-coopmat") + (f" fused={fused}" if fused else "") \
+        + (f" reduction={reduction}" if reduction else "")
     timeout = s.plan["imgfeat_timeout_first"] if not any(x.get("kind") == "imgfeat" for x in s.steps) else s.plan["imgfeat_timeout"]
     if os.path.exists(bench_json):
         os.remove(bench_json)
     s.step(label, command, timeout, lambda _: json.load(open(bench_json)),
-           env={"IMGFEAT_VULKAN_FUSED_BLOCKS": fused or "auto"}, keep_output=True,
-           kind="imgfeat", precision=precision, batch=batch, coopmat=coopmat, fused=fused or "auto", name=name,
-           baseline=baseline)
+           env=dict({"IMGFEAT_VULKAN_FUSED_BLOCKS": fused or "auto"}, **({"IMGFEAT_VULKAN_REDUCTION": reduction} if reduction else {})),
+           keep_output=True, kind="imgfeat", precision=precision, batch=batch, coopmat=coopmat, fused=fused or "auto",
+           name=name, baseline=baseline, **({"reduction": reduction} if reduction else {}))
 
 
 def ncnn(session, vulkan):
@@ -195,7 +197,7 @@ def measured_rate(steps, batch):
     """imgfeat's fp32 decoded-pixels-in images per second at `batch` in the steps so far, or None."""
     for s in steps:
         if (s.get("kind") == "imgfeat" and s.get("ok") and not s.get("baseline") and s["precision"] == "fp32"
-                and s["batch"] == batch and s.get("coopmat", True) and s.get("fused") == "auto"):
+                and s["batch"] == batch and s.get("coopmat", True) and s.get("fused") == "auto" and not s.get("reduction")):
             times = sorted(t for e in s["result"]["engines"] for t in e.get("pixelsInSeconds") or [])
             if times:
                 return batch / times[len(times) // 2]

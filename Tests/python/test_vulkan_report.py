@@ -203,6 +203,8 @@ def test_the_gpu_plan_runs_the_issues_rows_first(tmp_path):
     assert envs["imgfeat vulkan fp32 b256 fused=off"]["IMGFEAT_VULKAN_FUSED_BLOCKS"] == "off"
     assert envs["imgfeat vulkan fp32 b256"]["IMGFEAT_VULKAN_FUSED_BLOCKS"] == "auto"
     assert envs["torch fp16"] is None
+    assert envs["imgfeat vulkan fp16 b256 reduction=shared-memory"]["IMGFEAT_VULKAN_REDUCTION"] == "shared-memory"
+    assert "IMGFEAT_VULKAN_REDUCTION" not in envs["imgfeat vulkan fp16 b256"]
     # The reference check runs once per setting, not again in round 2.
     references = [c[c.index("--reference-images") + 1] for label, c, _ in session.runner.commands
                   if label == "imgfeat vulkan fp32 b256"]
