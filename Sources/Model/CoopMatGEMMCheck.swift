@@ -20,17 +20,8 @@ extension CoopMatGEMM {
         }
     }
 
-    /// The outcome of one check; `failure` names the first mismatch (index, expected, got).
-    public struct CheckResult: Sendable {
-        public let check: CheckCase
-        public let failure: String?
-        /// Max relative error against the float32 reference (for the unsplit kernel: its measured fp16 error).
-        public let errorVsReference: Float
-        public var passed: Bool { failure == nil }
-        public var line: String {
-            "\(passed ? "ok  " : "FAIL") \(check): error vs reference \(errorVsReference)\(failure.map { ": \($0)" } ?? "")"
-        }
-    }
+    /// The outcome of one check.
+    public typealias CheckResult = KernelCheckResult<CheckCase>
 
     /// Which kernel a check runs: the cooperative-matrix one, or the per-layer float32 fallback through the
     /// same harness (which checks the harness itself on devices without cooperative matrices).

@@ -20,17 +20,8 @@ extension KernelReduction {
         }
     }
 
-    /// The outcome of one check; `failure` names the first mismatch (index, expected, got).
-    public struct CheckResult: Sendable {
-        public let check: CheckCase
-        public let failure: String?
-        /// Max relative error against the reference.
-        public let errorVsReference: Float
-        public var passed: Bool { failure == nil }
-        public var line: String {
-            "\(passed ? "ok  " : "FAIL") \(check): error vs reference \(errorVsReference)\(failure.map { ": \($0)" } ?? "")"
-        }
-    }
+    /// The outcome of one check.
+    public typealias CheckResult = KernelCheckResult<CheckCase>
 
     /// Channels 1, 3, 13, 127, 1280 × sides 1, 7, 13 × batches 1, 3 on the device's default launch, and the
     /// alpha 1.0 head (7×7, 320 → 1280) on launches of 3, 12 and 4 × `subgroupSize` + 5 invocations (less
