@@ -125,10 +125,8 @@ extension VulkanEngine {
     /// Everything that can change the decisions: device, driver, imgfeat, model shape, precision, head mode,
     /// batch, the other fast paths in use and the tuning's own margin and rounds.
     private func launchTuningKey() -> String {
-        let info = context.info
-        return ["launches", info.name, "\(info.vendorID):\(info.deviceID)", info.driverName, info.driverInfo, "\(info.driverVersion)",
-                tuning.softwareVersion, "\(model.config.alpha)", "\(model.config.inputSize)", "\(model.featureDimension)",
-                precision.rawValue, headPoolMode.rawValue, "\(batchSize)", otherFastPaths.names.joined(separator: ","),
-                "\(tuning.margin)", "\(tuning.rounds)"].joined(separator: "|")
+        (["launches"] + cacheKeyParts(softwareVersion: tuning.softwareVersion)
+            + [headPoolMode.rawValue, "\(batchSize)", otherFastPaths.names.joined(separator: ","), "\(tuning.margin)",
+               "\(tuning.rounds)"]).joined(separator: "|")
     }
 }

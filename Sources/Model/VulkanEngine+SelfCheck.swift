@@ -68,11 +68,18 @@ extension VulkanEngine {
     /// the paths under test, which blocks run fused (a re-measured launch tuning may choose others), and the
     /// test seam's fault.
     private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
+        (cacheKeyParts(softwareVersion: check.softwareVersion)
+            + [headPool.rawValue, candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
+               fusedBlockNames.joined(separator: ",")]).joined(separator: "|")
+    }
+
+    /// What every cached per-device result depends on (the self-check's verdicts, the launch tuning's records):
+    /// the device, its driver and version, imgfeat's version, the model's shape and the precision.
+    func cacheKeyParts(softwareVersion: String) -> [String] {
         let info = context.info
         return [info.name, "\(info.vendorID):\(info.deviceID)", info.driverName, info.driverInfo, "\(info.driverVersion)",
-                check.softwareVersion, "\(model.config.alpha)", "\(model.config.inputSize)", "\(model.featureDimension)",
-                precision.rawValue, headPool.rawValue, candidates.names.joined(separator: ","),
-                check.fault?.cacheKey ?? "", fusedBlockNames.joined(separator: ",")].joined(separator: "|")
+                softwareVersion, "\(model.config.alpha)", "\(model.config.inputSize)", "\(model.featureDimension)",
+                precision.rawValue]
     }
 }
 
