@@ -29,9 +29,7 @@ extension GlobalAveragePool {
             guard invocations >= 1, invocations <= maxX, channels >= 1, groups >= 1 else {
                 throw VulkanError(call: "GlobalAveragePool.Vulkan", message: "work group of \(invocations) exceeds \(info.name)'s limits")
             }
-            if reduction == .subgroup && !KernelReduction.available(info) {
-                throw VulkanError(call: "GlobalAveragePool.Vulkan", message: "\(info.name) lacks subgroup \(KernelReduction.requiredOperations.joined(separator: " and ")) operations in compute shaders")
-            }
+            try reduction.check(info, call: "GlobalAveragePool.Vulkan")
             self.reduction = reduction
             self.invocations = invocations
             self.channelsPerInvocation = channels

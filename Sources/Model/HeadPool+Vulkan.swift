@@ -76,9 +76,7 @@ public enum HeadPool {
                   reduction == .sharedMemory || chosen.y == 1 else {
                 throw VulkanError(call: "HeadPool.Vulkan", message: "work group \(chosen.x)×\(chosen.y) with \(channels) channels per invocation exceeds \(info.name)'s limits")
             }
-            if reduction == .subgroup && !KernelReduction.available(info) {
-                throw VulkanError(call: "HeadPool.Vulkan", message: "\(info.name) lacks subgroup \(KernelReduction.requiredOperations.joined(separator: " and ")) operations in compute shaders")
-            }
+            try reduction.check(info, call: "HeadPool.Vulkan")
             self.reduction = reduction
             self.shape = chosen
             self.channelsPerInvocation = channels

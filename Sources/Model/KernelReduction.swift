@@ -37,6 +37,13 @@ public enum KernelReduction: String, Sendable, CaseIterable {
         choose(computeSubgroupOperations: info.subgroupOperations, subgroupSize: info.subgroupSize, kind: info.kind)
     }
 
+    /// Throws, naming `call`, where this is the subgroup variant and `info`'s device cannot run it.
+    func check(_ info: DeviceInfo, call: String) throws {
+        if self == .subgroup && !Self.available(info) {
+            throw VulkanError(call: call, message: "\(info.name) lacks subgroup \(Self.requiredOperations.joined(separator: " and ")) operations in compute shaders")
+        }
+    }
+
     /// The shader define that selects the variant.
     var defines: [String: String] { self == .subgroup ? ["REDUCE_SUBGROUP": "1"] : [:] }
 }
