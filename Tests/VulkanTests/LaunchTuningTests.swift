@@ -26,15 +26,21 @@ import VulkanRuntime
                          launchTuning: VulkanLaunchTuning(cache: folder, softwareVersion: "test"))
     }
 
+    /// This device's context where it has timestamp queries; else nil, the skip printed (nothing can be measured).
+    static func timedContext() throws -> VulkanContext? {
+        let context = try vulkanContext()
+        guard context.info.supportsTimestamps else {
+            print("skipped: \(context.info.name) has no timestamp queries, so nothing can be measured")
+            return nil
+        }
+        return context
+    }
+
     /// Timed runs of one measurement: a warm-up pair and three timed pairs (fused, per-layer).
     static let runsPerMeasurement = 2 * (VulkanLaunchTuning.defaultRounds + 1)
 
     @Test func aForcedMeasurementDecidesEveryBlockIsCachedAndReadBack() throws {
-        let context = try vulkanContext()
-        guard context.info.supportsTimestamps else {
-            print("skipped: \(context.info.name) has no timestamp queries, so nothing can be measured")
-            return
-        }
+        guard let context = try Self.timedContext() else { return }
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let first = try Self.engine(folder)
@@ -77,11 +83,7 @@ import VulkanRuntime
     /// A cached record naming every other block fused: the engine runs exactly that mixed plan, within
     /// 1e-5 of the reference engine, and the self-check checks the fused blocks it runs.
     @Test func aMixedTunedPlanMatchesTheReferenceAndIsSelfChecked() throws {
-        let context = try vulkanContext()
-        guard context.info.supportsTimestamps else {
-            print("skipped: \(context.info.name) has no timestamp queries, so nothing can be measured")
-            return
-        }
+        guard try Self.timedContext() != nil else { return }
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let measured = try Self.engine(folder)
@@ -104,11 +106,7 @@ import VulkanRuntime
 
     /// A corrupt cache file is ignored with one line, measured again and replaced; never fatal.
     @Test func aCorruptCacheIsIgnoredWithOneLine() throws {
-        let context = try vulkanContext()
-        guard context.info.supportsTimestamps else {
-            print("skipped: \(context.info.name) has no timestamp queries, so nothing can be measured")
-            return
-        }
+        guard try Self.timedContext() != nil else { return }
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
