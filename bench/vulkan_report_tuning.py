@@ -131,14 +131,21 @@ def tuning_record(found):
 
 
 def measured_ratio(record, block):
-    """The tuning's own per-layer / fused median for `block`, as text ("cannot fuse" where it could not)."""
+    """The tuning's own per-layer / fused median for `block` ("cannot fuse" where it could not), then per-layer
+    default / each other 1x1 GEMM variant timed, and the choice, as text."""
     entry = next((b for b in (record or {}).get("blocks", []) if b.get("name") == block), None)
     if entry is None:
         return "—"
     fused, layered = median(entry.get("fusedMilliseconds") or []), median(entry.get("layeredMilliseconds") or [])
-    if fused is None:
-        return "cannot fuse"
-    return f"{layered / fused:.2f} → {'fused' if entry.get('fused') else 'per-layer'}" if layered else "—"
+    if not layered:
+        return "—"
+    parts = ["cannot fuse" if fused is None else f"{layered / fused:.2f}"]
+    for alternative in entry.get("alternatives") or []:
+        timed = median(alternative.get("milliseconds") or [])
+        if timed:
+            parts.append(f"{alternative.get('name')} {layered / timed:.2f}")
+    choice = "fused" if entry.get("fused") else f"per-layer, {entry['pointwise']}" if entry.get("pointwise") else "per-layer"
+    return "; ".join(parts) + f" → {choice}"
 
 
 def fused_rows(steps, precision, batch):
@@ -166,7 +173,8 @@ def fused_section(plan, steps):
             continue
         lines += [f"Fused blocks on against off, {precision}, batch {batch} (GPU ms per image from the network-only profile, "
                   "median over rounds; `on` runs a block per-layer where it does not fit; `auto` is what the default run did, "
-                  "and where its imgfeat measures to choose, its own per-layer / fused ratio and decision):", "",
+                  "and where its imgfeat measures to choose, its own per-layer / fused ratio, per-layer / each other 1x1 GEMM "
+                  "variant, and decision):", "",
                   table(["block", "off: per-layer ms", "on ms", "on/off", "on ran it", "auto ran it", "auto measured"],
                         [(b, fmt(a, "%.4f"), fmt(o, "%.4f"), fmt(r, "%.2f"), h, au, m) for b, a, o, r, h, au, m in rows]), ""]
     return lines

@@ -36,14 +36,25 @@ public final class VulkanEngine: FeatureEngine {
     /// Slots, i.e. submissions that can be in flight at once.
     public static let slotCount = 3
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
-    public var fusedBlockNames: [String] { zip(model.blocks, network.fusedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    public var fusedBlockNames: [String] { zip(model.blocks, network.recordedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    /// The per-layer blocks whose 1×1 convolutions run in another GEMM variant than the device's default
+    /// (the launch tuning measured it faster): block name → variant (`PointwiseConv.Vulkan.Variant.description`).
+    public var pointwiseVariants: [String: String] {
+        var result: [String: String] = [:]
+        for (block, variant) in zip(model.blocks, network.recordedVariants) {
+            if let variant { result[block.name] = variant.description }
+        }
+        return result
+    }
     /// Where the engine fuses blocks (`on`, `off`, measured where `auto` or `measure` says so).
     public let fusedBlockMode: FusedBlockMode
     /// How the fused-or-per-layer choice was made: "measured", "measured, cached", "forced on", "forced
     /// off", "per-layer on CPU drivers".
     public var fusedBlockChoice: String {
         let kind = context.info.kind
-        if !network.fastPaths.contains(.fusedBlocks) { return "off (the fused-blocks fast path is not in use)" }
+        if !network.fastPaths.intersection(network.tunedPaths).contains(.fusedBlocks) {
+            return "off (the fused-blocks fast path is not in use)"
+        }
         if network.measuresLaunches {
             return launchTuning == nil ? "not measured (\(launchTuningNote ?? "no timing")); fused where they fit"
                 : fusedBlockMode.choiceDescription(on: kind, fromCache: launchTuningFromCache)
@@ -149,13 +160,20 @@ public final class VulkanEngine: FeatureEngine {
     private(set) var candidateFastPaths: VulkanFastPaths = []
 
     /// Runs with `paths` (a subset of `candidateFastPaths`) on from now on, rebuilding the network without
-    /// the candidates left out when it records one of them. Only between batches (nothing in flight).
+    /// the candidates left out when it records one of them. The tuned paths (fused blocks, GEMM variants) stay
+    /// built and measured as requested: leaving one out only stops the network recording it, so a trial or a
+    /// fallback runs the measured plan less that path, never a plan measured again. Only between batches.
     func use(_ paths: VulkanFastPaths) throws {
         let allowed = requestedFastPaths.subtracting(candidateFastPaths.subtracting(paths))
-        if allowed != network.fastPaths {
-            network = try makeNetwork(allowed)
-            try tuneLaunches()
+        let built = allowed.union(requestedFastPaths.intersection(.tuned))
+        if built != network.fastPaths {
+            network = try makeNetwork(built)
+            launchTuning = nil
+            launchTuningFromCache = false
         }
+        network.tunedPaths = allowed.intersection(.tuned)
+        // Measured (or read back) only where the network records a tuned path: a trial without any needs no timing.
+        if !network.tunedPaths.isEmpty && !network.launchesTuned { try tuneLaunches() }
         pretendedFastPaths = paths.intersection(fault?.paths ?? [])
         activeFastPaths = network.activeFastPaths.union(pretendedFastPaths)
     }

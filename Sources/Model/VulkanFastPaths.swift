@@ -16,14 +16,22 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     /// `head_pool` / `global_average_pool` adding their sums with subgroup arithmetic (`KernelReduction`),
     /// where `KernelReduction.choose` picks it (GPUs with it in compute shaders).
     public static let subgroupReductions = VulkanFastPaths(rawValue: 1 << 3)
+    /// 1×1 convolutions of a per-layer block in another GEMM variant than the device's default, where the
+    /// launch tuning measured one faster (`PointwiseConv.Vulkan.Variant.alternatives`).
+    public static let pointwiseVariants = VulkanFastPaths(rawValue: 1 << 4)
+
+    /// The paths the launch tuning chooses per block (`VulkanEngine+LaunchTuning`).
+    public static let tuned: VulkanFastPaths = [.fusedBlocks, .pointwiseVariants]
 
     /// Every fast path (the default: each still needs the device's support).
-    public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic, .subgroupReductions]
+    public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic, .subgroupReductions,
+                                              .pointwiseVariants]
 
     /// The paths `info`'s device has what they need for at `precision` (what `imgfeat devices` lists); the
     /// network decides per model and device which it records (`VulkanEngine.activeFastPaths`).
     public static func supported(by info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
-        var paths: VulkanFastPaths = [.fusedBlocks]  // needs only shared memory; tile shapes adapt to the device
+        // Fused blocks need only shared memory (tile shapes adapt to the device); the GEMM variants nothing.
+        var paths: VulkanFastPaths = [.fusedBlocks, .pointwiseVariants]
         if precision == .fp16 && info.supportsFloat16Arithmetic { paths.insert(.float16Arithmetic) }
         if !info.cooperativeMatrix.kernelShapes.isEmpty { paths.insert(.cooperativeMatrix) }
         if KernelReduction.choose(info) == .subgroup { paths.insert(.subgroupReductions) }
@@ -42,18 +50,16 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
 
     /// Each single path of this set, in the fixed order of `names`.
     public var members: [VulkanFastPaths] {
-        [Self.fusedBlocks, .cooperativeMatrix, .float16Arithmetic, .subgroupReductions].filter { contains($0) }
+        Self.named.map(\.path).filter { contains($0) }
     }
 
-    private static let byName: [String: VulkanFastPaths] = [
-        "fused-blocks": .fusedBlocks, "coopmat": .cooperativeMatrix, "fp16-arithmetic": .float16Arithmetic,
-        "subgroup-reductions": .subgroupReductions,
+    /// Every single path with its name, in the fixed order of `members` and `names`.
+    private static let named: [(path: VulkanFastPaths, name: String)] = [
+        (.fusedBlocks, "fused-blocks"), (.cooperativeMatrix, "coopmat"), (.float16Arithmetic, "fp16-arithmetic"),
+        (.subgroupReductions, "subgroup-reductions"), (.pointwiseVariants, "pointwise-variants"),
     ]
+    private static let byName = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.path) })
 
     /// Names for messages and summaries, in a fixed order.
-    public var names: [String] {
-        [(Self.fusedBlocks, "fused-blocks"), (.cooperativeMatrix, "coopmat"), (.float16Arithmetic, "fp16-arithmetic"),
-         (.subgroupReductions, "subgroup-reductions")]
-            .filter { contains($0.0) }.map(\.1)
-    }
+    public var names: [String] { Self.named.filter { contains($0.path) }.map(\.name) }
 }

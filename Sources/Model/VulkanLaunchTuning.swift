@@ -1,9 +1,10 @@
 import Foundation
 
 /// How the Vulkan engine measures its launch choices on the device it runs on (docs/VULKAN.md, "Measured
-/// launch choices"): each inverted-residual block timed fused and as its per-layer sequence with GPU
-/// timestamps, at the engine's batch, on seeded inputs, one warm-up round and `rounds` timed ones; a block
-/// runs fused only where its median beats the per-layer median by more than `margin`. The decisions are
+/// launch choices"): each inverted-residual block timed fused, as its per-layer sequence with the default
+/// GEMM variant, and per-layer with each alternative GEMM variant, with GPU timestamps, at the engine's batch,
+/// on seeded inputs, one warm-up round and `rounds` timed ones; a block leaves the per-layer default only for
+/// the fastest way whose median beats the default's by more than `margin`. The decisions are
 /// cached in `cache`, so the timing runs once per device, driver, imgfeat, model shape, precision and batch.
 public struct VulkanLaunchTuning: Sendable {
     /// Folder of cached decisions (the CLI: `${XDG_CACHE_HOME:-~/.cache}/imgfeat/fastpaths/launches`, beside
@@ -43,10 +44,17 @@ public struct VulkanLaunchTuning: Sendable {
         return fused < layered * (1 - max(0, margin))
     }
 
-    /// Each block's decision from its timing samples (`fused` nil where the block cannot fuse), by medians.
-    public static func decisions(fused: [[Double]?], layered: [[Double]], margin: Double) -> [Bool] {
-        zip(fused, layered).map { fusedSamples, layeredSamples in
-            fuses(fusedMilliseconds: fusedSamples.flatMap(median), layeredMilliseconds: median(layeredSamples), margin: margin)
+    /// A block's choice from its timing samples: the index in `options` (each nil or empty where that way
+    /// cannot run the block) of the one with the smallest median that beats the per-layer default's median
+    /// by more than `margin` (`fuses`), nil where none does and the default stays. Ties keep the earlier option.
+    public static func choice(layered: [Double], options: [[Double]?], margin: Double) -> Int? {
+        let layeredMedian = median(layered)
+        var best: (index: Int, median: Double)?
+        for (index, samples) in options.enumerated() {
+            guard let value = samples.flatMap(median),
+                  fuses(fusedMilliseconds: value, layeredMilliseconds: layeredMedian, margin: margin) else { continue }
+            if best == nil || value < best!.median { best = (index, value) }
         }
+        return best?.index
     }
 }

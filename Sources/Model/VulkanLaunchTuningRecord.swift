@@ -1,7 +1,8 @@
 import Foundation
 
 /// What the launch tuning measured on one device for one model shape, precision, head mode and batch: each
-/// block's timings fused and layer by layer and the decision, the cached record `imgfeat devices` reads back.
+/// block's timings fused, layer by layer and layer by layer in each alternative GEMM variant, and the
+/// decision: the cached record `imgfeat devices` reads back.
 public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
     /// One block's measurement.
     public struct Block: Codable, Sendable, Equatable {
@@ -14,9 +15,28 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
         public var layeredMilliseconds: [Double]
         /// The decision: runs fused.
         public var fused: Bool
+        /// Per-layer with each alternative GEMM variant: its name (`PointwiseConv.Vulkan.Variant.description`)
+        /// and GPU milliseconds per timed round (empty where none was timed).
+        public var alternatives: [Timing]
+        /// The decision where it runs per-layer in an alternative variant (its name); nil: fused or the default.
+        public var pointwise: String?
+
+        /// How the block runs: "fused", "per-layer" (the default variant) or "per-layer, <variant>".
+        public var choice: String { fused ? "fused" : pointwise.map { "per-layer, \($0)" } ?? "per-layer" }
 
         public var fusedMedian: Double? { VulkanLaunchTuning.median(fusedMilliseconds) }
         public var layeredMedian: Double? { VulkanLaunchTuning.median(layeredMilliseconds) }
+    }
+
+    /// One way's GPU milliseconds per timed round.
+    public struct Timing: Codable, Sendable, Equatable {
+        public var name: String
+        public var milliseconds: [Double]
+        public var median: Double? { VulkanLaunchTuning.median(milliseconds) }
+        public init(name: String, milliseconds: [Double]) {
+            self.name = name
+            self.milliseconds = milliseconds
+        }
     }
 
     public var device: String
@@ -34,6 +54,8 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
     public var batch: Int
     /// The other fast paths in use while timing (cooperative matrices, float16 arithmetic change the per-layer kernels).
     public var otherFastPaths: [String]
+    /// The 1×1 convolutions' default GEMM variant on this device, the per-layer timing's.
+    public var defaultPointwise: String
     public var margin: Double
     public var rounds: Int
     public var blocks: [Block]
@@ -43,16 +65,26 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
 
     /// Blocks that run fused.
     public var fusedCount: Int { blocks.filter(\.fused).count }
+    /// Blocks that run per-layer in an alternative GEMM variant.
+    public var variantCount: Int { blocks.filter { $0.pointwise != nil }.count }
 
-    /// "fused blocks: 11 of 17, measured 2026-12-01T18:00:00Z".
-    public var line: String { "fused blocks: \(fusedCount) of \(blocks.count), measured \(measuredAt)" }
+    /// "fused blocks: 11 of 17, measured 2026-12-01T18:00:00Z", and how many run another GEMM variant where any does.
+    public var line: String {
+        "fused blocks: \(fusedCount) of \(blocks.count)"
+            + (variantCount > 0 ? ", another 1x1 GEMM variant: \(variantCount)" : "") + ", measured \(measuredAt)"
+    }
 
     /// One line per block: its median times both ways and the decision (for `imgfeat bench`).
     public var report: [String] {
         let margin = String(format: "%.0f %%", self.margin * 100)
         let title = "fused-block tuning on \(device), batch \(batch) (\(precision), medians of \(rounds) after a warm-up, "
             + "fused when faster by more than \(margin)): \(fusedCount) of \(blocks.count) fused"
-        return [title] + blocks.map(Self.line)
+        let names = blocks.first?.alternatives.map(\.name) ?? []
+        guard !names.isEmpty else { return [title] + blocks.map(Self.line) }
+        let variants = "per-layer 1x1 GEMM variants against the default (\(defaultPointwise)): "
+            + names.enumerated().map { "v\($0.offset + 1) \($0.element)" }.joined(separator: "; ")
+            + "; \(variantCount) of \(blocks.count) in another variant"
+        return [title, variants] + blocks.map(Self.line)
     }
 
     private static func line(_ block: Block) -> String {
@@ -67,6 +99,9 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
             text += String(format: ", per-layer %9.3f ms", layered)
             if let fused = block.fusedMedian, fused > 0 { text += String(format: " (per-layer / fused %.2f)", layered / fused) }
         }
-        return text + " -> " + (block.fused ? "fused" : "per-layer")
+        for (index, alternative) in block.alternatives.enumerated() {
+            if let median = alternative.median { text += String(format: ", v%d %9.3f ms", index + 1, median) }
+        }
+        return text + " -> " + block.choice
     }
 }

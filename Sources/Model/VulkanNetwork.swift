@@ -28,7 +28,34 @@ final class VulkanNetwork {
     var fusedLaunches: [FusedBlockLaunch?]
     /// Per block, the launch it would fuse with under the mode (every block that fits where the mode measures).
     let candidateLaunches: [FusedBlockLaunch?]
-    /// Whether the fused-or-per-layer choice is the engine's to measure on this device (`FusedBlockMode.measures`).
+    /// Per block, the GEMM variant of its 1×1 convolutions when it runs layer by layer, nil: the default
+    /// (cooperative matrices where in use, else the launcher's default variant). The launch tuning sets it
+    /// from `pointwiseAlternatives`.
+    var pointwiseVariants: [PointwiseConv.Vulkan.Variant?]
+    /// The GEMM variants the launch tuning times against the default, where the mode measures and the
+    /// `pointwiseVariants` fast path is allowed: with cooperative matrices the GEMM's default variant too (a
+    /// tensor-core kernel never run on a device is not assumed faster than the GEMM there).
+    private(set) var pointwiseAlternatives: [PointwiseConv.Vulkan.Variant]
+    /// Which of the tuned choices the network records: fused blocks where `fusedLaunches` has a launch and
+    /// this has `.fusedBlocks`, other GEMM variants where it has `.pointwiseVariants`. The self-check turns
+    /// either off here for a trial or a fallback, so the measured plan stays as measured (never re-timed for it).
+    var tunedPaths: VulkanFastPaths = .tuned
+    /// Whether the engine's launch tuning has set `fusedLaunches` and `pointwiseVariants` (measured, read
+    /// back, or left as they are where nothing is measured); until then the tuned paths must not be recorded.
+    var launchesTuned = false
+    /// Per block, the fused launch recorded (nil: per-layer) under `tunedPaths`.
+    var recordedLaunches: [FusedBlockLaunch?] {
+        tunedPaths.contains(.fusedBlocks) ? fusedLaunches : fusedLaunches.map { _ in nil }
+    }
+    /// Per block, the GEMM variant recorded where it runs per-layer (nil: the default) under `tunedPaths`.
+    var recordedVariants: [PointwiseConv.Vulkan.Variant?] {
+        zip(recordedLaunches, pointwiseVariants).map { launch, variant in
+            launch == nil && tunedPaths.contains(.pointwiseVariants) ? variant : nil
+        }
+    }
+    /// How a per-layer block's 1×1 convolutions run by default: "cooperative matrices", or the GEMM variant.
+    var defaultPointwiseDescription: String { coopmat != nil ? "cooperative matrices" : pointwise.defaultVariant.description }
+    /// Whether the per-block launch choice is the engine's to measure on this device (`FusedBlockMode.measures`).
     let measuresLaunches: Bool
     /// Whether the head convolution and the pool run as one kernel (`head_pool.comp`), so the head's
     /// N×P×C output is never stored; else `pointwise_conv` then `global_average_pool`.
@@ -50,12 +77,15 @@ final class VulkanNetwork {
     /// float16 arithmetic where a kernel the network records computes in it).
     var activeFastPaths: VulkanFastPaths {
         var paths: VulkanFastPaths = []
-        if fusedLaunches.contains(where: { $0 != nil }) { paths.insert(.fusedBlocks) }
+        if recordedLaunches.contains(where: { $0 != nil }) { paths.insert(.fusedBlocks) }
         if usesCooperativeMatrix { paths.insert(.cooperativeMatrix) }
         // With cooperative matrices the 1x1 layers and the head run there; the other roles keep their arithmetic.
         let recorded = arithmetic.filter { !usesCooperativeMatrix || [.stem, .depthwise].contains($0.key) }
         if recorded.values.contains(where: { $0 != .float32 }) { paths.insert(.float16Arithmetic) }
         if poolReduction == .subgroup { paths.insert(.subgroupReductions) }
+        if recordedVariants.contains(where: { $0 != nil }) {
+            paths.insert(.pointwiseVariants)
+        }
         return paths
     }
     private let context: VulkanContext
@@ -118,9 +148,13 @@ final class VulkanNetwork {
         blockKernel = InvertedResidualBlock.Vulkan(context: context)
         candidateLaunches = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths, mode: fusedBlocks)
         fusedLaunches = candidateLaunches
-        measuresLaunches = fusedBlocks.measures(on: context.info.kind) && candidateLaunches.contains { $0 != nil }
         coopmat = fastPaths.contains(.cooperativeMatrix) && CoopMatGEMM.unavailableReason(context) == nil
             ? try CoopMatGEMM.Vulkan(context: context) : nil
+        let measures = fusedBlocks.measures(on: context.info.kind)
+        pointwiseVariants = model.blocks.map { _ in nil }
+        pointwiseAlternatives = !measures || !fastPaths.contains(.pointwiseVariants) ? []
+            : (coopmat == nil ? [] : [pointwise.defaultVariant]) + PointwiseConv.Vulkan.Variant.alternatives(on: context.info.kind)
+        measuresLaunches = measures && (candidateLaunches.contains { $0 != nil } || !pointwiseAlternatives.isEmpty)
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
@@ -168,6 +202,7 @@ final class VulkanNetwork {
             } catch {
                 coopmatFallback = "\(error)"
                 coopmat = nil
+                pointwiseAlternatives.removeAll { $0 == pointwise.defaultVariant }
             }
         }
     }
@@ -189,7 +224,7 @@ final class VulkanNetwork {
             size = out
         }
         result["pool"] = Double(size * size * model.featureDimension)
-        for (block, launch) in zip(model.blocks, fusedLaunches) where launch != nil {
+        for (block, launch) in zip(model.blocks, recordedLaunches) where launch != nil {
             result[block.name] = block.inOrder.reduce(0) { $0 + result[$1.name, default: 0] }
             for layer in block.inOrder { result[layer.name] = nil }
         }
@@ -222,17 +257,18 @@ final class VulkanNetwork {
             if timestamps { sequence.timestamp(name) }
         }
         func format(_ layer: ConvLayer) -> StorageFormat { layer.relu6 ? bounded : stream }
-        // The 1×1 convolutions: on cooperative matrices where the device has them, else the per-layer GEMM.
+        // The 1×1 convolutions: on cooperative matrices where the device has them and the block runs no other
+        // variant, else the per-layer GEMM.
         func gemm(_ layer: ConvLayer, pixels: Int, input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
                   bias: BufferBinding, residual: BufferBinding?, output: BufferBinding, outputFormat: StorageFormat,
-                  arithmetic: KernelArithmetic) throws {
-            if let coopmat {
+                  arithmetic: KernelArithmetic, variant: PointwiseConv.Vulkan.Variant? = nil) throws {
+            if let coopmat, variant == nil {
                 try coopmat.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat,
                                    bias: bias, residual: residual, output: output, outputFormat: outputFormat)
             } else {
                 try pointwise.record(sequence, layer: layer, pixels: pixels, input: input, inputFormat: inputFormat, weights: weights,
                                      bias: bias, residual: residual, output: output, outputFormat: outputFormat,
-                                     arithmetic: arithmetic)
+                                     arithmetic: arithmetic, variant: variant)
             }
         }
         // Stem: input → activation 0.
@@ -246,7 +282,8 @@ final class VulkanNetwork {
         finish(model.stem.name)
         size = stemOut
         var current = 0, channels = model.stem.outChannels, currentFormat = format(model.stem)
-        for (block, launch) in zip(model.blocks, fusedLaunches) {
+        let variants = recordedVariants
+        for (index, (block, launch)) in zip(model.blocks, recordedLaunches).enumerated() {
             // `current` holds the block input (kept for the residual); the other two rotate.
             let others = [0, 1, 2].filter { $0 != current }
             if let launch {
@@ -271,7 +308,8 @@ final class VulkanNetwork {
                                      input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
                                      weights: w, bias: b, residual: nil,
                                      output: activation(others[0], elements: size * size * expand.outChannels, format(expand)),
-                                     outputFormat: format(expand), arithmetic: arithmetic[.expand]!)
+                                     outputFormat: format(expand), arithmetic: arithmetic[.expand]!,
+                                     variant: variants[index])
                 finish(expand.name)
                 x = others[0]
                 xFormat = format(expand)
@@ -297,7 +335,8 @@ final class VulkanNetwork {
                                  input: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
                                  inputFormat: format(dw), weights: w, bias: b, residual: residual,
                                  output: activation(projectTarget, elements: outSize * outSize * project.outChannels, projectFormat),
-                                 outputFormat: projectFormat, arithmetic: arithmetic[.project]!)
+                                 outputFormat: projectFormat, arithmetic: arithmetic[.project]!,
+                                 variant: variants[index])
             finish(project.name)
             current = projectTarget
             currentFormat = projectFormat

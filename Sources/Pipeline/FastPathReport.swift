@@ -15,6 +15,9 @@ public struct FastPathReport: Codable, Sendable, Equatable {
     public var blocks: Int
     /// How that was chosen: "measured", "measured, cached", "forced on", "forced off", "per-layer on CPU drivers"…
     public var fusedBlockChoice: String
+    /// The per-layer blocks whose 1×1 convolutions ran in another GEMM variant than the device's default
+    /// (block → variant), where the launch tuning measured one faster.
+    public var pointwiseVariants: [String: String]
 
     /// nil without a Vulkan engine or a self-check.
     init?(_ engine: VulkanEngine?) {
@@ -26,14 +29,15 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         fusedBlocks = engine.fusedBlockNames
         blocks = engine.model.blocks.count
         fusedBlockChoice = engine.fusedBlockChoice
+        pointwiseVariants = engine.pointwiseVariants
     }
 
     private enum CodingKeys: String, CodingKey {
-        case active, failed, selfCheck, note, fusedBlocks, blocks, fusedBlockChoice
+        case active, failed, selfCheck, note, fusedBlocks, blocks, fusedBlockChoice, pointwiseVariants
     }
 
     /// Reads summaries written before the fused-block fields existed too (a finished output's summary is
-    /// read back on a rerun): absent, they read as no block fused, of 0, chosen "not recorded".
+    /// read back on a rerun): absent, they read as no block fused, of 0, chosen "not recorded", no other GEMM variant.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         active = try c.decode([String].self, forKey: .active)
@@ -43,6 +47,7 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         fusedBlocks = try c.decodeIfPresent([String].self, forKey: .fusedBlocks) ?? []
         blocks = try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 0
         fusedBlockChoice = try c.decodeIfPresent(String.self, forKey: .fusedBlockChoice) ?? "not recorded"
+        pointwiseVariants = try c.decodeIfPresent([String: String].self, forKey: .pointwiseVariants) ?? [:]
     }
 
     /// The summary's line.
@@ -50,5 +55,7 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         "fast paths: " + (active.isEmpty ? "none (per-layer float32 kernels)" : active.joined(separator: ", "))
             + "; self-check \(selfCheck)" + (failed.isEmpty ? "" : ", turned off: \(failed.joined(separator: ", "))")
             + "; fused blocks: \(fusedBlocks.count) of \(blocks) (\(fusedBlockChoice))"
+            + (pointwiseVariants.isEmpty ? "" : "; another 1x1 GEMM variant in \(pointwiseVariants.count): "
+                + pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 }

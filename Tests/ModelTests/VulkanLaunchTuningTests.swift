@@ -37,7 +37,38 @@ import Testing
         // One slow outlier per block does not move the median.
         let fused: [[Double]?] = [[5, 5, 50], nil, [10, 10, 1], [9.6, 9.6, 9.6], [2, 3]]
         let layered: [[Double]] = [[10, 10, 10], [1, 1, 1], [10, 10, 10], [10, 10, 10], []]
-        #expect(VulkanLaunchTuning.decisions(fused: fused, layered: layered, margin: 0.05) == [true, false, false, false, false])
+        let choices = zip(fused, layered).map { VulkanLaunchTuning.choice(layered: $1, options: [$0], margin: 0.05) }
+        #expect(choices == [0, nil, nil, nil, nil])
+    }
+
+    @Test func theFastestWayThatBeatsTheDefaultByTheMarginIsChosen() {
+        let layered: [Double] = [10, 10, 10]
+        // Fused 8, variant 7: the variant; fused 6: fused.
+        #expect(VulkanLaunchTuning.choice(layered: layered, options: [[8, 8, 8], [7, 7, 70]], margin: 0.05) == 1)
+        #expect(VulkanLaunchTuning.choice(layered: layered, options: [[6, 6, 6], [7, 7, 7]], margin: 0.05) == 0)
+        // A block that cannot fuse (nil) or an alternative not timed (empty) is no option.
+        #expect(VulkanLaunchTuning.choice(layered: layered, options: [nil, [9, 9, 9]], margin: 0.05) == 1)
+        #expect(VulkanLaunchTuning.choice(layered: layered, options: [nil, []], margin: 0.05) == nil)
+        // Within the margin of the default: the default stays, however many options come close.
+        #expect(VulkanLaunchTuning.choice(layered: layered, options: [[9.6], [9.7], [9.9]], margin: 0.05) == nil)
+        // Equal medians keep the earlier option; nothing measured per-layer keeps the default.
+        #expect(VulkanLaunchTuning.choice(layered: layered, options: [[5, 5, 5], [5, 5, 5]], margin: 0.05) == 0)
+        #expect(VulkanLaunchTuning.choice(layered: [], options: [[1], [1]], margin: 0.05) == nil)
+        #expect(VulkanLaunchTuning.choice(layered: layered, options: [[.nan, .nan, .nan], [0, 0, 0]], margin: 0.05) == nil)
+    }
+
+    @Test func gemmVariantsHaveDistinctNamesAndAlternativesLeaveTheDefaultOut() {
+        let cpuDefault = PointwiseConv.Vulkan.Variant.vec4(.cpu), gpuDefault = PointwiseConv.Vulkan.Variant.scalar(sharedTiles: true)
+        #expect(cpuDefault.description == "vec4 8x8, 8 invocations")
+        #expect(gpuDefault.description == "scalar 4x4, shared tiles")
+        let byKind = [(PointwiseConv.Vulkan.Variant.alternatives(on: .cpu), cpuDefault),
+                      (PointwiseConv.Vulkan.Variant.alternatives(on: .discreteGPU), gpuDefault),
+                      (PointwiseConv.Vulkan.Variant.alternatives(on: .integratedGPU), gpuDefault)]
+        for (alternatives, fallback) in byKind {
+            #expect(!alternatives.isEmpty && !alternatives.contains(fallback), "\(alternatives) against \(fallback)")
+            // The cache and the record name variants: two must never share a name.
+            #expect(Set((alternatives + [fallback]).map { $0.description }).count == alternatives.count + 1)
+        }
     }
 
     @Test func tuningRoundsAreAtLeastThree() {

@@ -31,11 +31,11 @@ import VulkanRuntime
         (13, 8, 12, true), (127, 24, 144, false),
     ]
     static let pointwiseRuns = pointwiseCases.indices.flatMap { c in
-        arithmetics.flatMap { a in KernelTests.GEMMVariant.allCases.map { (c, a, $0) } }
+        arithmetics.flatMap { a in KernelTests.gemmVariants.map { (c, a, $0) } }
     }
 
     @Test(arguments: pointwiseRuns)
-    func pointwise(_ index: Int, arithmetic: KernelArithmetic, variant: KernelTests.GEMMVariant) throws {
+    func pointwise(_ index: Int, arithmetic: KernelArithmetic, variant: PointwiseConv.Vulkan.Variant) throws {
         guard let h = try Self.harness() else { return }
         let shape = Self.pointwiseCases[index]
         let relu6 = !shape.residual  // as in the network: expand (ReLU6, unorm16 out) or project (+residual, float32)
@@ -52,11 +52,11 @@ import VulkanRuntime
                      data: randomFloats(shape.pixels * shape.cout, seed: seed + 3)) : nil
         let expected = PointwiseConv.reference(x, layer, residual: residual)
         let output = try h.poisonedOutput(expected.data.count, formats.output)
-        try KernelTests.gemm(h.context, variant).record(
+        try PointwiseConv.Vulkan(context: h.context).record(
             h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data, formats.input),
             inputFormat: formats.input, weights: h.float32(layer.weights), bias: h.float32(layer.bias),
             residual: residual.map { try h.input($0.data, formats.output) }, output: BufferBinding(output),
-            outputFormat: formats.output, arithmetic: arithmetic)
+            outputFormat: formats.output, arithmetic: arithmetic, variant: variant)
         let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
         expectClose(got, expected.data, tolerance: Self.tolerance(arithmetic),
                     "pointwise \(shape) \(formats.testDescription) \(variant) \(arithmetic)")

@@ -92,22 +92,21 @@ struct Formats: Sendable, CustomTestStringConvertible {
         PointwiseCase(pixels: 127, cin: 24, cout: 144, residual: false, relu6: true),
     ]
     /// The GEMM's variants, each run on every device: scalar with shared-memory tiles, scalar with direct
-    /// reads, and vec4 (which falls back to the scalar direct one where a channel count is not a multiple of 4).
-    enum GEMMVariant: String, CaseIterable, Sendable { case sharedTiles, direct, vec4 }
+    /// reads, vec4 with the CPU drivers' tile and with each tile the launch tuning may choose on a GPU (vec4
+    /// falls back to the scalar GEMM where a channel count is not a multiple of 4).
+    static let gemmVariants: [PointwiseConv.Vulkan.Variant] = ([.scalar(sharedTiles: true), .scalar(sharedTiles: false), .vec4(.cpu)]
+        + PointwiseConv.Vulkan.Variant.alternatives(on: .discreteGPU) + PointwiseConv.Vulkan.Variant.alternatives(on: .cpu))
+        .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
 
     // The network's mixed formats at fp16: expand (float32 in, unorm16 out), project (unorm16 in, float32
     // out and residual).
     static let pointwiseRuns = pointwiseCases.flatMap { c in
         Formats.all(relu6: c.relu6, mixed: [Formats(input: .float32, output: .unorm16), Formats(input: .unorm16, output: .float32)])
-            .flatMap { f in GEMMVariant.allCases.map { (c, f, $0) } }
-    }
-
-    static func gemm(_ context: VulkanContext, _ variant: GEMMVariant) -> PointwiseConv.Vulkan {
-        PointwiseConv.Vulkan(context: context, sharedTiles: variant == .sharedTiles, vectorized: variant == .vec4)
+            .flatMap { f in gemmVariants.map { (c, f, $0) } }
     }
 
     @Test(arguments: pointwiseRuns)
-    func pointwise(_ shape: PointwiseCase, formats: Formats, variant: GEMMVariant) throws {
+    func pointwise(_ shape: PointwiseCase, formats: Formats, variant: PointwiseConv.Vulkan.Variant) throws {
         let seed = UInt64(shape.pixels * 1000 + shape.cin * 10 + shape.cout)
         let layer = ConvLayer(name: "pw", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: shape.cin,
                               outChannels: shape.cout, relu6: shape.relu6,
@@ -121,15 +120,18 @@ struct Formats: Sendable, CustomTestStringConvertible {
         let expected = PointwiseConv.reference(x, layer, residual: residual)
         let h = try KernelHarness()
         let output = try h.poisonedOutput(expected.data.count, formats.output)
-        let launcher = Self.gemm(h.context, variant)
-        if variant == .vec4 {
-            #expect(launcher.vectorized(layer) == (shape.cin % 4 == 0 && shape.cout % 4 == 0))
+        // The device's default launcher, told which variant to run (as the launch tuning does).
+        let launcher = PointwiseConv.Vulkan(context: h.context)
+        if case .vec4 = variant {
+            #expect(launcher.vectorized(layer, variant: variant) == (shape.cin % 4 == 0 && shape.cout % 4 == 0))
+        } else {
+            #expect(!launcher.vectorized(layer, variant: variant))
         }
         try launcher.record(
             h.sequence, layer: layer, pixels: shape.pixels, input: h.input(x.data, formats.input),
             inputFormat: formats.input, weights: h.float32(layer.weights), bias: h.float32(layer.bias),
             residual: residual.map { try h.input($0.data, formats.output) }, output: BufferBinding(output),
-            outputFormat: formats.output)
+            outputFormat: formats.output, variant: variant)
         let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
         expectClose(got, expected.data, tolerance: tolerance(formats.output),
                     "pointwise \(shape.testDescription) \(formats.testDescription) \(variant)")

@@ -4,9 +4,10 @@ import Testing
 import TestSupport
 import VulkanRuntime
 
-/// The measured fused-or-per-layer choice per block (`VulkanLaunchTuning`), forced on this device with
-/// `.measure`: one decision per block, cached, read back without a timing run, a corrupt cache ignored, and
-/// the tuned plan (measured or mixed) giving the reference's features, checked by the self-check.
+/// The measured per-block launch choice (`VulkanLaunchTuning`: fused, per-layer, or per-layer in another GEMM
+/// variant), forced on this device with `.measure`: one decision per block, cached, read back without a
+/// timing run, a corrupt cache ignored, and the tuned plan (measured or mixed) giving the reference's
+/// features, checked by the self-check.
 @Suite struct LaunchTuningTests {
     static let size = 96
     static let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.35, inputSize: size), seed: 61)
@@ -36,8 +37,16 @@ import VulkanRuntime
         return context
     }
 
-    /// Timed runs of one measurement: a warm-up pair and three timed pairs (fused, per-layer).
-    static let runsPerMeasurement = 2 * (VulkanLaunchTuning.defaultRounds + 1)
+    /// The GEMM variants timed besides the default on `context`'s device.
+    static func alternatives(_ context: VulkanContext) -> [String] {
+        PointwiseConv.Vulkan.Variant.alternatives(on: context.info.kind).map(\.description)
+    }
+
+    /// Timed runs of one measurement: a warm-up round and three timed ones, each running the network once
+    /// per way (fused, per-layer, per-layer in each alternative GEMM variant).
+    static func runsPerMeasurement(_ context: VulkanContext) -> Int {
+        (2 + alternatives(context).count) * (VulkanLaunchTuning.defaultRounds + 1)
+    }
 
     @Test func aForcedMeasurementDecidesEveryBlockIsCachedAndReadBack() throws {
         guard let context = try Self.timedContext() else { return }
@@ -46,7 +55,7 @@ import VulkanRuntime
         let first = try Self.engine(folder)
         let record = try #require(first.launchTuning, "no measurement: \(first.fusedBlockChoice)")
         #expect(!first.launchTuningFromCache && first.fusedBlockChoice == "measured")
-        #expect(first.launchTimingRuns == Self.runsPerMeasurement)
+        #expect(first.launchTimingRuns == Self.runsPerMeasurement(context))
         #expect(record.blocks.map(\.name) == Self.model.blocks.map(\.name))
         #expect(record.batch == 2 && record.rounds == 3 && record.margin == 0.05 && record.device == context.info.name)
         for block in record.blocks {
@@ -58,11 +67,20 @@ import VulkanRuntime
             } else {
                 #expect(block.fusedMilliseconds.isEmpty && !block.fused)
             }
+            #expect(block.alternatives.map(\.name) == Self.alternatives(context))
+            for alternative in block.alternatives {
+                #expect(alternative.milliseconds.count == 3 && alternative.milliseconds.allSatisfy { $0.isFinite && $0 > 0 },
+                        "\(block.name) \(alternative.name) \(alternative.milliseconds)")
+            }
             // The decision is the pure function's on the recorded samples.
-            #expect(block.fused == VulkanLaunchTuning.fuses(fusedMilliseconds: block.fusedMedian,
-                                                            layeredMilliseconds: block.layeredMedian, margin: 0.05))
+            let choice = VulkanLaunchTuning.choice(layered: block.layeredMilliseconds,
+                                                   options: [block.launch == nil ? nil : block.fusedMilliseconds]
+                                                       + block.alternatives.map(\.milliseconds), margin: 0.05)
+            #expect(block.fused == (choice == 0) && block.pointwise == choice.flatMap { $0 > 0 ? block.alternatives[$0 - 1].name : nil },
+                    "\(block.name): \(block.choice), the pure choice \(String(describing: choice))")
         }
         #expect(first.fusedBlockNames == record.blocks.filter(\.fused).map(\.name))
+        #expect(first.pointwiseVariants == Dictionary(uniqueKeysWithValues: record.blocks.compactMap { b in b.pointwise.map { (b.name, $0) } }))
         print("launch tuning on \(context.info.name): \(record.line)\n" + record.report.joined(separator: "\n"))
 
         let saved = Self.files(folder)
@@ -80,33 +98,77 @@ import VulkanRuntime
         #expect(try validationMessages() == [])
     }
 
-    /// A cached record naming every other block fused: the engine runs exactly that mixed plan, within
-    /// 1e-5 of the reference engine, and the self-check checks the fused blocks it runs.
+    /// Measures once into `folder`, then rewrites the cached record to a mixed plan: every other block that
+    /// fits fused, every fourth of the others in the first alternative GEMM variant. Returns the plan.
+    static func cacheMixedPlan(_ folder: URL, _ context: VulkanContext) throws -> (fused: [String], variants: [String: String]) {
+        let measured = try engine(folder)
+        let file = try #require(files(folder).first)
+        var record = try #require(measured.launchTuning)
+        let alternative = try #require(alternatives(context).first)
+        for index in record.blocks.indices {
+            record.blocks[index].fused = record.blocks[index].launch != nil && index % 2 == 0
+            record.blocks[index].pointwise = !record.blocks[index].fused && index % 4 == 1 ? alternative : nil
+        }
+        let fused = record.blocks.filter(\.fused).map(\.name)
+        let variants = Dictionary(uniqueKeysWithValues: record.blocks.compactMap { b in b.pointwise.map { (b.name, $0) } })
+        #expect(fused.count >= 5, "blocks that fit: \(record.blocks.filter { $0.launch != nil }.map(\.name))")
+        #expect(variants.count >= 3, "variants \(variants)")
+        try JSONEncoder().encode(record).write(to: file)
+        return (fused, variants)
+    }
+
+    /// A cached record naming every other block fused and every fourth in an alternative GEMM variant: the
+    /// engine runs exactly that mixed plan, within 1e-5 of the reference engine, and the self-check checks
+    /// the fused blocks and the variants it runs.
     @Test func aMixedTunedPlanMatchesTheReferenceAndIsSelfChecked() throws {
-        guard try Self.timedContext() != nil else { return }
+        guard let context = try Self.timedContext() else { return }
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let measured = try Self.engine(folder)
-        let file = try #require(Self.files(folder).first)
-        var record = try #require(measured.launchTuning)
-        for index in record.blocks.indices { record.blocks[index].fused = record.blocks[index].launch != nil && index % 2 == 0 }
-        let mixed = record.blocks.filter(\.fused).map(\.name)
-        #expect(mixed.count >= 5, "blocks that fit: \(record.blocks.filter { $0.launch != nil }.map(\.name))")
-        try JSONEncoder().encode(record).write(to: file)
+        let (mixed, variants) = try Self.cacheMixedPlan(folder, context)
 
         let check = VulkanSelfCheck(cache: nil, softwareVersion: "test")
         let engine = try Self.engine(folder, selfCheck: check)
         #expect(engine.launchTimingRuns == 0 && engine.fusedBlockNames == mixed, "fused \(engine.fusedBlockNames)")
+        #expect(engine.pointwiseVariants == variants, "variants \(engine.pointwiseVariants)")
         let verdict = try #require(engine.selfCheckVerdict)
-        #expect(verdict.checked == ["fused-blocks"] && verdict.passed == ["fused-blocks"], "verdict \(verdict.trials)")
+        let paths = ["fused-blocks", "pointwise-variants"]
+        #expect(verdict.checked == paths && verdict.passed == paths, "verdict \(verdict.trials)")
         expectClose(try engine.features(Self.input), try ReferenceEngine(model: Self.model).features(Self.input), .fp32,
-                    "features of the mixed plan \(mixed)")
+                    "features of the mixed plan \(mixed), variants \(variants)")
+        #expect(try validationMessages() == [])
+    }
+
+    /// The same mixed plan with its GEMM variants wrong (the test seam): the self-check keeps the fused blocks
+    /// and turns the variants off without timing anything again (the measured plan less that path), and the
+    /// next engine reads plan and verdict back, again without a timing run.
+    @Test func aFailingVariantIsTurnedOffWithoutMeasuringAgain() throws {
+        guard let context = try Self.timedContext() else { return }
+        let folder = Self.cacheFolder(), verdicts = Self.cacheFolder()
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: verdicts)
+        }
+        let (mixed, _) = try Self.cacheMixedPlan(folder, context)
+        let check = VulkanSelfCheck(cache: verdicts, softwareVersion: "test",
+                                    fault: VulkanFaultInjection(paths: .pointwiseVariants))
+        let reference = try ReferenceEngine(model: Self.model).features(Self.input)
+        for round in 0..<2 {
+            let engine = try Self.engine(folder, selfCheck: check)
+            #expect(engine.launchTimingRuns == 0, "round \(round): \(engine.launchTimingRuns) timing runs")
+            let verdict = try #require(engine.selfCheckVerdict)
+            #expect(verdict.passed == ["fused-blocks"] && verdict.failed == ["pointwise-variants"], "round \(round): \(verdict.trials)")
+            #expect(engine.selfCheckFromCache == (round == 1))
+            #expect(engine.fusedBlockNames == mixed && engine.pointwiseVariants.isEmpty && engine.activeFastPaths == .fusedBlocks,
+                    "round \(round): fused \(engine.fusedBlockNames), variants \(engine.pointwiseVariants)")
+            expectClose(try engine.features(Self.input), reference, .fp32, "round \(round): features with the variants off")
+        }
+        #expect(Self.files(folder).count == 1, "records \(Self.files(folder))")
         #expect(try validationMessages() == [])
     }
 
     /// A corrupt cache file is ignored with one line, measured again and replaced; never fatal.
     @Test func aCorruptCacheIsIgnoredWithOneLine() throws {
-        guard try Self.timedContext() != nil else { return }
+        guard let context = try Self.timedContext() else { return }
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -117,7 +179,7 @@ import VulkanRuntime
         let engine = try Self.engine(folder)
         let note = try #require(engine.launchTuningNote)
         #expect(note.contains(file.lastPathComponent) && note.contains("ignored") && !note.contains("\n"), "note: \(note)")
-        #expect(engine.launchTimingRuns == Self.runsPerMeasurement && !engine.launchTuningFromCache)
+        #expect(engine.launchTimingRuns == Self.runsPerMeasurement(context) && !engine.launchTuningFromCache)
         #expect(engine.launchTuning?.blocks.count == Self.model.blocks.count)
         let replaced = try JSONDecoder().decode(VulkanLaunchTuningRecord.self, from: Data(contentsOf: file))
         #expect(replaced == engine.launchTuning)

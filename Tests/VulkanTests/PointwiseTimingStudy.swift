@@ -24,8 +24,11 @@ struct PointwiseTimingStudy {
             ("vec4 \(rows)×\(groups * 4), 8 invocations",
              PointwiseConv.Vulkan(context: context, sharedTiles: false, vectorized: true,
                                   vectorTile: .init(rows: rows, groups: groups, invocations: 8)))
-        } + [("vec4 8×8, 64 invocations", PointwiseConv.Vulkan(context: context, sharedTiles: false, vectorized: true,
-                                                              vectorTile: .init(rows: 8, groups: 2, invocations: 64)))]
+        } + PointwiseConv.Vulkan.Variant.alternatives(on: .discreteGPU).compactMap { variant in
+            // The GPU tiles the launch tuning times against the shared-tile default.
+            guard case .vec4(let tile) = variant else { return nil }
+            return (variant.description, PointwiseConv.Vulkan(context: context, sharedTiles: false, vectorized: true, vectorTile: tile))
+        }
         func upload(_ values: [Float]) throws -> BufferBinding {
             let buffer = try Buffer(context: context, size: values.count * 4, location: .upload)
             try buffer.write(values)

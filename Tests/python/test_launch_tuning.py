@@ -1,7 +1,8 @@
-"""The measured fused-block choice through the binary: IMGFEAT_VULKAN_FUSED_BLOCKS=measure times every block
-on lavapipe at the run's batch, caches the decisions beside the self-check verdicts (fastpaths/launches),
-reads them back on the next run, `imgfeat devices` lists them, the summary says which blocks ran fused and
-how that was chosen; a corrupt record is ignored with one line; an unknown value is a one-line error."""
+"""The measured per-block launch choice through the binary: IMGFEAT_VULKAN_FUSED_BLOCKS=measure times every
+block on lavapipe at the run's batch fused, per-layer, and per-layer in each other 1x1 GEMM variant, caches the
+decisions beside the self-check verdicts (fastpaths/launches), reads them back on the next run, `imgfeat
+devices` lists them, the summary says which blocks ran fused or in another variant and how that was chosen; a
+corrupt record is ignored with one line; an unknown value is a one-line error."""
 import json
 import os
 import re
@@ -38,6 +39,13 @@ def test_measured_choice_is_cached_listed_and_summarised(tmp_path):
     assert [b["name"] for b in record["blocks"]] == BLOCKS and record["batch"] == 2 and record["rounds"] == 3
     assert [b["name"] for b in record["blocks"] if b["fused"]] == fast["fusedBlocks"]
     assert all(len(b["layeredMilliseconds"]) == 3 for b in record["blocks"]), record
+    # lavapipe's one alternative to its vec4 default: the scalar GEMM with direct reads, timed for every block.
+    assert record["defaultPointwise"] == "vec4 8x8, 8 invocations", record["defaultPointwise"]
+    assert all([a["name"] for a in b["alternatives"]] == ["scalar 4x4, direct"] and len(b["alternatives"][0]["milliseconds"]) == 3
+               for b in record["blocks"]), record
+    variants = {b["name"]: b["pointwise"] for b in record["blocks"] if b.get("pointwise")}
+    assert fast.get("pointwiseVariants", {}) == variants, (fast, variants)
+    assert ("pointwise-variants" in fast["active"]) == bool(variants), fast
 
     second = run_imgfeat(*common, "--output", tmp_path / "b", env=env)
     again = json.loads((tmp_path / "b" / "_summary.json").read_text())["fastPaths"]
@@ -46,8 +54,10 @@ def test_measured_choice_is_cached_listed_and_summarised(tmp_path):
     assert "note" not in second.stderr, second.stderr
 
     listing = run_imgfeat("devices", env=env).stdout
-    line = re.search(r"fused blocks: (\d+) of 17, measured (\S+), alpha 0\.35 size 32 fp32 head fused batch 2", listing)
-    assert line and int(line.group(1)) == len(fast["fusedBlocks"]) and line.group(2) == record["measuredAt"], listing
+    line = re.search(r"fused blocks: (\d+) of 17(?:, another 1x1 GEMM variant: (\d+))?, measured (\S+), "
+                     r"alpha 0\.35 size 32 fp32 head fused batch 2", listing)
+    assert line and int(line.group(1)) == len(fast["fusedBlocks"]) and line.group(3) == record["measuredAt"], listing
+    assert int(line.group(2) or 0) == len(variants), listing
 
     # A corrupt record: one line on stderr, measured again, the run succeeds and the record is replaced.
     files[0].write_text("{ not json")
