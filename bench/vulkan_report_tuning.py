@@ -140,11 +140,17 @@ def measured_ratio(record, block):
     if not layered:
         return "—"
     parts = ["cannot fuse" if fused is None else f"{layered / fused:.2f}"]
+    second = median(((entry.get("occupancyLaunch") or {}).get("milliseconds")) or [])
+    if second:
+        parts.append(f"fused smaller {layered / second:.2f}")
     for alternative in entry.get("alternatives") or []:
         timed = median(alternative.get("milliseconds") or [])
         if timed:
             parts.append(f"{alternative.get('name')} {layered / timed:.2f}")
-    choice = "fused" if entry.get("fused") else f"per-layer, {entry['pointwise']}" if entry.get("pointwise") else "per-layer"
+    if entry.get("fused"):
+        choice = "fused, smaller launch" if entry.get("runsOccupancyLaunch") else "fused"
+    else:
+        choice = f"per-layer, {entry['pointwise']}" if entry.get("pointwise") else "per-layer"
     return "; ".join(parts) + f" → {choice}"
 
 
@@ -173,8 +179,8 @@ def fused_section(plan, steps):
             continue
         lines += [f"Fused blocks on against off, {precision}, batch {batch} (GPU ms per image from the network-only profile, "
                   "median over rounds; `on` runs a block per-layer where it does not fit; `auto` is what the default run did, "
-                  "and where its imgfeat measures to choose, its own per-layer / fused ratio, per-layer / each other 1x1 GEMM "
-                  "variant, and decision):", "",
+                  "and where its imgfeat measures to choose, its own per-layer / fused ratio, per-layer / fused with the smaller "
+                  "second launch, per-layer / each other 1x1 GEMM variant, and decision):", "",
                   table(["block", "off: per-layer ms", "on ms", "on/off", "on ran it", "auto ran it", "auto measured"],
                         [(b, fmt(a, "%.4f"), fmt(o, "%.4f"), fmt(r, "%.2f"), h, au, m) for b, a, o, r, h, au, m in rows]), ""]
     return lines

@@ -179,18 +179,40 @@ extension FusedBlockLaunch {
         kind == .cpu ? 4 * limits.subgroupSize : 256
     }
 
+    /// How many work groups the occupancy launch leaves room for in one compute unit's shared memory.
+    public static let occupancyGroups = 4
+
+    /// The launch tuning's second fused candidate: `choose` within 1/`occupancyGroups` of the shared memory,
+    /// so that many work groups fit one compute unit at once and hide each other's barriers and loads (the
+    /// first candidate's big tiles waste the least halo but may leave one group per unit); nil where nothing
+    /// fits or it is `primary` again.
+    public static func occupancyLaunch(_ shape: Shape, limits: Limits, targetThreads: Int,
+                                       primary: FusedBlockLaunch?) -> FusedBlockLaunch? {
+        let smaller = Limits(sharedBytes: limits.sharedBytes / occupancyGroups, subgroupSize: limits.subgroupSize,
+                             maxInvocations: limits.maxInvocations, maxGroupX: limits.maxGroupX, maxGroupY: limits.maxGroupY,
+                             maxGroupCount: limits.maxGroupCount)
+        guard let launch = choose(shape, limits: smaller, targetThreads: targetThreads), launch != primary else { return nil }
+        return launch
+    }
+
     /// Per block of `model`, its fused launch on `device`, or nil where it runs layer by layer (fused blocks
     /// not allowed by `fastPaths`, `mode` off or left per-layer on this device, or the block does not fit the
-    /// device's limits). Where `mode` measures (`FusedBlockMode.measures`) this is every block that fits: the
-    /// candidates the engine's launch tuning times against the per-layer sequence.
+    /// device's limits), and where `mode` measures (`FusedBlockMode.measures`) its occupancy launch. Where
+    /// it measures these are every block that fits: the candidates the engine's launch tuning times against
+    /// the per-layer sequence.
     static func plan(_ model: FoldedMobileNetV2, device: DeviceInfo, fastPaths: VulkanFastPaths,
-                     mode: FusedBlockMode) -> [FusedBlockLaunch?] {
+                     mode: FusedBlockMode) -> (launches: [FusedBlockLaunch?], occupancy: [FusedBlockLaunch?]) {
         let enabled = fastPaths.contains(.fusedBlocks) && (mode == .on || mode.measures(on: device.kind))
-        let limits = Limits(device)
+        let limits = Limits(device), threads = targetThreads(device.kind, limits)
         var size = model.stem.outputSize(inputSize: model.config.inputSize)
-        return model.blocks.map { block in
+        let plans = model.blocks.map { block -> (FusedBlockLaunch?, FusedBlockLaunch?) in
             defer { size = block.depthwise.outputSize(inputSize: size) }
-            return enabled ? choose(Shape(block, height: size, width: size), limits: limits, targetThreads: targetThreads(device.kind, limits)) : nil
+            guard enabled else { return (nil, nil) }
+            let shape = Shape(block, height: size, width: size)
+            let launch = choose(shape, limits: limits, targetThreads: threads)
+            guard launch != nil, mode.measures(on: device.kind) else { return (launch, nil) }
+            return (launch, occupancyLaunch(shape, limits: limits, targetThreads: threads, primary: launch))
         }
+        return (plans.map(\.0), plans.map(\.1))
     }
 }

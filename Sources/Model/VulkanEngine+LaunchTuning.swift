@@ -13,7 +13,8 @@ extension VulkanEngine {
         launchTuningFromCache = false
         network.launchesTuned = true
         guard network.measuresLaunches else { return }
-        let candidates = network.candidateLaunches, alternatives = network.pointwiseAlternatives
+        let candidates = network.candidateLaunches, occupancy = network.occupancyLaunches
+        let alternatives = network.pointwiseAlternatives
         guard context.info.supportsTimestamps else {
             launchTuningNote = "\(context.info.name) has no timestamp queries to time the blocks with"
             return
@@ -25,6 +26,7 @@ extension VulkanEngine {
             switch VulkanLaunchTuningCache.load(key: key, in: folder) {
             case .found(let record) where record.blocks.map(\.name) == model.blocks.map(\.name)
                 && record.blocks.map(\.launch) == candidates.map { $0?.description }
+                && record.blocks.map(\.occupancyLaunch?.name) == occupancy.map { $0?.description }
                 && record.blocks.allSatisfy({ $0.alternatives.map(\.name) == alternatives.map(\.description) }):
                 apply(record, candidates: candidates)
                 launchTuningFromCache = true
@@ -37,13 +39,15 @@ extension VulkanEngine {
                 break
             }
         }
-        let record = try measureLaunches(candidates, alternatives: alternatives)
+        let record = try measureLaunches(candidates, occupancy: occupancy, alternatives: alternatives)
         if let folder { VulkanLaunchTuningCache.save(record, key: key, in: folder) }
         apply(record, candidates: candidates)
     }
 
     private func apply(_ record: VulkanLaunchTuningRecord, candidates: [FusedBlockLaunch?]) {
-        network.fusedLaunches = zip(candidates, record.blocks).map { $1.fused ? $0 : nil }
+        network.fusedLaunches = zip(zip(candidates, network.occupancyLaunches), record.blocks).map { launches, block in
+            block.fused ? (block.runsOccupancyLaunch ? launches.1 : launches.0) : nil
+        }
         let byName = Dictionary(uniqueKeysWithValues: network.pointwiseAlternatives.map { ($0.description, $0) })
         network.pointwiseVariants = record.blocks.map { $0.fused ? nil : $0.pointwise.flatMap { byName[$0] } }
         launchTuning = record
@@ -58,19 +62,23 @@ extension VulkanEngine {
     /// timed, on seeded inputs placed in `network.input` once, so no staging or readback memory grows for it.
     /// At the engine's batch: the buffers for it exist already, and the choice can differ with the batch (at
     /// batch 1 the small late blocks gain most from one dispatch instead of three).
-    private func measureLaunches(_ candidates: [FusedBlockLaunch?],
+    private func measureLaunches(_ candidates: [FusedBlockLaunch?], occupancy: [FusedBlockLaunch?],
                                  alternatives: [PointwiseConv.Vulkan.Variant]) throws -> VulkanLaunchTuningRecord {
         let started = Date()
         try placeSeededInput()
         let sequence = try CommandSequence(context: context, maxTimestamps: 4 * model.layers.count + 8)
         let layered = candidates.map { _ -> FusedBlockLaunch? in nil }
         let defaults = candidates.map { _ -> PointwiseConv.Vulkan.Variant? in nil }
-        // Way 0: per-layer default; way 1: fused (where any block fits); then one per alternative variant.
-        var ways: [(launches: [FusedBlockLaunch?], variants: [PointwiseConv.Vulkan.Variant?])] = [(layered, defaults)]
+        // Way 0: per-layer default; then fused with the first launch and with the occupancy launch (where any
+        // block has one); then per-layer in each alternative variant. A fused way times only the blocks it fuses.
+        typealias Way = (launches: [FusedBlockLaunch?], variants: [PointwiseConv.Vulkan.Variant?], fuses: Bool)
+        var ways: [Way] = [(layered, defaults, false)]
         let fusedWay = candidates.contains { $0 != nil } ? ways.count : nil
-        if fusedWay != nil { ways.append((candidates, defaults)) }
+        if fusedWay != nil { ways.append((candidates, defaults, true)) }
+        let occupancyWay = occupancy.contains { $0 != nil } ? ways.count : nil
+        if occupancyWay != nil { ways.append((occupancy, defaults, true)) }
         let firstAlternative = ways.count
-        ways += alternatives.map { variant in (layered, candidates.map { _ in variant }) }
+        ways += alternatives.map { variant in (layered, candidates.map { _ in variant }, false) }
         var samples = ways.map { _ in model.blocks.map { _ in [Double]() } }
         let tunedPaths = network.tunedPaths
         network.tunedPaths = .tuned
@@ -93,8 +101,8 @@ extension VulkanEngine {
                 var profile = VulkanProfile(device: context.info.name, precision: precision)
                 profile.add(try sequence.timestamps(), flopsPerImage: network.flopsPerImage, images: batchSize)
                 let stages = Dictionary(profile.stages.map { ($0.name, $0.milliseconds) }, uniquingKeysWith: +)
-                for (index, block) in model.blocks.enumerated() where plan.launches[index] == nil || way == fusedWay {
-                    let milliseconds = plan.launches[index] != nil ? stages[block.name] ?? .nan
+                for (index, block) in model.blocks.enumerated() where !plan.fuses || plan.launches[index] != nil {
+                    let milliseconds = plan.fuses ? stages[block.name] ?? .nan
                         : block.inOrder.reduce(0) { $0 + (stages[$1.name] ?? .nan) }
                     samples[way][index].append(milliseconds)
                 }
@@ -109,15 +117,19 @@ extension VulkanEngine {
             margin: tuning.margin, rounds: tuning.rounds,
             blocks: model.blocks.indices.map { index in
                 let fused = fusedWay.map { samples[$0][index] } ?? []
+                let second = occupancy[index].map { launch in
+                    VulkanLaunchTuningRecord.Timing(name: launch.description, milliseconds: occupancyWay.map { samples[$0][index] } ?? [])
+                }
                 let timings = alternatives.indices.map {
                     VulkanLaunchTuningRecord.Timing(name: alternatives[$0].description, milliseconds: samples[firstAlternative + $0][index])
                 }
-                // Options: fused (where this block fits), then each alternative variant.
-                let options = [candidates[index] == nil ? nil : fused] + timings.map { Optional($0.milliseconds) }
+                // Options: fused with either launch (where this block has it), then each alternative variant.
+                let options = [candidates[index] == nil ? nil : fused, second?.milliseconds] + timings.map { Optional($0.milliseconds) }
                 let choice = VulkanLaunchTuning.choice(layered: samples[0][index], options: options, margin: tuning.margin)
                 return .init(name: model.blocks[index].name, launch: candidates[index]?.description, fusedMilliseconds: fused,
-                             layeredMilliseconds: samples[0][index], fused: choice == 0,
-                             alternatives: timings, pointwise: choice.flatMap { $0 > 0 ? timings[$0 - 1].name : nil })
+                             layeredMilliseconds: samples[0][index], fused: choice == 0 || choice == 1,
+                             occupancyLaunch: second, runsOccupancyLaunch: choice == 1,
+                             alternatives: timings, pointwise: choice.flatMap { $0 > 1 ? timings[$0 - 2].name : nil })
             },
             measuredAt: ISO8601DateFormatter().string(from: Date()), seconds: Date().timeIntervalSince(started))
     }

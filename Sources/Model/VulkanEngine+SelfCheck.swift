@@ -65,12 +65,12 @@ extension VulkanEngine {
     }
 
     /// Everything that can change the verdict: device, driver, imgfeat, model shape, precision, head mode,
-    /// the paths under test, which blocks run fused or in another GEMM variant (a re-measured launch tuning may
+    /// the paths under test, which blocks run fused (with which launch) or in another GEMM variant (a re-measured launch tuning may
     /// choose others), and the test seam's fault.
     private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
         (cacheKeyParts(softwareVersion: check.softwareVersion)
             + [headPool.rawValue, candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
-               fusedBlockNames.joined(separator: ","),
+               zip(model.blocks, network.recordedLaunches).compactMap { b, l in l.map { "\(b.name)=\($0)" } }.joined(separator: ","),
                pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
             .joined(separator: "|")
     }

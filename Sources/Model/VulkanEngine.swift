@@ -37,6 +37,10 @@ public final class VulkanEngine: FeatureEngine {
     public static let slotCount = 3
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
     public var fusedBlockNames: [String] { zip(model.blocks, network.recordedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    /// The launch of each block it runs fused (block name → `FusedBlockLaunch.description`).
+    public var fusedBlockLaunches: [String: String] {
+        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.recordedLaunches).compactMap { b, l in l.map { (b.name, $0.description) } })
+    }
     /// The per-layer blocks whose 1×1 convolutions run in another GEMM variant than the device's default
     /// (the launch tuning measured it faster): block name → variant (`PointwiseConv.Vulkan.Variant.description`).
     public var pointwiseVariants: [String: String] {

@@ -15,14 +15,23 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
         public var layeredMilliseconds: [Double]
         /// The decision: runs fused.
         public var fused: Bool
+        /// The second fused launch timed (`FusedBlockLaunch.occupancyLaunch`: its description and GPU
+        /// milliseconds per timed round); nil where the block has none.
+        public var occupancyLaunch: Timing?
+        /// Where fused: whether with `occupancyLaunch` rather than `launch`.
+        public var runsOccupancyLaunch: Bool
         /// Per-layer with each alternative GEMM variant: its name (`PointwiseConv.Vulkan.Variant.description`)
         /// and GPU milliseconds per timed round (empty where none was timed).
         public var alternatives: [Timing]
         /// The decision where it runs per-layer in an alternative variant (its name); nil: fused or the default.
         public var pointwise: String?
 
-        /// How the block runs: "fused", "per-layer" (the default variant) or "per-layer, <variant>".
-        public var choice: String { fused ? "fused" : pointwise.map { "per-layer, \($0)" } ?? "per-layer" }
+        /// How the block runs: "fused", "fused, <occupancy launch>", "per-layer" (the default variant) or
+        /// "per-layer, <variant>".
+        public var choice: String {
+            if fused { return runsOccupancyLaunch ? "fused, \(occupancyLaunch?.name ?? "second launch")" : "fused" }
+            return pointwise.map { "per-layer, \($0)" } ?? "per-layer"
+        }
 
         public var fusedMedian: Double? { VulkanLaunchTuning.median(fusedMilliseconds) }
         public var layeredMedian: Double? { VulkanLaunchTuning.median(layeredMilliseconds) }
@@ -79,12 +88,17 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
         let margin = String(format: "%.0f %%", self.margin * 100)
         let title = "fused-block tuning on \(device), batch \(batch) (\(precision), medians of \(rounds) after a warm-up, "
             + "fused when faster by more than \(margin)): \(fusedCount) of \(blocks.count) fused"
+        var lines = [title]
+        if blocks.contains(where: { $0.occupancyLaunch != nil }) {
+            lines.append("fused smaller: each block's second fused launch, chosen within 1/\(FusedBlockLaunch.occupancyGroups) "
+                         + "of the shared memory; \(blocks.filter(\.runsOccupancyLaunch).count) of \(blocks.count) run it")
+        }
         let names = blocks.first?.alternatives.map(\.name) ?? []
-        guard !names.isEmpty else { return [title] + blocks.map(Self.line) }
+        guard !names.isEmpty else { return lines + blocks.map(Self.line) }
         let variants = "per-layer 1x1 GEMM variants against the default (\(defaultPointwise)): "
             + names.enumerated().map { "v\($0.offset + 1) \($0.element)" }.joined(separator: "; ")
             + "; \(variantCount) of \(blocks.count) in another variant"
-        return [title, variants] + blocks.map(Self.line)
+        return lines + [variants] + blocks.map(Self.line)
     }
 
     private static func line(_ block: Block) -> String {
@@ -95,6 +109,7 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
         } else {
             text += " cannot fuse     "
         }
+        if let second = block.occupancyLaunch?.median { text += String(format: ", fused smaller %9.3f ms", second) }
         if let layered = block.layeredMedian {
             text += String(format: ", per-layer %9.3f ms", layered)
             if let fused = block.fusedMedian, fused > 0 { text += String(format: " (per-layer / fused %.2f)", layered / fused) }

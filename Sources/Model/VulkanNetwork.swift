@@ -28,6 +28,9 @@ final class VulkanNetwork {
     var fusedLaunches: [FusedBlockLaunch?]
     /// Per block, the launch it would fuse with under the mode (every block that fits where the mode measures).
     let candidateLaunches: [FusedBlockLaunch?]
+    /// Per block, the second fused launch the tuning times (`FusedBlockLaunch.occupancyLaunch`), where the mode
+    /// measures and it differs from `candidateLaunches`.
+    let occupancyLaunches: [FusedBlockLaunch?]
     /// Per block, the GEMM variant of its 1×1 convolutions when it runs layer by layer, nil: the default
     /// (cooperative matrices where in use, else the launcher's default variant). The launch tuning sets it
     /// from `pointwiseAlternatives`.
@@ -146,7 +149,8 @@ final class VulkanNetwork {
             ($0, float16 ? precision.arithmetic(for: $0) : .float32)
         })
         blockKernel = InvertedResidualBlock.Vulkan(context: context)
-        candidateLaunches = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths, mode: fusedBlocks)
+        (candidateLaunches, occupancyLaunches) = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths,
+                                                                       mode: fusedBlocks)
         fusedLaunches = candidateLaunches
         coopmat = fastPaths.contains(.cooperativeMatrix) && CoopMatGEMM.unavailableReason(context) == nil
             ? try CoopMatGEMM.Vulkan(context: context) : nil

@@ -71,6 +71,37 @@ import Testing
         }
     }
 
+    /// The second fused candidate fits a quarter of the shared memory, differs from the first, and is nil
+    /// where the first already fits that budget (nothing new to time).
+    @Test func theOccupancyLaunchFitsAQuarterOfSharedMemory() {
+        let limits = FusedBlockLaunch.Limits(sharedBytes: 49_152, subgroupSize: 32, maxInvocations: 1024, maxGroupX: 1024, maxGroupY: 1024)
+        // block_1 of alpha 1.0 at 224 (112×112, 16 → 96 → 24, stride 2) and block_16 (7×7, 160 → 960 → 320).
+        let shapes = [FusedBlockLaunch.Shape(height: 112, width: 112, inChannels: 16, expanded: 96, outChannels: 24, stride: 2),
+                      FusedBlockLaunch.Shape(height: 7, width: 7, inChannels: 160, expanded: 960, outChannels: 320, stride: 1)]
+        for shape in shapes {
+            let primary = FusedBlockLaunch.choose(shape, limits: limits)
+            let second = FusedBlockLaunch.occupancyLaunch(shape, limits: limits, targetThreads: 256, primary: primary)
+            if let second {
+                #expect(second != primary && second.sharedBytes <= limits.sharedBytes / FusedBlockLaunch.occupancyGroups,
+                        "\(shape): \(second) against \(String(describing: primary))")
+            } else if let primary {
+                // Only where the first needs no more than the budget (the same choice) or nothing smaller fits.
+                #expect(primary.sharedBytes <= limits.sharedBytes / FusedBlockLaunch.occupancyGroups
+                        || FusedBlockLaunch.choose(shape, limits: .init(sharedBytes: limits.sharedBytes / 4, subgroupSize: 32,
+                                                                          maxInvocations: 1024, maxGroupX: 1024, maxGroupY: 1024)) == nil,
+                        "\(shape): no second launch beside \(primary)")
+            }
+        }
+        // The big early block uses big tiles with the whole budget, so its quarter-budget launch is another one.
+        let first = FusedBlockLaunch.choose(shapes[0], limits: limits)
+        #expect(first.map { $0.sharedBytes > limits.sharedBytes / 4 } == true, "\(String(describing: first))")
+        #expect(FusedBlockLaunch.occupancyLaunch(shapes[0], limits: limits, targetThreads: 256, primary: first) != nil)
+        // A primary that already fits the quarter is not repeated.
+        let roomy = FusedBlockLaunch.Limits(sharedBytes: 4 * 1_048_576, subgroupSize: 32, maxInvocations: 1024, maxGroupX: 1024, maxGroupY: 1024)
+        let small = FusedBlockLaunch.choose(shapes[1], limits: roomy)
+        #expect(FusedBlockLaunch.occupancyLaunch(shapes[1], limits: roomy, targetThreads: 256, primary: small) == nil)
+    }
+
     @Test func tuningRoundsAreAtLeastThree() {
         #expect(VulkanLaunchTuning(cache: nil, softwareVersion: "t", rounds: 1).rounds == 3)
         #expect(VulkanLaunchTuning(cache: nil, softwareVersion: "t", rounds: 5).rounds == 5)

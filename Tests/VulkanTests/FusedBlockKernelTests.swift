@@ -36,12 +36,14 @@ import VulkanRuntime
         [.float32, Formats(input: c.expand ? .float32 : .unorm16, output: .float32), .float16]
     }
 
-    /// The device's launch and one for tiny limits (1×1 or 1×2 tiles, few invocations, partial chunks),
-    /// however much halo it recomputes.
+    /// The device's launch, its occupancy launch where it has one (the launch tuning's second candidate), and
+    /// one for tiny limits (1×1 or 1×2 tiles, few invocations, partial chunks), however much halo it recomputes.
     static func launches(_ shape: FusedBlockLaunch.Shape, device: FusedBlockLaunch.Limits) -> [(String, FusedBlockLaunch?)] {
         let tiny = FusedBlockLaunch.Limits(sharedBytes: 1024, subgroupSize: 4, maxInvocations: 16, maxGroupX: 16, maxGroupY: 16)
-        return [("device", FusedBlockLaunch.choose(shape, limits: device)),
-                ("tiny", FusedBlockLaunch.choose(shape, limits: tiny, targetThreads: 16, maxOverhead: .infinity))]
+        let primary = FusedBlockLaunch.choose(shape, limits: device)
+        let occupancy = FusedBlockLaunch.occupancyLaunch(shape, limits: device, targetThreads: 256, primary: primary)
+        return [("device", primary)] + (occupancy.map { [("occupancy", $0)] } ?? [])
+            + [("tiny", FusedBlockLaunch.choose(shape, limits: tiny, targetThreads: 16, maxOverhead: .infinity))]
     }
 
     static func block(_ c: Case, seed: UInt64) -> InvertedResidualBlock {

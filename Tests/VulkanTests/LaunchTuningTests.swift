@@ -43,9 +43,11 @@ import VulkanRuntime
     }
 
     /// Timed runs of one measurement: a warm-up round and three timed ones, each running the network once
-    /// per way (fused, per-layer, per-layer in each alternative GEMM variant).
-    static func runsPerMeasurement(_ context: VulkanContext) -> Int {
-        (2 + alternatives(context).count) * (VulkanLaunchTuning.defaultRounds + 1)
+    /// per way (per-layer, fused, fused with the occupancy launch where any block has one, per-layer in each
+    /// alternative GEMM variant).
+    static func runsPerMeasurement(_ context: VulkanContext, _ record: VulkanLaunchTuningRecord?) -> Int {
+        let occupancy = record?.blocks.contains { $0.occupancyLaunch != nil } == true ? 1 : 0
+        return (2 + occupancy + alternatives(context).count) * (VulkanLaunchTuning.defaultRounds + 1)
     }
 
     @Test func aForcedMeasurementDecidesEveryBlockIsCachedAndReadBack() throws {
@@ -55,7 +57,7 @@ import VulkanRuntime
         let first = try Self.engine(folder)
         let record = try #require(first.launchTuning, "no measurement: \(first.fusedBlockChoice)")
         #expect(!first.launchTuningFromCache && first.fusedBlockChoice == "measured")
-        #expect(first.launchTimingRuns == Self.runsPerMeasurement(context))
+        #expect(first.launchTimingRuns == Self.runsPerMeasurement(context, record))
         #expect(record.blocks.map(\.name) == Self.model.blocks.map(\.name))
         #expect(record.batch == 2 && record.rounds == 3 && record.margin == 0.05 && record.device == context.info.name)
         for block in record.blocks {
@@ -72,14 +74,24 @@ import VulkanRuntime
                 #expect(alternative.milliseconds.count == 3 && alternative.milliseconds.allSatisfy { $0.isFinite && $0 > 0 },
                         "\(block.name) \(alternative.name) \(alternative.milliseconds)")
             }
+            if let second = block.occupancyLaunch {
+                #expect(block.launch != nil && second.name != block.launch, "\(block.name): \(second.name) against \(block.launch ?? "none")")
+                #expect(second.milliseconds.count == 3 && second.milliseconds.allSatisfy { $0.isFinite && $0 > 0 },
+                        "\(block.name) fused smaller \(second.milliseconds)")
+            }
             // The decision is the pure function's on the recorded samples.
             let choice = VulkanLaunchTuning.choice(layered: block.layeredMilliseconds,
-                                                   options: [block.launch == nil ? nil : block.fusedMilliseconds]
+                                                   options: [block.launch == nil ? nil : block.fusedMilliseconds,
+                                                             block.occupancyLaunch?.milliseconds]
                                                        + block.alternatives.map(\.milliseconds), margin: 0.05)
-            #expect(block.fused == (choice == 0) && block.pointwise == choice.flatMap { $0 > 0 ? block.alternatives[$0 - 1].name : nil },
+            #expect(block.fused == (choice == 0 || choice == 1) && block.runsOccupancyLaunch == (choice == 1)
+                    && block.pointwise == choice.flatMap { $0 > 1 ? block.alternatives[$0 - 2].name : nil },
                     "\(block.name): \(block.choice), the pure choice \(String(describing: choice))")
         }
         #expect(first.fusedBlockNames == record.blocks.filter(\.fused).map(\.name))
+        #expect(first.fusedBlockLaunches == Dictionary(uniqueKeysWithValues: record.blocks.filter(\.fused).map { b in
+            (b.name, (b.runsOccupancyLaunch ? b.occupancyLaunch?.name : b.launch) ?? "?")
+        }))
         #expect(first.pointwiseVariants == Dictionary(uniqueKeysWithValues: record.blocks.compactMap { b in b.pointwise.map { (b.name, $0) } }))
         print("launch tuning on \(context.info.name): \(record.line)\n" + record.report.joined(separator: "\n"))
 
@@ -99,22 +111,31 @@ import VulkanRuntime
     }
 
     /// Measures once into `folder`, then rewrites the cached record to a mixed plan: every other block that
-    /// fits fused, every fourth of the others in the first alternative GEMM variant. Returns the plan.
-    static func cacheMixedPlan(_ folder: URL, _ context: VulkanContext) throws -> (fused: [String], variants: [String: String]) {
+    /// fits fused (every fourth with its occupancy launch where it has one), every fourth of the others in
+    /// the first alternative GEMM variant. Returns the plan.
+    static func cacheMixedPlan(_ folder: URL, _ context: VulkanContext)
+        throws -> (fused: [String], launches: [String: String], variants: [String: String]) {
         let measured = try engine(folder)
         let file = try #require(files(folder).first)
         var record = try #require(measured.launchTuning)
         let alternative = try #require(alternatives(context).first)
         for index in record.blocks.indices {
             record.blocks[index].fused = record.blocks[index].launch != nil && index % 2 == 0
+            record.blocks[index].runsOccupancyLaunch = record.blocks[index].fused && record.blocks[index].occupancyLaunch != nil
+                && index % 4 == 0
             record.blocks[index].pointwise = !record.blocks[index].fused && index % 4 == 1 ? alternative : nil
         }
         let fused = record.blocks.filter(\.fused).map(\.name)
+        let launches = Dictionary(uniqueKeysWithValues: record.blocks.filter(\.fused).map { b in
+            (b.name, (b.runsOccupancyLaunch ? b.occupancyLaunch?.name : b.launch) ?? "?")
+        })
         let variants = Dictionary(uniqueKeysWithValues: record.blocks.compactMap { b in b.pointwise.map { (b.name, $0) } })
         #expect(fused.count >= 5, "blocks that fit: \(record.blocks.filter { $0.launch != nil }.map(\.name))")
+        #expect(record.blocks.filter(\.runsOccupancyLaunch).count >= 2,
+                "occupancy launches: \(record.blocks.compactMap { b in b.occupancyLaunch.map { "\(b.name) \($0.name)" } })")
         #expect(variants.count >= 3, "variants \(variants)")
         try JSONEncoder().encode(record).write(to: file)
-        return (fused, variants)
+        return (fused, launches, variants)
     }
 
     /// A cached record naming every other block fused and every fourth in an alternative GEMM variant: the
@@ -124,11 +145,12 @@ import VulkanRuntime
         guard let context = try Self.timedContext() else { return }
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (mixed, variants) = try Self.cacheMixedPlan(folder, context)
+        let (mixed, launches, variants) = try Self.cacheMixedPlan(folder, context)
 
         let check = VulkanSelfCheck(cache: nil, softwareVersion: "test")
         let engine = try Self.engine(folder, selfCheck: check)
         #expect(engine.launchTimingRuns == 0 && engine.fusedBlockNames == mixed, "fused \(engine.fusedBlockNames)")
+        #expect(engine.fusedBlockLaunches == launches, "launches \(engine.fusedBlockLaunches)")
         #expect(engine.pointwiseVariants == variants, "variants \(engine.pointwiseVariants)")
         let verdict = try #require(engine.selfCheckVerdict)
         let paths = ["fused-blocks", "pointwise-variants"]
@@ -148,7 +170,7 @@ import VulkanRuntime
             try? FileManager.default.removeItem(at: folder)
             try? FileManager.default.removeItem(at: verdicts)
         }
-        let (mixed, _) = try Self.cacheMixedPlan(folder, context)
+        let (mixed, _, _) = try Self.cacheMixedPlan(folder, context)
         let check = VulkanSelfCheck(cache: verdicts, softwareVersion: "test",
                                     fault: VulkanFaultInjection(paths: .pointwiseVariants))
         let reference = try ReferenceEngine(model: Self.model).features(Self.input)
@@ -179,7 +201,7 @@ import VulkanRuntime
         let engine = try Self.engine(folder)
         let note = try #require(engine.launchTuningNote)
         #expect(note.contains(file.lastPathComponent) && note.contains("ignored") && !note.contains("\n"), "note: \(note)")
-        #expect(engine.launchTimingRuns == Self.runsPerMeasurement(context) && !engine.launchTuningFromCache)
+        #expect(engine.launchTimingRuns == Self.runsPerMeasurement(context, engine.launchTuning) && !engine.launchTuningFromCache)
         #expect(engine.launchTuning?.blocks.count == Self.model.blocks.count)
         let replaced = try JSONDecoder().decode(VulkanLaunchTuningRecord.self, from: Data(contentsOf: file))
         #expect(replaced == engine.launchTuning)
