@@ -11,8 +11,8 @@
 # where the machine lacks them); wheels/ (the PyPI ncnn wheel for CPython 3.12 manylinux, and for this
 # machine's python3 when that is another version, so the kit's own check runs here); bench/ (the benchmark
 # scripts and ncnn's mobilenet_v2.param); seeds/ (JPEGs to copy where Pillow is missing); KIT.txt.
-# Environment: SCRATCH (build folder of the static binary, .build-static; built when missing or with
-# BENCH_BUILD=1), PYTHON (python with pip and Pillow, for `pip download` and the seed JPEGs; default bench/.venv/bin/python,
+# Environment: SCRATCH (build folder of the static binary, .build-static; always brought up to date from
+# the working tree, an incremental build, so a kit never carries a stale binary; BENCH_BUILD=0 packs it as it is), PYTHON (python with pip and Pillow, for `pip download` and the seed JPEGs; default bench/.venv/bin/python,
 # made with Pillow when missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ PY=${PYTHON:-bench/.venv/bin/python}
 LIMIT_MIB=60
 
 bin="$SCRATCH/release/imgfeat"
-if [[ "${BENCH_BUILD:-0}" == 1 || ! -x "$bin" ]]; then
+if [[ "${BENCH_BUILD:-1}" != 0 || ! -x "$bin" ]]; then
   swift build -c release --static-swift-stdlib --product imgfeat --scratch-path "$SCRATCH"
 fi
 resources="$SCRATCH/release/imgfeat_Shaders.resources/glsl"
