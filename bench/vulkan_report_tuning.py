@@ -143,14 +143,19 @@ def measured_ratio(record, block):
     second = median(((entry.get("occupancyLaunch") or {}).get("milliseconds")) or [])
     if second:
         parts.append(f"fused smaller {layered / second:.2f}")
-    for alternative in entry.get("alternatives") or []:
-        timed = median(alternative.get("milliseconds") or [])
-        if timed:
-            parts.append(f"{alternative.get('name')} {layered / timed:.2f}")
+    # The variants time one part of the per-layer block: the 1x1 GEMMs (expand + project) or the depthwise.
+    depthwise = median(entry.get("layeredDepthwiseMilliseconds") or [])
+    gemm = median([t - d for t, d in zip(entry.get("layeredMilliseconds") or [], entry.get("layeredDepthwiseMilliseconds") or [])])
+    for key, default, label in (("alternatives", gemm, "1x1"), ("depthwiseAlternatives", depthwise, "depthwise")):
+        for alternative in entry.get(key) or []:
+            timed = median(alternative.get("milliseconds") or [])
+            if timed and default:
+                parts.append(f"{label} {alternative.get('name')} {default / timed:.2f}")
     if entry.get("fused"):
         choice = "fused, smaller launch" if entry.get("runsOccupancyLaunch") else "fused"
     else:
-        choice = f"per-layer, {entry['pointwise']}" if entry.get("pointwise") else "per-layer"
+        choice = ", ".join(["per-layer"] + [f"{label} {entry[key]}" for key, label in (("pointwise", "1x1"), ("depthwise", "depthwise"))
+                                            if entry.get(key)])
     return "; ".join(parts) + f" → {choice}"
 
 
@@ -180,7 +185,7 @@ def fused_section(plan, steps):
         lines += [f"Fused blocks on against off, {precision}, batch {batch} (GPU ms per image from the network-only profile, "
                   "median over rounds; `on` runs a block per-layer where it does not fit; `auto` is what the default run did, "
                   "and where its imgfeat measures to choose, its own per-layer / fused ratio, per-layer / fused with the smaller "
-                  "second launch, per-layer / each other 1x1 GEMM variant, and decision):", "",
+                  "second launch, each other 1x1 GEMM variant and depthwise column count against the default's part, and decision):", "",
                   table(["block", "off: per-layer ms", "on ms", "on/off", "on ran it", "auto ran it", "auto measured"],
                         [(b, fmt(a, "%.4f"), fmt(o, "%.4f"), fmt(r, "%.2f"), h, au, m) for b, a, o, r, h, au, m in rows]), ""]
     return lines

@@ -8,5 +8,15 @@ extension DepthwiseConv {
         public init(context: VulkanContext, vectorized: Bool? = nil, columnsPerInvocation: Int? = nil) {
             super.init(context: context, shader: "depthwise_conv", vectorized: vectorized, columnsPerInvocation: columnsPerInvocation)
         }
+
+        /// The output columns per vec4 invocation the launch tuning times besides a device's default
+        /// (`columnsPerInvocation`: 2 on GPUs, 4 on CPU drivers): on GPUs 1 (twice the invocations, more
+        /// warps to hide latency) and 4 (more input loads shared), on CPU drivers 2.
+        public static func columnAlternatives(on kind: DeviceKind) -> [Int] { kind == .cpu ? [2] : [1, 4] }
+
+        /// "vec4, 2 columns per invocation": how the tuning names a column count.
+        public static func columnsDescription(_ columns: Int) -> String {
+            "vec4, \(columns) column\(columns == 1 ? "" : "s") per invocation"
+        }
     }
 }

@@ -4,17 +4,18 @@ import VulkanRuntime
 
 extension VulkanEngine {
     /// Where the network's per-block launch choice is the engine's to measure (`VulkanNetwork.measuresLaunches`),
-    /// sets each block fused, per-layer, or per-layer in another GEMM variant: from the cached record for this
-    /// device, driver, imgfeat, model shape, precision, head mode, batch and other fast paths, or by timing now
+    /// sets each block fused (with its first or second launch), or per-layer with the default kernels or other
+    /// variants (the 1×1 GEMM's tile, the depthwise columns): from the cached record for this device, driver,
+    /// imgfeat, model shape, precision, head mode, batch and other fast paths, or by timing now
     /// (`measureLaunches`) and caching the result. A device without timestamps keeps every candidate fused
-    /// and the default GEMM variant (the GPU reasoning) and says so in `launchTuningNote`.
+    /// and the default kernels (the GPU reasoning) and says so in `launchTuningNote`.
     func tuneLaunches() throws {
         launchTuning = nil
         launchTuningFromCache = false
         network.launchesTuned = true
         guard network.measuresLaunches else { return }
         let candidates = network.candidateLaunches, occupancy = network.occupancyLaunches
-        let alternatives = network.pointwiseAlternatives
+        let alternatives = network.pointwiseAlternatives, columns = network.depthwiseAlternatives
         guard context.info.supportsTimestamps else {
             launchTuningNote = "\(context.info.name) has no timestamp queries to time the blocks with"
             return
@@ -27,7 +28,8 @@ extension VulkanEngine {
             case .found(let record) where record.blocks.map(\.name) == model.blocks.map(\.name)
                 && record.blocks.map(\.launch) == candidates.map { $0?.description }
                 && record.blocks.map(\.occupancyLaunch?.name) == occupancy.map { $0?.description }
-                && record.blocks.allSatisfy({ $0.alternatives.map(\.name) == alternatives.map(\.description) }):
+                && record.blocks.allSatisfy({ $0.alternatives.map(\.name) == alternatives.map(\.description) })
+                && record.blocks.allSatisfy({ $0.depthwiseAlternatives.map(\.name) == columns.map(DepthwiseConv.Vulkan.columnsDescription) }):
                 apply(record, candidates: candidates)
                 launchTuningFromCache = true
                 return
@@ -39,7 +41,7 @@ extension VulkanEngine {
                 break
             }
         }
-        let record = try measureLaunches(candidates, occupancy: occupancy, alternatives: alternatives)
+        let record = try measureLaunches(candidates, occupancy: occupancy, alternatives: alternatives, columns: columns)
         if let folder { VulkanLaunchTuningCache.save(record, key: key, in: folder) }
         apply(record, candidates: candidates)
     }
@@ -50,47 +52,58 @@ extension VulkanEngine {
         }
         let byName = Dictionary(uniqueKeysWithValues: network.pointwiseAlternatives.map { ($0.description, $0) })
         network.pointwiseVariants = record.blocks.map { $0.fused ? nil : $0.pointwise.flatMap { byName[$0] } }
+        let byColumns = Dictionary(uniqueKeysWithValues: network.depthwiseAlternatives.map { (DepthwiseConv.Vulkan.columnsDescription($0), $0) })
+        network.depthwiseColumns = record.blocks.map { $0.fused ? nil : $0.depthwise.flatMap { byColumns[$0] } }
         launchTuning = record
     }
 
-    /// Times the network in each way a block can run, interleaved: every candidate block fused, every block
-    /// per-layer with the default GEMM variant, and per-layer with each alternative variant; a warm-up round
-    /// (which also builds the pipelines), then `tuning.rounds` timed ones, each block's GPU milliseconds from
-    /// the network's own timestamps (`VulkanNetwork.record(timestamps:)` into a `VulkanProfile`, as
-    /// `profiling` does): the fused block's stage, the sum of its layers' stages. Blocks are timed in one
-    /// network per way (their times add; a block's choice does not change another's). Only the network is
-    /// timed, on seeded inputs placed in `network.input` once, so no staging or readback memory grows for it.
-    /// At the engine's batch: the buffers for it exist already, and the choice can differ with the batch (at
-    /// batch 1 the small late blocks gain most from one dispatch instead of three).
+    /// Times the network in each way a block can run, interleaved: every block per-layer with the default
+    /// kernels; every candidate fused with its first launch, and with its second where it has one; then
+    /// per-layer with the i-th alternative GEMM variant and the i-th alternative depthwise column count
+    /// together (the two are different layers, timed as separate stages, so one run serves both); a
+    /// warm-up round (which also builds the pipelines), then `tuning.rounds` timed ones, each block's GPU
+    /// milliseconds from the network's own timestamps (`VulkanNetwork.record(timestamps:)` into a
+    /// `VulkanProfile`, as `profiling` does): a fused block's stage; per-layer, its expand + project stages
+    /// (the GEMM part) and its depthwise stage. Blocks are timed side by side in one network per way (their
+    /// times add; a block's choice does not change another's kernels). Only the network is timed, on seeded
+    /// inputs placed in `network.input` once, so no staging or readback memory grows for it. At the engine's
+    /// batch: the buffers for it exist already, and the choice can differ with the batch.
     private func measureLaunches(_ candidates: [FusedBlockLaunch?], occupancy: [FusedBlockLaunch?],
-                                 alternatives: [PointwiseConv.Vulkan.Variant]) throws -> VulkanLaunchTuningRecord {
+                                 alternatives: [PointwiseConv.Vulkan.Variant], columns: [Int]) throws -> VulkanLaunchTuningRecord {
         let started = Date()
         try placeSeededInput()
         let sequence = try CommandSequence(context: context, maxTimestamps: 4 * model.layers.count + 8)
-        let layered = candidates.map { _ -> FusedBlockLaunch? in nil }
-        let defaults = candidates.map { _ -> PointwiseConv.Vulkan.Variant? in nil }
-        // Way 0: per-layer default; then fused with the first launch and with the occupancy launch (where any
-        // block has one); then per-layer in each alternative variant. A fused way times only the blocks it fuses.
-        typealias Way = (launches: [FusedBlockLaunch?], variants: [PointwiseConv.Vulkan.Variant?], fuses: Bool)
-        var ways: [Way] = [(layered, defaults, false)]
+        let none = candidates.map { _ -> FusedBlockLaunch? in nil }
+        struct Way {
+            var launches: [FusedBlockLaunch?]
+            var variant: PointwiseConv.Vulkan.Variant?, columns: Int?
+            var fuses: Bool { launches.contains { $0 != nil } }
+        }
+        var ways = [Way(launches: none)]
         let fusedWay = candidates.contains { $0 != nil } ? ways.count : nil
-        if fusedWay != nil { ways.append((candidates, defaults, true)) }
+        if fusedWay != nil { ways.append(Way(launches: candidates)) }
         let occupancyWay = occupancy.contains { $0 != nil } ? ways.count : nil
-        if occupancyWay != nil { ways.append((occupancy, defaults, true)) }
-        let firstAlternative = ways.count
-        ways += alternatives.map { variant in (layered, candidates.map { _ in variant }, false) }
-        var samples = ways.map { _ in model.blocks.map { _ in [Double]() } }
+        if occupancyWay != nil { ways.append(Way(launches: occupancy)) }
+        let firstVariantWay = ways.count
+        for i in 0..<max(alternatives.count, columns.count) {
+            ways.append(Way(launches: none, variant: i < alternatives.count ? alternatives[i] : nil, columns: i < columns.count ? columns[i] : nil))
+        }
+        // Per way and block: the block's stage (fused ways), or its GEMM part and depthwise part (per-layer ways).
+        var total = ways.map { _ in model.blocks.map { _ in [Double]() } }
+        var gemmPart = total, depthwisePart = total
         let tunedPaths = network.tunedPaths
         network.tunedPaths = .tuned
         defer {
             network.fusedLaunches = candidates
-            network.pointwiseVariants = defaults
+            network.pointwiseVariants = none.map { _ in nil }
+            network.depthwiseColumns = none.map { _ in nil }
             network.tunedPaths = tunedPaths
         }
         for round in 0...tuning.rounds {
-            for (way, plan) in ways.enumerated() {
-                network.fusedLaunches = plan.launches
-                network.pointwiseVariants = plan.variants
+            for (index, way) in ways.enumerated() {
+                network.fusedLaunches = way.launches
+                network.pointwiseVariants = none.map { _ in way.variant }
+                network.depthwiseColumns = none.map { _ in way.columns }
                 try sequence.begin()
                 sequence.barrier()
                 sequence.timestamp("start")
@@ -101,10 +114,17 @@ extension VulkanEngine {
                 var profile = VulkanProfile(device: context.info.name, precision: precision)
                 profile.add(try sequence.timestamps(), flopsPerImage: network.flopsPerImage, images: batchSize)
                 let stages = Dictionary(profile.stages.map { ($0.name, $0.milliseconds) }, uniquingKeysWith: +)
-                for (index, block) in model.blocks.enumerated() where !plan.fuses || plan.launches[index] != nil {
-                    let milliseconds = plan.fuses ? stages[block.name] ?? .nan
-                        : block.inOrder.reduce(0) { $0 + (stages[$1.name] ?? .nan) }
-                    samples[way][index].append(milliseconds)
+                func stage(_ name: String) -> Double { stages[name] ?? .nan }
+                for (b, block) in model.blocks.enumerated() {
+                    if way.fuses {
+                        if way.launches[b] != nil { total[index][b].append(stage(block.name)) }
+                        continue
+                    }
+                    let gemm = [block.expand, block.project].compactMap { $0 }.reduce(0) { $0 + stage($1.name) }
+                    let dw = stage(block.depthwise.name)
+                    total[index][b].append(gemm + dw)
+                    gemmPart[index][b].append(gemm)
+                    depthwisePart[index][b].append(dw)
                 }
             }
         }
@@ -114,22 +134,30 @@ extension VulkanEngine {
             driverVersion: info.driverVersion, imgfeatVersion: tuning.softwareVersion, alpha: model.config.alpha,
             inputSize: model.config.inputSize, precision: precision.rawValue, headPool: headPoolMode.rawValue, batch: batchSize,
             otherFastPaths: otherFastPaths.names, defaultPointwise: network.defaultPointwiseDescription,
+            defaultDepthwise: DepthwiseConv.Vulkan.columnsDescription(network.defaultDepthwiseColumns),
             margin: tuning.margin, rounds: tuning.rounds,
-            blocks: model.blocks.indices.map { index in
-                let fused = fusedWay.map { samples[$0][index] } ?? []
-                let second = occupancy[index].map { launch in
-                    VulkanLaunchTuningRecord.Timing(name: launch.description, milliseconds: occupancyWay.map { samples[$0][index] } ?? [])
+            blocks: model.blocks.indices.map { b in
+                let fused = fusedWay.map { total[$0][b] } ?? []
+                let second = occupancy[b].map { launch in
+                    VulkanLaunchTuningRecord.Timing(name: launch.description, milliseconds: occupancyWay.map { total[$0][b] } ?? [])
                 }
-                let timings = alternatives.indices.map {
-                    VulkanLaunchTuningRecord.Timing(name: alternatives[$0].description, milliseconds: samples[firstAlternative + $0][index])
+                let gemmTimings = alternatives.indices.map {
+                    VulkanLaunchTuningRecord.Timing(name: alternatives[$0].description, milliseconds: gemmPart[firstVariantWay + $0][b])
                 }
-                // Options: fused with either launch (where this block has it), then each alternative variant.
-                let options = [candidates[index] == nil ? nil : fused, second?.milliseconds] + timings.map { Optional($0.milliseconds) }
-                let choice = VulkanLaunchTuning.choice(layered: samples[0][index], options: options, margin: tuning.margin)
-                return .init(name: model.blocks[index].name, launch: candidates[index]?.description, fusedMilliseconds: fused,
-                             layeredMilliseconds: samples[0][index], fused: choice == 0 || choice == 1,
-                             occupancyLaunch: second, runsOccupancyLaunch: choice == 1,
-                             alternatives: timings, pointwise: choice.flatMap { $0 > 1 ? timings[$0 - 2].name : nil })
+                let columnTimings = columns.indices.map {
+                    VulkanLaunchTuningRecord.Timing(name: DepthwiseConv.Vulkan.columnsDescription(columns[$0]),
+                                                    milliseconds: depthwisePart[firstVariantWay + $0][b])
+                }
+                let choice = VulkanLaunchTuning.blockChoice(
+                    layered: total[0][b], layeredDepthwise: depthwisePart[0][b],
+                    fused: [candidates[b] == nil ? nil : fused, second?.milliseconds],
+                    gemm: gemmTimings.map(\.milliseconds), depthwise: columnTimings.map(\.milliseconds), margin: tuning.margin)
+                return .init(name: model.blocks[b].name, launch: candidates[b]?.description, fusedMilliseconds: fused,
+                             layeredMilliseconds: total[0][b], fused: choice.fused != nil,
+                             occupancyLaunch: second, runsOccupancyLaunch: choice.fused == 1,
+                             layeredDepthwiseMilliseconds: depthwisePart[0][b], alternatives: gemmTimings,
+                             depthwiseAlternatives: columnTimings, pointwise: choice.gemm.map { gemmTimings[$0].name },
+                             depthwise: choice.depthwise.map { columnTimings[$0].name })
             },
             measuredAt: ISO8601DateFormatter().string(from: Date()), seconds: Date().timeIntervalSince(started))
     }
@@ -156,10 +184,11 @@ extension VulkanEngine {
     /// The fast paths besides those the tuning chooses (fused blocks, GEMM variants) the network records
     /// (they change the per-layer kernels timed).
     private var otherFastPaths: VulkanFastPaths {
-        let saved = (network.fusedLaunches, network.pointwiseVariants)
-        defer { (network.fusedLaunches, network.pointwiseVariants) = saved }
+        let saved = (network.fusedLaunches, network.pointwiseVariants, network.depthwiseColumns)
+        defer { (network.fusedLaunches, network.pointwiseVariants, network.depthwiseColumns) = saved }
         network.fusedLaunches = network.candidateLaunches.map { _ in nil }
         network.pointwiseVariants = network.pointwiseVariants.map { _ in nil }
+        network.depthwiseColumns = network.depthwiseColumns.map { _ in nil }
         return network.activeFastPaths
     }
 
@@ -170,7 +199,7 @@ extension VulkanEngine {
         // "launches 2": records with the GEMM variants (older ones, without them, are simply not found).
         (["launches 2"] + cacheKeyParts(softwareVersion: tuning.softwareVersion)
             + [headPoolMode.rawValue, "\(batchSize)", otherFastPaths.names.joined(separator: ","),
-               network.fastPaths.intersection([.fusedBlocks, .pointwiseVariants]).names.joined(separator: ","),
+               network.fastPaths.intersection([.fusedBlocks, .kernelVariants]).names.joined(separator: ","),
                "\(tuning.margin)", "\(tuning.rounds)"]).joined(separator: "|")
     }
 }

@@ -71,7 +71,8 @@ extension VulkanEngine {
         (cacheKeyParts(softwareVersion: check.softwareVersion)
             + [headPool.rawValue, candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
                zip(model.blocks, network.recordedLaunches).compactMap { b, l in l.map { "\(b.name)=\($0)" } }.joined(separator: ","),
-               pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
+               pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+               depthwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
             .joined(separator: "|")
     }
 

@@ -41,6 +41,13 @@ public final class VulkanEngine: FeatureEngine {
     public var fusedBlockLaunches: [String: String] {
         Dictionary(uniqueKeysWithValues: zip(model.blocks, network.recordedLaunches).compactMap { b, l in l.map { (b.name, $0.description) } })
     }
+    /// The per-layer blocks whose depthwise layer runs with another column count than the device's default
+    /// (block name → `DepthwiseConv.Vulkan.columnsDescription`).
+    public var depthwiseVariants: [String: String] {
+        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.recordedDepthwiseColumns).compactMap { b, c in
+            c.map { (b.name, DepthwiseConv.Vulkan.columnsDescription($0)) }
+        })
+    }
     /// The per-layer blocks whose 1×1 convolutions run in another GEMM variant than the device's default
     /// (the launch tuning measured it faster): block name → variant (`PointwiseConv.Vulkan.Variant.description`).
     public var pointwiseVariants: [String: String] {

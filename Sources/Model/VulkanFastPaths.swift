@@ -16,22 +16,23 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     /// `head_pool` / `global_average_pool` adding their sums with subgroup arithmetic (`KernelReduction`),
     /// where `KernelReduction.choose` picks it (GPUs with it in compute shaders).
     public static let subgroupReductions = VulkanFastPaths(rawValue: 1 << 3)
-    /// 1×1 convolutions of a per-layer block in another GEMM variant than the device's default, where the
-    /// launch tuning measured one faster (`PointwiseConv.Vulkan.Variant.alternatives`).
-    public static let pointwiseVariants = VulkanFastPaths(rawValue: 1 << 4)
+    /// A per-layer block's 1×1 convolutions in another GEMM variant, or its depthwise with another column
+    /// count, than the device's default, where the launch tuning measured one faster
+    /// (`PointwiseConv.Vulkan.Variant.alternatives`, `DepthwiseConv.Vulkan.columnAlternatives`).
+    public static let kernelVariants = VulkanFastPaths(rawValue: 1 << 4)
 
     /// The paths the launch tuning chooses per block (`VulkanEngine+LaunchTuning`).
-    public static let tuned: VulkanFastPaths = [.fusedBlocks, .pointwiseVariants]
+    public static let tuned: VulkanFastPaths = [.fusedBlocks, .kernelVariants]
 
     /// Every fast path (the default: each still needs the device's support).
     public static let all: VulkanFastPaths = [.fusedBlocks, .cooperativeMatrix, .float16Arithmetic, .subgroupReductions,
-                                              .pointwiseVariants]
+                                              .kernelVariants]
 
     /// The paths `info`'s device has what they need for at `precision` (what `imgfeat devices` lists); the
     /// network decides per model and device which it records (`VulkanEngine.activeFastPaths`).
     public static func supported(by info: DeviceInfo, precision: VulkanPrecision) -> VulkanFastPaths {
         // Fused blocks need only shared memory (tile shapes adapt to the device); the GEMM variants nothing.
-        var paths: VulkanFastPaths = [.fusedBlocks, .pointwiseVariants]
+        var paths: VulkanFastPaths = [.fusedBlocks, .kernelVariants]
         if precision == .fp16 && info.supportsFloat16Arithmetic { paths.insert(.float16Arithmetic) }
         if !info.cooperativeMatrix.kernelShapes.isEmpty { paths.insert(.cooperativeMatrix) }
         if KernelReduction.choose(info) == .subgroup { paths.insert(.subgroupReductions) }
@@ -56,7 +57,7 @@ public struct VulkanFastPaths: OptionSet, Sendable, Hashable {
     /// Every single path with its name, in the fixed order of `members` and `names`.
     private static let named: [(path: VulkanFastPaths, name: String)] = [
         (.fusedBlocks, "fused-blocks"), (.cooperativeMatrix, "coopmat"), (.float16Arithmetic, "fp16-arithmetic"),
-        (.subgroupReductions, "subgroup-reductions"), (.pointwiseVariants, "pointwise-variants"),
+        (.subgroupReductions, "subgroup-reductions"), (.kernelVariants, "kernel-variants"),
     ]
     private static let byName = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.path) })
 

@@ -57,4 +57,37 @@ public struct VulkanLaunchTuning: Sendable {
         }
         return best?.index
     }
+
+    /// One block's decision: fused with `fused` launch `fused` (0 first, 1 second), or per-layer with GEMM
+    /// variant `gemm` and depthwise column count `depthwise` (indices into the options; nil: the default).
+    public struct BlockChoice: Sendable, Equatable {
+        public var fused: Int?, gemm: Int?, depthwise: Int?
+        public init(fused: Int? = nil, gemm: Int? = nil, depthwise: Int? = nil) {
+            self.fused = fused
+            self.gemm = gemm
+            self.depthwise = depthwise
+        }
+    }
+
+    /// A block's decision from its samples: per-layer default (`layered`, of which `layeredDepthwise` is the
+    /// depthwise stage, the rest the 1×1 GEMMs), the fused launches (nil where the block has none), and the
+    /// GEMM part of each alternative GEMM variant and the depthwise part of each alternative column count.
+    /// Each part takes its fastest option beating the default part by more than `margin` (`choice`); the
+    /// block runs fused only where a fused launch beats the per-layer default by the margin (`choice`) and
+    /// is faster than the per-layer estimate too (the chosen parts' medians added); ties keep per-layer.
+    public static func blockChoice(layered: [Double], layeredDepthwise: [Double], fused: [[Double]?],
+                                   gemm: [[Double]], depthwise: [[Double]], margin: Double) -> BlockChoice {
+        let layeredGEMM = zip(layered, layeredDepthwise).map { $0 - $1 }
+        let g = gemm.isEmpty ? nil : choice(layered: layeredGEMM, options: gemm, margin: margin)
+        let d = depthwise.isEmpty ? nil : choice(layered: layeredDepthwise, options: depthwise, margin: margin)
+        var perLayer = median(layered)
+        if g != nil || d != nil, let gm = median(g.map { gemm[$0] } ?? layeredGEMM), let dm = median(d.map { depthwise[$0] } ?? layeredDepthwise) {
+            perLayer = gm + dm
+        }
+        if let f = choice(layered: layered, options: fused, margin: margin), let fm = fused[f].flatMap(median),
+           perLayer.map({ fm < $0 }) ?? true {
+            return BlockChoice(fused: f)
+        }
+        return BlockChoice(gemm: g, depthwise: d)
+    }
 }

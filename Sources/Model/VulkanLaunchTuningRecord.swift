@@ -20,18 +20,28 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
         public var occupancyLaunch: Timing?
         /// Where fused: whether with `occupancyLaunch` rather than `launch`.
         public var runsOccupancyLaunch: Bool
+        /// The per-layer default's depthwise stage alone, per timed round (its 1×1 GEMMs: the rest of `layeredMilliseconds`).
+        public var layeredDepthwiseMilliseconds: [Double]
         /// Per-layer with each alternative GEMM variant: its name (`PointwiseConv.Vulkan.Variant.description`)
-        /// and GPU milliseconds per timed round (empty where none was timed).
+        /// and the block's 1×1 GEMMs (expand + project stages) in GPU milliseconds per timed round.
         public var alternatives: [Timing]
-        /// The decision where it runs per-layer in an alternative variant (its name); nil: fused or the default.
+        /// Per-layer with each alternative depthwise column count: its name
+        /// (`DepthwiseConv.Vulkan.columnsDescription`) and the depthwise stage per timed round.
+        public var depthwiseAlternatives: [Timing]
+        /// Where it runs per-layer: the alternative GEMM variant chosen (its name); nil: fused or the default.
         public var pointwise: String?
+        /// Where it runs per-layer: the alternative depthwise column count chosen (its name); nil: the default.
+        public var depthwise: String?
 
-        /// How the block runs: "fused", "fused, <occupancy launch>", "per-layer" (the default variant) or
-        /// "per-layer, <variant>".
+        /// How the block runs: "fused", "fused, <second launch>", "per-layer" (the default kernels), or
+        /// "per-layer, 1x1 <variant>, depthwise <columns>" (the parts not at their default).
         public var choice: String {
             if fused { return runsOccupancyLaunch ? "fused, \(occupancyLaunch?.name ?? "second launch")" : "fused" }
-            return pointwise.map { "per-layer, \($0)" } ?? "per-layer"
+            return (["per-layer"] + [pointwise.map { "1x1 \($0)" }, depthwise.map { "depthwise \($0)" }].compactMap { $0 })
+                .joined(separator: ", ")
         }
+        /// The per-layer default's 1×1 GEMMs per timed round (per-layer minus depthwise).
+        public var layeredGEMMMilliseconds: [Double] { zip(layeredMilliseconds, layeredDepthwiseMilliseconds).map { $0 - $1 } }
 
         public var fusedMedian: Double? { VulkanLaunchTuning.median(fusedMilliseconds) }
         public var layeredMedian: Double? { VulkanLaunchTuning.median(layeredMilliseconds) }
@@ -65,6 +75,8 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
     public var otherFastPaths: [String]
     /// The 1×1 convolutions' default GEMM variant on this device, the per-layer timing's.
     public var defaultPointwise: String
+    /// The depthwise layers' default column count on this device, the per-layer timing's.
+    public var defaultDepthwise: String
     public var margin: Double
     public var rounds: Int
     public var blocks: [Block]
@@ -74,13 +86,13 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
 
     /// Blocks that run fused.
     public var fusedCount: Int { blocks.filter(\.fused).count }
-    /// Blocks that run per-layer in an alternative GEMM variant.
-    public var variantCount: Int { blocks.filter { $0.pointwise != nil }.count }
+    /// Blocks that run per-layer with another GEMM variant or depthwise column count.
+    public var variantCount: Int { blocks.filter { $0.pointwise != nil || $0.depthwise != nil }.count }
 
     /// "fused blocks: 11 of 17, measured 2026-12-01T18:00:00Z", and how many run another GEMM variant where any does.
     public var line: String {
         "fused blocks: \(fusedCount) of \(blocks.count)"
-            + (variantCount > 0 ? ", another 1x1 GEMM variant: \(variantCount)" : "") + ", measured \(measuredAt)"
+            + (variantCount > 0 ? ", other kernel variants: \(variantCount)" : "") + ", measured \(measuredAt)"
     }
 
     /// One line per block: its median times both ways and the decision (for `imgfeat bench`).
@@ -93,12 +105,15 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
             lines.append("fused smaller: each block's second fused launch, chosen within 1/\(FusedBlockLaunch.occupancyGroups) "
                          + "of the shared memory; \(blocks.filter(\.runsOccupancyLaunch).count) of \(blocks.count) run it")
         }
-        let names = blocks.first?.alternatives.map(\.name) ?? []
-        guard !names.isEmpty else { return lines + blocks.map(Self.line) }
-        let variants = "per-layer 1x1 GEMM variants against the default (\(defaultPointwise)): "
-            + names.enumerated().map { "v\($0.offset + 1) \($0.element)" }.joined(separator: "; ")
-            + "; \(variantCount) of \(blocks.count) in another variant"
-        return lines + [variants] + blocks.map(Self.line)
+        let gemm = blocks.first?.alternatives.map(\.name) ?? [], columns = blocks.first?.depthwiseAlternatives.map(\.name) ?? []
+        if !gemm.isEmpty || !columns.isEmpty {
+            lines.append("per-layer parts, the default's and each variant's (v: 1x1 GEMMs against \(defaultPointwise); d: depthwise "
+                         + "against \(defaultDepthwise)): "
+                         + (gemm.enumerated().map { "v\($0.offset + 1) \($0.element)" } + columns.enumerated().map { "d\($0.offset + 1) \($0.element)" })
+                             .joined(separator: "; ")
+                         + "; \(variantCount) of \(blocks.count) with another variant")
+        }
+        return lines + blocks.map(Self.line)
     }
 
     private static func line(_ block: Block) -> String {
@@ -114,8 +129,15 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
             text += String(format: ", per-layer %9.3f ms", layered)
             if let fused = block.fusedMedian, fused > 0 { text += String(format: " (per-layer / fused %.2f)", layered / fused) }
         }
-        for (index, alternative) in block.alternatives.enumerated() {
-            if let median = alternative.median { text += String(format: ", v%d %9.3f ms", index + 1, median) }
+        if !block.alternatives.isEmpty || !block.depthwiseAlternatives.isEmpty {
+            if let gemm = VulkanLaunchTuning.median(block.layeredGEMMMilliseconds) { text += String(format: "; 1x1 %.3f", gemm) }
+            for (index, alternative) in block.alternatives.enumerated() {
+                if let median = alternative.median { text += String(format: ", v%d %.3f", index + 1, median) }
+            }
+            if let dw = VulkanLaunchTuning.median(block.layeredDepthwiseMilliseconds) { text += String(format: "; depthwise %.3f", dw) }
+            for (index, alternative) in block.depthwiseAlternatives.enumerated() {
+                if let median = alternative.median { text += String(format: ", d%d %.3f", index + 1, median) }
+            }
         }
         return text + " -> " + block.choice
     }

@@ -40,7 +40,7 @@ final class VulkanNetwork {
     /// tensor-core kernel never run on a device is not assumed faster than the GEMM there).
     private(set) var pointwiseAlternatives: [PointwiseConv.Vulkan.Variant]
     /// Which of the tuned choices the network records: fused blocks where `fusedLaunches` has a launch and
-    /// this has `.fusedBlocks`, other GEMM variants where it has `.pointwiseVariants`. The self-check turns
+    /// this has `.fusedBlocks`, other GEMM variants where it has `.kernelVariants`. The self-check turns
     /// either off here for a trial or a fallback, so the measured plan stays as measured (never re-timed for it).
     var tunedPaths: VulkanFastPaths = .tuned
     /// Whether the engine's launch tuning has set `fusedLaunches` and `pointwiseVariants` (measured, read
@@ -53,7 +53,21 @@ final class VulkanNetwork {
     /// Per block, the GEMM variant recorded where it runs per-layer (nil: the default) under `tunedPaths`.
     var recordedVariants: [PointwiseConv.Vulkan.Variant?] {
         zip(recordedLaunches, pointwiseVariants).map { launch, variant in
-            launch == nil && tunedPaths.contains(.pointwiseVariants) ? variant : nil
+            launch == nil && tunedPaths.contains(.kernelVariants) ? variant : nil
+        }
+    }
+    /// Per block, the depthwise layer's output columns per vec4 invocation when it runs layer by layer, nil:
+    /// the launcher's default. The launch tuning sets it from `depthwiseAlternatives`.
+    var depthwiseColumns: [Int?]
+    /// The column counts the launch tuning times against the default, where the mode measures and the
+    /// `kernelVariants` fast path is allowed.
+    let depthwiseAlternatives: [Int]
+    /// The depthwise layers' default column count on this device.
+    var defaultDepthwiseColumns: Int { depthwise.columnsPerInvocation }
+    /// Per block, the depthwise column count recorded where it runs per-layer (nil: the default) under `tunedPaths`.
+    var recordedDepthwiseColumns: [Int?] {
+        zip(recordedLaunches, depthwiseColumns).map { launch, columns in
+            launch == nil && tunedPaths.contains(.kernelVariants) ? columns : nil
         }
     }
     /// How a per-layer block's 1×1 convolutions run by default: "cooperative matrices", or the GEMM variant.
@@ -86,8 +100,8 @@ final class VulkanNetwork {
         let recorded = arithmetic.filter { !usesCooperativeMatrix || [.stem, .depthwise].contains($0.key) }
         if recorded.values.contains(where: { $0 != .float32 }) { paths.insert(.float16Arithmetic) }
         if poolReduction == .subgroup { paths.insert(.subgroupReductions) }
-        if recordedVariants.contains(where: { $0 != nil }) {
-            paths.insert(.pointwiseVariants)
+        if recordedVariants.contains(where: { $0 != nil }) || recordedDepthwiseColumns.contains(where: { $0 != nil }) {
+            paths.insert(.kernelVariants)
         }
         return paths
     }
@@ -156,9 +170,13 @@ final class VulkanNetwork {
             ? try CoopMatGEMM.Vulkan(context: context) : nil
         let measures = fusedBlocks.measures(on: context.info.kind)
         pointwiseVariants = model.blocks.map { _ in nil }
-        pointwiseAlternatives = !measures || !fastPaths.contains(.pointwiseVariants) ? []
+        pointwiseAlternatives = !measures || !fastPaths.contains(.kernelVariants) ? []
             : (coopmat == nil ? [] : [pointwise.defaultVariant]) + PointwiseConv.Vulkan.Variant.alternatives(on: context.info.kind)
-        measuresLaunches = measures && (candidateLaunches.contains { $0 != nil } || !pointwiseAlternatives.isEmpty)
+        depthwiseColumns = model.blocks.map { _ in nil }
+        depthwiseAlternatives = measures && fastPaths.contains(.kernelVariants)
+            ? DepthwiseConv.Vulkan.columnAlternatives(on: context.info.kind).filter { [depthwise] in $0 != depthwise.columnsPerInvocation } : []
+        measuresLaunches = measures && (candidateLaunches.contains { $0 != nil } || !pointwiseAlternatives.isEmpty
+                                        || !depthwiseAlternatives.isEmpty)
 
         let bufferBytes = Self.largestActivationBytes(model, precision: precision, fusedHead: fusedHead) * maxBatch
         activations = try (0..<3).map { _ in try Buffer(context: context, size: bufferBytes, location: .device) }
@@ -286,7 +304,7 @@ final class VulkanNetwork {
         finish(model.stem.name)
         size = stemOut
         var current = 0, channels = model.stem.outChannels, currentFormat = format(model.stem)
-        let variants = recordedVariants
+        let variants = recordedVariants, columns = recordedDepthwiseColumns
         for (index, (block, launch)) in zip(model.blocks, recordedLaunches).enumerated() {
             // `current` holds the block input (kept for the residual); the other two rotate.
             let others = [0, 1, 2].filter { $0 != current }
@@ -327,7 +345,7 @@ final class VulkanNetwork {
                                  input: activation(x, elements: size * size * channels, xFormat), inputFormat: xFormat,
                                  weights: w, bias: b,
                                  output: activation(dwTarget, elements: outSize * outSize * channels, format(dw)),
-                                 outputFormat: format(dw), arithmetic: arithmetic[.depthwise]!)
+                                 outputFormat: format(dw), arithmetic: arithmetic[.depthwise]!, columns: columns[index])
             finish(dw.name)
             let projectTarget = others[0] == dwTarget ? others[1] : others[0]
             let project = block.project

@@ -21,11 +21,13 @@ public class WindowedConvLauncher: @unchecked Sendable {
     }
 
     /// Records `layer` over a batch of `height × width` inputs (shape only; weights come from the bindings),
-    /// reading `input` stored as `inputFormat`, writing `output` as `outputFormat`, computing in `arithmetic`.
+    /// reading `input` stored as `inputFormat`, writing `output` as `outputFormat`, computing in `arithmetic`;
+    /// `columns` (nil: `columnsPerInvocation`) output columns per vec4 invocation.
     public func record(_ sequence: CommandSequence, layer: ConvLayer, batch: Int, height: Int, width: Int,
                        input: BufferBinding, inputFormat: StorageFormat, weights: BufferBinding,
                        bias: BufferBinding, output: BufferBinding, outputFormat: StorageFormat,
-                       arithmetic: KernelArithmetic = .float32) throws {
+                       arithmetic: KernelArithmetic = .float32, columns: Int? = nil) throws {
+        let columnsPerInvocation = max(1, columns ?? self.columnsPerInvocation)
         try checkOutput(layer, outputFormat)
         let channels = layer.outChannels
         let vec4 = vectorized && channels % 4 == 0

@@ -74,11 +74,11 @@ public enum Diagnostics {
         }
         return mine.map { record in
             let fused = record.blocks.filter(\.fused).map(\.name)
-            let variants = record.blocks.compactMap { block in block.pointwise.map { "\(block.name) \($0)" } }
+            let variants = record.blocks.filter { $0.pointwise != nil || $0.depthwise != nil }.map { "\($0.name) \($0.choice)" }
             return "    \(record.line), alpha \(record.alpha) size \(record.inputSize) \(record.precision) head \(record.headPool) batch \(record.batch)"
                 + (record.otherFastPaths.isEmpty ? "" : " with \(record.otherFastPaths.joined(separator: ", "))")
                 + " (imgfeat \(record.imgfeatVersion); fused: \(fused.isEmpty ? "none" : fused.joined(separator: ", "))"
-                + (variants.isEmpty ? "" : "; other 1x1 GEMM variants: " + variants.joined(separator: ", ")) + ")"
+                + (variants.isEmpty ? "" : "; other kernel variants: " + variants.joined(separator: ", ")) + ")"
         }
     }
 

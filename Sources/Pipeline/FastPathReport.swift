@@ -18,6 +18,8 @@ public struct FastPathReport: Codable, Sendable, Equatable {
     /// The per-layer blocks whose 1×1 convolutions ran in another GEMM variant than the device's default
     /// (block → variant), where the launch tuning measured one faster.
     public var pointwiseVariants: [String: String]
+    /// The per-layer blocks whose depthwise layer ran with another column count (block → columns).
+    public var depthwiseVariants: [String: String]
 
     /// nil without a Vulkan engine or a self-check.
     init?(_ engine: VulkanEngine?) {
@@ -30,10 +32,11 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         blocks = engine.model.blocks.count
         fusedBlockChoice = engine.fusedBlockChoice
         pointwiseVariants = engine.pointwiseVariants
+        depthwiseVariants = engine.depthwiseVariants
     }
 
     private enum CodingKeys: String, CodingKey {
-        case active, failed, selfCheck, note, fusedBlocks, blocks, fusedBlockChoice, pointwiseVariants
+        case active, failed, selfCheck, note, fusedBlocks, blocks, fusedBlockChoice, pointwiseVariants, depthwiseVariants
     }
 
     /// Reads summaries written before the fused-block fields existed too (a finished output's summary is
@@ -48,6 +51,7 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         blocks = try c.decodeIfPresent(Int.self, forKey: .blocks) ?? 0
         fusedBlockChoice = try c.decodeIfPresent(String.self, forKey: .fusedBlockChoice) ?? "not recorded"
         pointwiseVariants = try c.decodeIfPresent([String: String].self, forKey: .pointwiseVariants) ?? [:]
+        depthwiseVariants = try c.decodeIfPresent([String: String].self, forKey: .depthwiseVariants) ?? [:]
     }
 
     /// The summary's line.
@@ -57,5 +61,7 @@ public struct FastPathReport: Codable, Sendable, Equatable {
             + "; fused blocks: \(fusedBlocks.count) of \(blocks) (\(fusedBlockChoice))"
             + (pointwiseVariants.isEmpty ? "" : "; another 1x1 GEMM variant in \(pointwiseVariants.count): "
                 + pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            + (depthwiseVariants.isEmpty ? "" : "; other depthwise columns in \(depthwiseVariants.count): "
+                + depthwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 }

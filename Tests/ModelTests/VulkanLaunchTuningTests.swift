@@ -57,6 +57,32 @@ import Testing
         #expect(VulkanLaunchTuning.choice(layered: layered, options: [[.nan, .nan, .nan], [0, 0, 0]], margin: 0.05) == nil)
     }
 
+    /// Per-layer parts chosen separately (the 1×1 GEMMs, the depthwise), fused only where it beats both the
+    /// per-layer default by the margin and the chosen parts together.
+    @Test func aBlockChoosesEachPartAndFusesOnlyWhenFasterThanTheBestParts() {
+        typealias C = VulkanLaunchTuning.BlockChoice
+        // Per-layer 10 ms: 1x1 GEMMs 6, depthwise 4.
+        let layered: [Double] = [10, 10, 10], dw: [Double] = [4, 4, 4]
+        func decide(fused: [[Double]?] = [nil, nil], gemm: [[Double]] = [], depthwise: [[Double]] = []) -> C {
+            VulkanLaunchTuning.blockChoice(layered: layered, layeredDepthwise: dw, fused: fused, gemm: gemm, depthwise: depthwise, margin: 0.05)
+        }
+        #expect(decide() == C())
+        // GEMM variant 1 (5 ms) against 6; the depthwise alternative 3.9 against 4 is inside the margin.
+        #expect(decide(gemm: [[5.9, 5.9, 5.9], [5, 5, 5]], depthwise: [[3.9, 3.9, 3.9]]) == C(gemm: 1))
+        #expect(decide(gemm: [[7, 7, 7]], depthwise: [[2, 2, 2]]) == C(depthwise: 0))
+        #expect(decide(gemm: [[4, 4, 4]], depthwise: [[3, 3, 3]]) == C(gemm: 0, depthwise: 0))
+        // Fused 8 beats the default 10 but not the parts (4 + 3 = 7): per-layer with both.
+        #expect(decide(fused: [[8, 8, 8], nil], gemm: [[4, 4, 4]], depthwise: [[3, 3, 3]]) == C(gemm: 0, depthwise: 0))
+        // Fused second launch 6 beats them: fused, with the second launch, no parts.
+        #expect(decide(fused: [[8, 8, 8], [6, 6, 6]], gemm: [[4, 4, 4]], depthwise: [[3, 3, 3]]) == C(fused: 1))
+        // A tie between fused and the parts keeps per-layer; fused inside the margin of the default never fuses.
+        #expect(decide(fused: [[7, 7, 7], nil], gemm: [[4, 4, 4]], depthwise: [[3, 3, 3]]) == C(gemm: 0, depthwise: 0))
+        #expect(decide(fused: [[9.6, 9.6, 9.6], nil]) == C())
+        #expect(decide(fused: [[9, 9, 9], nil]) == C(fused: 0))
+        // Unmeasured parts (empty samples) are no option.
+        #expect(decide(gemm: [[]], depthwise: [[]]) == C())
+    }
+
     @Test func gemmVariantsHaveDistinctNamesAndAlternativesLeaveTheDefaultOut() {
         let cpuDefault = PointwiseConv.Vulkan.Variant.vec4(.cpu), gpuDefault = PointwiseConv.Vulkan.Variant.scalar(sharedTiles: true)
         #expect(cpuDefault.description == "vec4 8x8, 8 invocations")
@@ -69,6 +95,11 @@ import Testing
             // The cache and the record name variants: two must never share a name.
             #expect(Set((alternatives + [fallback]).map { $0.description }).count == alternatives.count + 1)
         }
+        // Depthwise: the defaults are 4 columns on CPU drivers and 2 on GPUs; the alternatives leave them out.
+        #expect(!DepthwiseConv.Vulkan.columnAlternatives(on: .cpu).contains(4))
+        #expect(!DepthwiseConv.Vulkan.columnAlternatives(on: .discreteGPU).contains(2))
+        #expect(DepthwiseConv.Vulkan.columnsDescription(1) == "vec4, 1 column per invocation")
+        #expect(DepthwiseConv.Vulkan.columnsDescription(4) == "vec4, 4 columns per invocation")
     }
 
     /// The second fused candidate fits a quarter of the shared memory, differs from the first, and is nil

@@ -41,9 +41,14 @@ struct Formats: Sendable, CustomTestStringConvertible {
         DepthwiseCase(channels: 24, stride: 1, height: 7, width: 5), DepthwiseCase(channels: 96, stride: 2, height: 8, width: 14),
     ]
     /// Output columns per vec4 invocation the windowed kernels are tested with (0: the scalar variant): 4
-    /// (CPU drivers' default), 2 (GPUs'), 3 (a count that divides none of the widths); channel counts that
-    /// are not a multiple of 4 run the scalar variant whatever is asked.
-    static func columnChoices(_ channels: Int) -> [Int] { channels % 4 == 0 ? [4, 2, 3, 0] : [4] }
+    /// (CPU drivers' default), 2 (GPUs'), 3 (a count that divides none of the widths), 1, and every count
+    /// the launch tuning may choose; channel counts that are not a multiple of 4 run the scalar variant
+    /// whatever is asked.
+    static func columnChoices(_ channels: Int) -> [Int] {
+        guard channels % 4 == 0 else { return [4] }
+        let tuned = DepthwiseConv.Vulkan.columnAlternatives(on: .discreteGPU) + DepthwiseConv.Vulkan.columnAlternatives(on: .cpu)
+        return ([4, 2, 3, 1] + tuned).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } + [0]
+    }
 
     static let depthwiseRuns = depthwiseCases.flatMap { c in
         Formats.all(relu6: c.relu6).flatMap { f in columnChoices(c.channels).map { (c, f, $0) } }
@@ -62,10 +67,11 @@ struct Formats: Sendable, CustomTestStringConvertible {
         let expected = DepthwiseConv.reference(x, layer)
         let h = try KernelHarness()
         let output = try h.poisonedOutput(expected.data.count, formats.output)
-        try DepthwiseConv.Vulkan(context: h.context, vectorized: columns > 0, columnsPerInvocation: max(columns, 1)).record(
+        // The column count given per call, as the launch tuning gives it.
+        try DepthwiseConv.Vulkan(context: h.context, vectorized: columns > 0).record(
             h.sequence, layer: layer, batch: batch, height: shape.height, width: shape.width,
             input: h.input(x.data, formats.input), inputFormat: formats.input, weights: h.float32(layer.weights),
-            bias: h.float32(layer.bias), output: BufferBinding(output), outputFormat: formats.output)
+            bias: h.float32(layer.bias), output: BufferBinding(output), outputFormat: formats.output, columns: max(columns, 1))
         let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
         expectClose(got, expected.data, tolerance: tolerance(formats.output),
                     "depthwise \(shape.testDescription) \(formats.testDescription)\(columns > 0 && c % 4 == 0 ? " vec4 ×\(columns)" : "")")

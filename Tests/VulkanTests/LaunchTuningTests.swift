@@ -42,12 +42,19 @@ import VulkanRuntime
         PointwiseConv.Vulkan.Variant.alternatives(on: context.info.kind).map(\.description)
     }
 
+    /// The depthwise column counts timed besides the default on `context`'s device.
+    static func columnAlternatives(_ context: VulkanContext) -> [String] {
+        DepthwiseConv.Vulkan.columnAlternatives(on: context.info.kind)
+            .filter { $0 != DepthwiseConv.Vulkan(context: context).columnsPerInvocation }.map(DepthwiseConv.Vulkan.columnsDescription)
+    }
+
     /// Timed runs of one measurement: a warm-up round and three timed ones, each running the network once
-    /// per way (per-layer, fused, fused with the occupancy launch where any block has one, per-layer in each
-    /// alternative GEMM variant).
+    /// per way (per-layer, fused, fused with the occupancy launch where any block has one, per-layer with the
+    /// i-th alternative GEMM variant and the i-th alternative depthwise column count).
     static func runsPerMeasurement(_ context: VulkanContext, _ record: VulkanLaunchTuningRecord?) -> Int {
         let occupancy = record?.blocks.contains { $0.occupancyLaunch != nil } == true ? 1 : 0
-        return (2 + occupancy + alternatives(context).count) * (VulkanLaunchTuning.defaultRounds + 1)
+        let variants = max(alternatives(context).count, columnAlternatives(context).count)
+        return (2 + occupancy + variants) * (VulkanLaunchTuning.defaultRounds + 1)
     }
 
     @Test func aForcedMeasurementDecidesEveryBlockIsCachedAndReadBack() throws {
@@ -70,7 +77,11 @@ import VulkanRuntime
                 #expect(block.fusedMilliseconds.isEmpty && !block.fused)
             }
             #expect(block.alternatives.map(\.name) == Self.alternatives(context))
-            for alternative in block.alternatives {
+            #expect(block.depthwiseAlternatives.map(\.name) == Self.columnAlternatives(context))
+            #expect(block.layeredDepthwiseMilliseconds.count == 3
+                    && zip(block.layeredDepthwiseMilliseconds, block.layeredMilliseconds).allSatisfy { $0 > 0 && $0 < $1 },
+                    "\(block.name) depthwise \(block.layeredDepthwiseMilliseconds) of \(block.layeredMilliseconds)")
+            for alternative in block.alternatives + block.depthwiseAlternatives {
                 #expect(alternative.milliseconds.count == 3 && alternative.milliseconds.allSatisfy { $0.isFinite && $0 > 0 },
                         "\(block.name) \(alternative.name) \(alternative.milliseconds)")
             }
@@ -80,19 +91,21 @@ import VulkanRuntime
                         "\(block.name) fused smaller \(second.milliseconds)")
             }
             // The decision is the pure function's on the recorded samples.
-            let choice = VulkanLaunchTuning.choice(layered: block.layeredMilliseconds,
-                                                   options: [block.launch == nil ? nil : block.fusedMilliseconds,
-                                                             block.occupancyLaunch?.milliseconds]
-                                                       + block.alternatives.map(\.milliseconds), margin: 0.05)
-            #expect(block.fused == (choice == 0 || choice == 1) && block.runsOccupancyLaunch == (choice == 1)
-                    && block.pointwise == choice.flatMap { $0 > 1 ? block.alternatives[$0 - 2].name : nil },
-                    "\(block.name): \(block.choice), the pure choice \(String(describing: choice))")
+            let choice = VulkanLaunchTuning.blockChoice(
+                layered: block.layeredMilliseconds, layeredDepthwise: block.layeredDepthwiseMilliseconds,
+                fused: [block.launch == nil ? nil : block.fusedMilliseconds, block.occupancyLaunch?.milliseconds],
+                gemm: block.alternatives.map(\.milliseconds), depthwise: block.depthwiseAlternatives.map(\.milliseconds), margin: 0.05)
+            #expect(block.fused == (choice.fused != nil) && block.runsOccupancyLaunch == (choice.fused == 1)
+                    && block.pointwise == choice.gemm.map { block.alternatives[$0].name }
+                    && block.depthwise == choice.depthwise.map { block.depthwiseAlternatives[$0].name },
+                    "\(block.name): \(block.choice), the pure choice \(choice)")
         }
         #expect(first.fusedBlockNames == record.blocks.filter(\.fused).map(\.name))
         #expect(first.fusedBlockLaunches == Dictionary(uniqueKeysWithValues: record.blocks.filter(\.fused).map { b in
             (b.name, (b.runsOccupancyLaunch ? b.occupancyLaunch?.name : b.launch) ?? "?")
         }))
         #expect(first.pointwiseVariants == Dictionary(uniqueKeysWithValues: record.blocks.compactMap { b in b.pointwise.map { (b.name, $0) } }))
+        #expect(first.depthwiseVariants == Dictionary(uniqueKeysWithValues: record.blocks.compactMap { b in b.depthwise.map { (b.name, $0) } }))
         print("launch tuning on \(context.info.name): \(record.line)\n" + record.report.joined(separator: "\n"))
 
         let saved = Self.files(folder)
@@ -111,19 +124,22 @@ import VulkanRuntime
     }
 
     /// Measures once into `folder`, then rewrites the cached record to a mixed plan: every other block that
-    /// fits fused (every fourth with its occupancy launch where it has one), every fourth of the others in
-    /// the first alternative GEMM variant. Returns the plan.
+    /// fits fused (every fourth with its occupancy launch where it has one), of the others every fourth in
+    /// the first alternative GEMM variant and every third with the first alternative depthwise column count.
+    /// Returns the plan.
     static func cacheMixedPlan(_ folder: URL, _ context: VulkanContext)
-        throws -> (fused: [String], launches: [String: String], variants: [String: String]) {
+        throws -> (fused: [String], launches: [String: String], variants: [String: String], columns: [String: String]) {
         let measured = try engine(folder)
         let file = try #require(files(folder).first)
         var record = try #require(measured.launchTuning)
         let alternative = try #require(alternatives(context).first)
+        let columnAlternative = try #require(columnAlternatives(context).first)
         for index in record.blocks.indices {
             record.blocks[index].fused = record.blocks[index].launch != nil && index % 2 == 0
             record.blocks[index].runsOccupancyLaunch = record.blocks[index].fused && record.blocks[index].occupancyLaunch != nil
                 && index % 4 == 0
             record.blocks[index].pointwise = !record.blocks[index].fused && index % 4 == 1 ? alternative : nil
+            record.blocks[index].depthwise = !record.blocks[index].fused && index % 3 == 0 ? columnAlternative : nil
         }
         let fused = record.blocks.filter(\.fused).map(\.name)
         let launches = Dictionary(uniqueKeysWithValues: record.blocks.filter(\.fused).map { b in
@@ -133,9 +149,11 @@ import VulkanRuntime
         #expect(fused.count >= 5, "blocks that fit: \(record.blocks.filter { $0.launch != nil }.map(\.name))")
         #expect(record.blocks.filter(\.runsOccupancyLaunch).count >= 2,
                 "occupancy launches: \(record.blocks.compactMap { b in b.occupancyLaunch.map { "\(b.name) \($0.name)" } })")
+        let columns = Dictionary(uniqueKeysWithValues: record.blocks.compactMap { b in b.depthwise.map { (b.name, $0) } })
         #expect(variants.count >= 3, "variants \(variants)")
+        #expect(columns.count >= 2, "depthwise columns \(columns)")
         try JSONEncoder().encode(record).write(to: file)
-        return (fused, launches, variants)
+        return (fused, launches, variants, columns)
     }
 
     /// A cached record naming every other block fused and every fourth in an alternative GEMM variant: the
@@ -145,18 +163,19 @@ import VulkanRuntime
         guard let context = try Self.timedContext() else { return }
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (mixed, launches, variants) = try Self.cacheMixedPlan(folder, context)
+        let (mixed, launches, variants, columns) = try Self.cacheMixedPlan(folder, context)
 
         let check = VulkanSelfCheck(cache: nil, softwareVersion: "test")
         let engine = try Self.engine(folder, selfCheck: check)
         #expect(engine.launchTimingRuns == 0 && engine.fusedBlockNames == mixed, "fused \(engine.fusedBlockNames)")
         #expect(engine.fusedBlockLaunches == launches, "launches \(engine.fusedBlockLaunches)")
         #expect(engine.pointwiseVariants == variants, "variants \(engine.pointwiseVariants)")
+        #expect(engine.depthwiseVariants == columns, "depthwise columns \(engine.depthwiseVariants)")
         let verdict = try #require(engine.selfCheckVerdict)
-        let paths = ["fused-blocks", "pointwise-variants"]
+        let paths = ["fused-blocks", "kernel-variants"]
         #expect(verdict.checked == paths && verdict.passed == paths, "verdict \(verdict.trials)")
         expectClose(try engine.features(Self.input), try ReferenceEngine(model: Self.model).features(Self.input), .fp32,
-                    "features of the mixed plan \(mixed), variants \(variants)")
+                    "features of the mixed plan \(mixed), variants \(variants), depthwise columns \(columns)")
         #expect(try validationMessages() == [])
     }
 
@@ -170,17 +189,18 @@ import VulkanRuntime
             try? FileManager.default.removeItem(at: folder)
             try? FileManager.default.removeItem(at: verdicts)
         }
-        let (mixed, _, _) = try Self.cacheMixedPlan(folder, context)
+        let (mixed, _, _, _) = try Self.cacheMixedPlan(folder, context)
         let check = VulkanSelfCheck(cache: verdicts, softwareVersion: "test",
-                                    fault: VulkanFaultInjection(paths: .pointwiseVariants))
+                                    fault: VulkanFaultInjection(paths: .kernelVariants))
         let reference = try ReferenceEngine(model: Self.model).features(Self.input)
         for round in 0..<2 {
             let engine = try Self.engine(folder, selfCheck: check)
             #expect(engine.launchTimingRuns == 0, "round \(round): \(engine.launchTimingRuns) timing runs")
             let verdict = try #require(engine.selfCheckVerdict)
-            #expect(verdict.passed == ["fused-blocks"] && verdict.failed == ["pointwise-variants"], "round \(round): \(verdict.trials)")
+            #expect(verdict.passed == ["fused-blocks"] && verdict.failed == ["kernel-variants"], "round \(round): \(verdict.trials)")
             #expect(engine.selfCheckFromCache == (round == 1))
-            #expect(engine.fusedBlockNames == mixed && engine.pointwiseVariants.isEmpty && engine.activeFastPaths == .fusedBlocks,
+            #expect(engine.fusedBlockNames == mixed && engine.pointwiseVariants.isEmpty && engine.depthwiseVariants.isEmpty
+                    && engine.activeFastPaths == .fusedBlocks,
                     "round \(round): fused \(engine.fusedBlockNames), variants \(engine.pointwiseVariants)")
             expectClose(try engine.features(Self.input), reference, .fp32, "round \(round): features with the variants off")
         }

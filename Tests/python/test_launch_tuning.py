@@ -39,13 +39,18 @@ def test_measured_choice_is_cached_listed_and_summarised(tmp_path):
     assert [b["name"] for b in record["blocks"]] == BLOCKS and record["batch"] == 2 and record["rounds"] == 3
     assert [b["name"] for b in record["blocks"] if b["fused"]] == fast["fusedBlocks"]
     assert all(len(b["layeredMilliseconds"]) == 3 for b in record["blocks"]), record
-    # lavapipe's one alternative to its vec4 default: the scalar GEMM with direct reads, timed for every block.
+    # lavapipe's alternatives to its defaults: the scalar GEMM with direct reads against the vec4 one, 2 depthwise
+    # columns per invocation against 4, each timed for every block.
     assert record["defaultPointwise"] == "vec4 8x8, 8 invocations", record["defaultPointwise"]
-    assert all([a["name"] for a in b["alternatives"]] == ["scalar 4x4, direct"] and len(b["alternatives"][0]["milliseconds"]) == 3
-               for b in record["blocks"]), record
+    assert record["defaultDepthwise"] == "vec4, 4 columns per invocation", record["defaultDepthwise"]
+    for b in record["blocks"]:
+        assert [a["name"] for a in b["alternatives"]] == ["scalar 4x4, direct"] and len(b["alternatives"][0]["milliseconds"]) == 3, b
+        assert [a["name"] for a in b["depthwiseAlternatives"]] == ["vec4, 2 columns per invocation"], b
+        assert len(b["depthwiseAlternatives"][0]["milliseconds"]) == 3 and len(b["layeredDepthwiseMilliseconds"]) == 3, b
     variants = {b["name"]: b["pointwise"] for b in record["blocks"] if b.get("pointwise")}
-    assert fast.get("pointwiseVariants", {}) == variants, (fast, variants)
-    assert ("pointwise-variants" in fast["active"]) == bool(variants), fast
+    columns = {b["name"]: b["depthwise"] for b in record["blocks"] if b.get("depthwise")}
+    assert fast.get("pointwiseVariants", {}) == variants and fast.get("depthwiseVariants", {}) == columns, (fast, variants, columns)
+    assert ("kernel-variants" in fast["active"]) == bool(variants or columns), fast
 
     second = run_imgfeat(*common, "--output", tmp_path / "b", env=env)
     again = json.loads((tmp_path / "b" / "_summary.json").read_text())["fastPaths"]
@@ -54,10 +59,10 @@ def test_measured_choice_is_cached_listed_and_summarised(tmp_path):
     assert "note" not in second.stderr, second.stderr
 
     listing = run_imgfeat("devices", env=env).stdout
-    line = re.search(r"fused blocks: (\d+) of 17(?:, another 1x1 GEMM variant: (\d+))?, measured (\S+), "
+    line = re.search(r"fused blocks: (\d+) of 17(?:, other kernel variants: (\d+))?, measured (\S+), "
                      r"alpha 0\.35 size 32 fp32 head fused batch 2", listing)
     assert line and int(line.group(1)) == len(fast["fusedBlocks"]) and line.group(3) == record["measuredAt"], listing
-    assert int(line.group(2) or 0) == len(variants), listing
+    assert int(line.group(2) or 0) == len(set(variants) | set(columns)), listing
 
     # A corrupt record: one line on stderr, measured again, the run succeeds and the record is replaced.
     files[0].write_text("{ not json")

@@ -73,13 +73,17 @@ def test_auto_that_ran_per_layer_is_named():
              imgfeat_step("fp16", 256, "on", FUSED)]
     steps[0]["result"]["engines"][0]["fusedBlockTuning"] = dict(blocks=[
         dict(name="expanded_conv", fusedMilliseconds=[], layeredMilliseconds=[1.0, 1.1, 0.9], fused=False,
-             alternatives=[dict(name="vec4 4x4, 64 invocations", milliseconds=[0.5, 0.6, 0.5])],
+             layeredDepthwiseMilliseconds=[0.4, 0.5, 0.3],
+             alternatives=[dict(name="vec4 4x4, 64 invocations", milliseconds=[0.3, 0.4, 0.3])],
+             depthwiseAlternatives=[dict(name="vec4, 1 column per invocation", milliseconds=[0.8, 0.8, 0.8])],
              pointwise="vec4 4x4, 64 invocations"),
         dict(name="block_1", fusedMilliseconds=[2.0, 2.2, 2.1], layeredMilliseconds=[2.0, 2.1, 2.2], fused=False)])
     rows = {row[0]: row for row in tuning.fused_rows(steps, "fp16", 256)}
     assert rows["block_1"][4:] == ("fused", "per-layer", "1.00 → per-layer")
-    # A block that cannot fuse but ran in another 1x1 GEMM variant, twice as fast as the default: said so.
-    assert rows["expanded_conv"][6] == "cannot fuse; vec4 4x4, 64 invocations 2.00 → per-layer, vec4 4x4, 64 invocations"
+    # A block that cannot fuse but ran in another 1x1 GEMM variant, twice as fast as the default's GEMM part
+    # (0.6 ms of its 1.0 per-layer; the depthwise 0.4), its depthwise alternative half as fast: said so.
+    assert rows["expanded_conv"][6] == ("cannot fuse; 1x1 vec4 4x4, 64 invocations 2.00; depthwise vec4, 1 column per invocation "
+                                        "0.50 → per-layer, 1x1 vec4 4x4, 64 invocations")
     assert rows["Conv1"][6] == "—"
 
 
