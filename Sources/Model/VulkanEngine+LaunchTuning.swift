@@ -47,13 +47,15 @@ extension VulkanEngine {
     }
 
     private func apply(_ record: VulkanLaunchTuningRecord, candidates: [FusedBlockLaunch?]) {
-        network.fusedLaunches = zip(zip(candidates, network.occupancyLaunches), record.blocks).map { launches, block in
+        var plan = VulkanBlockPlan(fusedLaunches: zip(zip(candidates, network.occupancyLaunches), record.blocks).map { launches, block in
             block.fused ? (block.runsOccupancyLaunch ? launches.1 : launches.0) : nil
-        }
+        })
         let byName = Dictionary(uniqueKeysWithValues: network.pointwiseAlternatives.map { ($0.description, $0) })
-        network.pointwiseVariants = record.blocks.map { $0.fused ? nil : $0.pointwise.flatMap { byName[$0] } }
+        plan.pointwiseVariants = record.blocks.map { $0.fused ? nil : $0.pointwise.flatMap { byName[$0] } }
         let byColumns = Dictionary(uniqueKeysWithValues: network.depthwiseAlternatives.map { (DepthwiseConv.Vulkan.columnsDescription($0), $0) })
-        network.depthwiseColumns = record.blocks.map { $0.fused ? nil : $0.depthwise.flatMap { byColumns[$0] } }
+        plan.depthwiseColumns = record.blocks.map { $0.fused ? nil : $0.depthwise.flatMap { byColumns[$0] } }
+        plan.tunedPaths = network.plan.tunedPaths
+        network.plan = plan
         launchTuning = record
     }
 
@@ -73,37 +75,25 @@ extension VulkanEngine {
         let started = Date()
         try placeSeededInput()
         let sequence = try CommandSequence(context: context, maxTimestamps: 4 * model.layers.count + 8)
-        let none = candidates.map { _ -> FusedBlockLaunch? in nil }
-        struct Way {
-            var launches: [FusedBlockLaunch?]
-            var variant: PointwiseConv.Vulkan.Variant?, columns: Int?
-            var fuses: Bool { launches.contains { $0 != nil } }
-        }
-        var ways = [Way(launches: none)]
+        let blocks = model.blocks.count
+        var ways = [VulkanBlockPlan.layered(blocks: blocks)]
         let fusedWay = candidates.contains { $0 != nil } ? ways.count : nil
-        if fusedWay != nil { ways.append(Way(launches: candidates)) }
+        if fusedWay != nil { ways.append(VulkanBlockPlan(fusedLaunches: candidates)) }
         let occupancyWay = occupancy.contains { $0 != nil } ? ways.count : nil
-        if occupancyWay != nil { ways.append(Way(launches: occupancy)) }
+        if occupancyWay != nil { ways.append(VulkanBlockPlan(fusedLaunches: occupancy)) }
         let firstVariantWay = ways.count
         for i in 0..<max(alternatives.count, columns.count) {
-            ways.append(Way(launches: none, variant: i < alternatives.count ? alternatives[i] : nil, columns: i < columns.count ? columns[i] : nil))
+            ways.append(.layered(blocks: blocks, variant: i < alternatives.count ? alternatives[i] : nil,
+                                 columns: i < columns.count ? columns[i] : nil))
         }
         // Per way and block: the block's stage (fused ways), or its GEMM part and depthwise part (per-layer ways).
         var total = ways.map { _ in model.blocks.map { _ in [Double]() } }
         var gemmPart = total, depthwisePart = total
-        let tunedPaths = network.tunedPaths
-        network.tunedPaths = .tuned
-        defer {
-            network.fusedLaunches = candidates
-            network.pointwiseVariants = none.map { _ in nil }
-            network.depthwiseColumns = none.map { _ in nil }
-            network.tunedPaths = tunedPaths
-        }
+        let saved = network.plan
+        defer { network.plan = saved }
         for round in 0...tuning.rounds {
             for (index, way) in ways.enumerated() {
-                network.fusedLaunches = way.launches
-                network.pointwiseVariants = none.map { _ in way.variant }
-                network.depthwiseColumns = none.map { _ in way.columns }
+                network.plan = way
                 try sequence.begin()
                 sequence.barrier()
                 sequence.timestamp("start")
@@ -117,7 +107,7 @@ extension VulkanEngine {
                 func stage(_ name: String) -> Double { stages[name] ?? .nan }
                 for (b, block) in model.blocks.enumerated() {
                     if way.fuses {
-                        if way.launches[b] != nil { total[index][b].append(stage(block.name)) }
+                        if way.fusedLaunches[b] != nil { total[index][b].append(stage(block.name)) }
                         continue
                     }
                     let gemm = [block.expand, block.project].compactMap { $0 }.reduce(0) { $0 + stage($1.name) }
@@ -184,11 +174,9 @@ extension VulkanEngine {
     /// The fast paths besides those the tuning chooses (fused blocks, GEMM variants) the network records
     /// (they change the per-layer kernels timed).
     private var otherFastPaths: VulkanFastPaths {
-        let saved = (network.fusedLaunches, network.pointwiseVariants, network.depthwiseColumns)
-        defer { (network.fusedLaunches, network.pointwiseVariants, network.depthwiseColumns) = saved }
-        network.fusedLaunches = network.candidateLaunches.map { _ in nil }
-        network.pointwiseVariants = network.pointwiseVariants.map { _ in nil }
-        network.depthwiseColumns = network.depthwiseColumns.map { _ in nil }
+        let saved = network.plan
+        defer { network.plan = saved }
+        network.plan = .layered(blocks: model.blocks.count)
         return network.activeFastPaths
     }
 

@@ -70,7 +70,7 @@ extension VulkanEngine {
     private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
         (cacheKeyParts(softwareVersion: check.softwareVersion)
             + [headPool.rawValue, candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
-               zip(model.blocks, network.recordedLaunches).compactMap { b, l in l.map { "\(b.name)=\($0)" } }.joined(separator: ","),
+               zip(model.blocks, network.plan.recordedLaunches).compactMap { b, l in l.map { "\(b.name)=\($0)" } }.joined(separator: ","),
                pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
                depthwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
             .joined(separator: "|")

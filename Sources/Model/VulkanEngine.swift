@@ -36,15 +36,15 @@ public final class VulkanEngine: FeatureEngine {
     /// Slots, i.e. submissions that can be in flight at once.
     public static let slotCount = 3
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
-    public var fusedBlockNames: [String] { zip(model.blocks, network.recordedLaunches).compactMap { $1 == nil ? nil : $0.name } }
+    public var fusedBlockNames: [String] { zip(model.blocks, network.plan.recordedLaunches).compactMap { $1 == nil ? nil : $0.name } }
     /// The launch of each block it runs fused (block name → `FusedBlockLaunch.description`).
     public var fusedBlockLaunches: [String: String] {
-        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.recordedLaunches).compactMap { b, l in l.map { (b.name, $0.description) } })
+        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.plan.recordedLaunches).compactMap { b, l in l.map { (b.name, $0.description) } })
     }
     /// The per-layer blocks whose depthwise layer runs with another column count than the device's default
     /// (block name → `DepthwiseConv.Vulkan.columnsDescription`).
     public var depthwiseVariants: [String: String] {
-        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.recordedDepthwiseColumns).compactMap { b, c in
+        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.plan.recordedDepthwiseColumns).compactMap { b, c in
             c.map { (b.name, DepthwiseConv.Vulkan.columnsDescription($0)) }
         })
     }
@@ -52,7 +52,7 @@ public final class VulkanEngine: FeatureEngine {
     /// (the launch tuning measured it faster): block name → variant (`PointwiseConv.Vulkan.Variant.description`).
     public var pointwiseVariants: [String: String] {
         var result: [String: String] = [:]
-        for (block, variant) in zip(model.blocks, network.recordedVariants) {
+        for (block, variant) in zip(model.blocks, network.plan.recordedVariants) {
             if let variant { result[block.name] = variant.description }
         }
         return result
@@ -63,7 +63,7 @@ public final class VulkanEngine: FeatureEngine {
     /// off", "per-layer on CPU drivers".
     public var fusedBlockChoice: String {
         let kind = context.info.kind
-        if !network.fastPaths.intersection(network.tunedPaths).contains(.fusedBlocks) {
+        if !network.fastPaths.intersection(network.plan.tunedPaths).contains(.fusedBlocks) {
             return "off (the fused-blocks fast path is not in use)"
         }
         if network.measuresLaunches {
@@ -182,9 +182,9 @@ public final class VulkanEngine: FeatureEngine {
             launchTuning = nil
             launchTuningFromCache = false
         }
-        network.tunedPaths = allowed.intersection(.tuned)
+        network.plan.tunedPaths = allowed.intersection(.tuned)
         // Measured (or read back) only where the network records a tuned path: a trial without any needs no timing.
-        if !network.tunedPaths.isEmpty && !network.launchesTuned { try tuneLaunches() }
+        if !network.plan.tunedPaths.isEmpty && !network.launchesTuned { try tuneLaunches() }
         pretendedFastPaths = paths.intersection(fault?.paths ?? [])
         activeFastPaths = network.activeFastPaths.union(pretendedFastPaths)
     }

@@ -23,53 +23,27 @@ final class VulkanNetwork {
     private let pool: GlobalAveragePool.Vulkan
     private let headPool: HeadPool.Vulkan
     private let blockKernel: InvertedResidualBlock.Vulkan
-    /// Per block, the fused kernel's launch, or nil where the block runs layer by layer: the launch tuning
-    /// (`VulkanEngine+LaunchTuning`) sets it from `candidateLaunches` where `measuresLaunches`.
-    var fusedLaunches: [FusedBlockLaunch?]
+    /// How each block runs and which tuned choices are recorded: the launch tuning (`VulkanEngine+LaunchTuning`)
+    /// sets it from `candidateLaunches`, `occupancyLaunches`, `pointwiseAlternatives` and
+    /// `depthwiseAlternatives` where `measuresLaunches`; the self-check masks it (`VulkanBlockPlan.tunedPaths`).
+    var plan: VulkanBlockPlan
     /// Per block, the launch it would fuse with under the mode (every block that fits where the mode measures).
     let candidateLaunches: [FusedBlockLaunch?]
     /// Per block, the second fused launch the tuning times (`FusedBlockLaunch.occupancyLaunch`), where the mode
     /// measures and it differs from `candidateLaunches`.
     let occupancyLaunches: [FusedBlockLaunch?]
-    /// Per block, the GEMM variant of its 1×1 convolutions when it runs layer by layer, nil: the default
-    /// (cooperative matrices where in use, else the launcher's default variant). The launch tuning sets it
-    /// from `pointwiseAlternatives`.
-    var pointwiseVariants: [PointwiseConv.Vulkan.Variant?]
     /// The GEMM variants the launch tuning times against the default, where the mode measures and the
-    /// `pointwiseVariants` fast path is allowed: with cooperative matrices the GEMM's default variant too (a
+    /// `kernelVariants` fast path is allowed: with cooperative matrices the GEMM's default variant too (a
     /// tensor-core kernel never run on a device is not assumed faster than the GEMM there).
     private(set) var pointwiseAlternatives: [PointwiseConv.Vulkan.Variant]
-    /// Which of the tuned choices the network records: fused blocks where `fusedLaunches` has a launch and
-    /// this has `.fusedBlocks`, other GEMM variants where it has `.kernelVariants`. The self-check turns
-    /// either off here for a trial or a fallback, so the measured plan stays as measured (never re-timed for it).
-    var tunedPaths: VulkanFastPaths = .tuned
-    /// Whether the engine's launch tuning has set `fusedLaunches` and `pointwiseVariants` (measured, read
-    /// back, or left as they are where nothing is measured); until then the tuned paths must not be recorded.
-    var launchesTuned = false
-    /// Per block, the fused launch recorded (nil: per-layer) under `tunedPaths`.
-    var recordedLaunches: [FusedBlockLaunch?] {
-        tunedPaths.contains(.fusedBlocks) ? fusedLaunches : fusedLaunches.map { _ in nil }
-    }
-    /// Per block, the GEMM variant recorded where it runs per-layer (nil: the default) under `tunedPaths`.
-    var recordedVariants: [PointwiseConv.Vulkan.Variant?] {
-        zip(recordedLaunches, pointwiseVariants).map { launch, variant in
-            launch == nil && tunedPaths.contains(.kernelVariants) ? variant : nil
-        }
-    }
-    /// Per block, the depthwise layer's output columns per vec4 invocation when it runs layer by layer, nil:
-    /// the launcher's default. The launch tuning sets it from `depthwiseAlternatives`.
-    var depthwiseColumns: [Int?]
-    /// The column counts the launch tuning times against the default, where the mode measures and the
-    /// `kernelVariants` fast path is allowed.
+    /// The depthwise column counts the launch tuning times against the default, where the mode measures and
+    /// the `kernelVariants` fast path is allowed.
     let depthwiseAlternatives: [Int]
+    /// Whether the engine's launch tuning has set `plan` (measured, read back, or left as it is where
+    /// nothing is measured); until then the tuned paths must not be recorded.
+    var launchesTuned = false
     /// The depthwise layers' default column count on this device.
     var defaultDepthwiseColumns: Int { depthwise.columnsPerInvocation }
-    /// Per block, the depthwise column count recorded where it runs per-layer (nil: the default) under `tunedPaths`.
-    var recordedDepthwiseColumns: [Int?] {
-        zip(recordedLaunches, depthwiseColumns).map { launch, columns in
-            launch == nil && tunedPaths.contains(.kernelVariants) ? columns : nil
-        }
-    }
     /// How a per-layer block's 1×1 convolutions run by default: "cooperative matrices", or the GEMM variant.
     var defaultPointwiseDescription: String { coopmat != nil ? "cooperative matrices" : pointwise.defaultVariant.description }
     /// Whether the per-block launch choice is the engine's to measure on this device (`FusedBlockMode.measures`).
@@ -87,22 +61,19 @@ final class VulkanNetwork {
     private var coopmat: CoopMatGEMM.Vulkan?
     /// Why the cooperative-matrix kernel was dropped after all (its pipelines could not be built), if it was.
     private(set) var coopmatFallback: String?
-    /// Whether the 1×1 convolutions and the head run on cooperative matrices.
+    /// Whether the 1x1 convolutions and the head run on cooperative matrices.
     var usesCooperativeMatrix: Bool { coopmat != nil }
     /// The fast paths this network records on its device: what the self-check tests and, when one fails,
     /// rebuilds the network without (fused blocks where any block fuses, cooperative matrices where in use,
-    /// float16 arithmetic where a kernel the network records computes in it).
+    /// float16 arithmetic where a kernel the network records computes in it, kernel variants where a
+    /// per-layer block runs one).
     var activeFastPaths: VulkanFastPaths {
-        var paths: VulkanFastPaths = []
-        if recordedLaunches.contains(where: { $0 != nil }) { paths.insert(.fusedBlocks) }
+        var paths = plan.recordedPaths
         if usesCooperativeMatrix { paths.insert(.cooperativeMatrix) }
         // With cooperative matrices the 1x1 layers and the head run there; the other roles keep their arithmetic.
         let recorded = arithmetic.filter { !usesCooperativeMatrix || [.stem, .depthwise].contains($0.key) }
         if recorded.values.contains(where: { $0 != .float32 }) { paths.insert(.float16Arithmetic) }
         if poolReduction == .subgroup { paths.insert(.subgroupReductions) }
-        if recordedVariants.contains(where: { $0 != nil }) || recordedDepthwiseColumns.contains(where: { $0 != nil }) {
-            paths.insert(.kernelVariants)
-        }
         return paths
     }
     private let context: VulkanContext
@@ -165,14 +136,12 @@ final class VulkanNetwork {
         blockKernel = InvertedResidualBlock.Vulkan(context: context)
         (candidateLaunches, occupancyLaunches) = FusedBlockLaunch.plan(model, device: context.info, fastPaths: fastPaths,
                                                                        mode: fusedBlocks)
-        fusedLaunches = candidateLaunches
+        plan = VulkanBlockPlan(fusedLaunches: candidateLaunches)
         coopmat = fastPaths.contains(.cooperativeMatrix) && CoopMatGEMM.unavailableReason(context) == nil
             ? try CoopMatGEMM.Vulkan(context: context) : nil
         let measures = fusedBlocks.measures(on: context.info.kind)
-        pointwiseVariants = model.blocks.map { _ in nil }
         pointwiseAlternatives = !measures || !fastPaths.contains(.kernelVariants) ? []
             : (coopmat == nil ? [] : [pointwise.defaultVariant]) + PointwiseConv.Vulkan.Variant.alternatives(on: context.info.kind)
-        depthwiseColumns = model.blocks.map { _ in nil }
         depthwiseAlternatives = measures && fastPaths.contains(.kernelVariants)
             ? DepthwiseConv.Vulkan.columnAlternatives(on: context.info.kind).filter { [depthwise] in $0 != depthwise.columnsPerInvocation } : []
         measuresLaunches = measures && (candidateLaunches.contains { $0 != nil } || !pointwiseAlternatives.isEmpty
@@ -246,7 +215,7 @@ final class VulkanNetwork {
             size = out
         }
         result["pool"] = Double(size * size * model.featureDimension)
-        for (block, launch) in zip(model.blocks, recordedLaunches) where launch != nil {
+        for (block, launch) in zip(model.blocks, plan.recordedLaunches) where launch != nil {
             result[block.name] = block.inOrder.reduce(0) { $0 + result[$1.name, default: 0] }
             for layer in block.inOrder { result[layer.name] = nil }
         }
@@ -304,8 +273,8 @@ final class VulkanNetwork {
         finish(model.stem.name)
         size = stemOut
         var current = 0, channels = model.stem.outChannels, currentFormat = format(model.stem)
-        let variants = recordedVariants, columns = recordedDepthwiseColumns
-        for (index, (block, launch)) in zip(model.blocks, recordedLaunches).enumerated() {
+        let variants = plan.recordedVariants, columns = plan.recordedDepthwiseColumns
+        for (index, (block, launch)) in zip(model.blocks, plan.recordedLaunches).enumerated() {
             // `current` holds the block input (kept for the residual); the other two rotate.
             let others = [0, 1, 2].filter { $0 != current }
             if let launch {
