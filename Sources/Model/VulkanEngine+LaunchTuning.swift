@@ -171,7 +171,7 @@ extension VulkanEngine {
         try sequence.run()
     }
 
-    /// The fast paths besides those the tuning chooses (fused blocks, GEMM variants) the network records
+    /// The fast paths besides those the tuning chooses (fused blocks, kernel variants) the network records
     /// (they change the per-layer kernels timed).
     private var otherFastPaths: VulkanFastPaths {
         let saved = network.plan
@@ -184,10 +184,10 @@ extension VulkanEngine {
     /// batch, the other fast paths in use, which of the tuned paths were requested, and the tuning's own
     /// margin and rounds.
     private func launchTuningKey() -> String {
-        // "launches 2": records with the GEMM variants (older ones, without them, are simply not found).
+        // "launches 2": records with second launches and kernel variants (older ones are simply not found).
         (["launches 2"] + cacheKeyParts(softwareVersion: tuning.softwareVersion)
             + [headPoolMode.rawValue, "\(batchSize)", otherFastPaths.names.joined(separator: ","),
-               network.fastPaths.intersection([.fusedBlocks, .kernelVariants]).names.joined(separator: ","),
+               network.fastPaths.intersection(.tuned).names.joined(separator: ","),
                "\(tuning.margin)", "\(tuning.rounds)"]).joined(separator: "|")
     }
 }

@@ -65,15 +65,14 @@ extension VulkanEngine {
     }
 
     /// Everything that can change the verdict: device, driver, imgfeat, model shape, precision, head mode,
-    /// the paths under test, which blocks run fused (with which launch) or in another GEMM variant (a re-measured launch tuning may
-    /// choose others), and the test seam's fault.
+    /// the paths under test, the test seam's fault, and which blocks run fused (with which launch) or in other
+    /// kernel variants (a re-measured launch tuning may choose others).
     private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
         (cacheKeyParts(softwareVersion: check.softwareVersion)
             + [headPool.rawValue, candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
-               zip(model.blocks, network.plan.recordedLaunches).compactMap { b, l in l.map { "\(b.name)=\($0)" } }.joined(separator: ","),
-               pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
-               depthwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
-            .joined(separator: "|")
+               ] + [fusedBlockLaunches, pointwiseVariants, depthwiseVariants].map { choices in
+                   choices.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+               }).joined(separator: "|")
     }
 
     /// What every cached per-device result depends on (the self-check's verdicts, the launch tuning's records):

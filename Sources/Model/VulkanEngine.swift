@@ -38,24 +38,19 @@ public final class VulkanEngine: FeatureEngine {
     /// The blocks this engine runs as one fused dispatch (`inverted_residual_block.comp`), by profile label.
     public var fusedBlockNames: [String] { zip(model.blocks, network.plan.recordedLaunches).compactMap { $1 == nil ? nil : $0.name } }
     /// The launch of each block it runs fused (block name → `FusedBlockLaunch.description`).
-    public var fusedBlockLaunches: [String: String] {
-        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.plan.recordedLaunches).compactMap { b, l in l.map { (b.name, $0.description) } })
-    }
+    public var fusedBlockLaunches: [String: String] { byBlock(network.plan.recordedLaunches, \.description) }
     /// The per-layer blocks whose depthwise layer runs with another column count than the device's default
     /// (block name → `DepthwiseConv.Vulkan.columnsDescription`).
     public var depthwiseVariants: [String: String] {
-        Dictionary(uniqueKeysWithValues: zip(model.blocks, network.plan.recordedDepthwiseColumns).compactMap { b, c in
-            c.map { (b.name, DepthwiseConv.Vulkan.columnsDescription($0)) }
-        })
+        byBlock(network.plan.recordedDepthwiseColumns, DepthwiseConv.Vulkan.columnsDescription)
     }
     /// The per-layer blocks whose 1×1 convolutions run in another GEMM variant than the device's default
     /// (the launch tuning measured it faster): block name → variant (`PointwiseConv.Vulkan.Variant.description`).
-    public var pointwiseVariants: [String: String] {
-        var result: [String: String] = [:]
-        for (block, variant) in zip(model.blocks, network.plan.recordedVariants) {
-            if let variant { result[block.name] = variant.description }
-        }
-        return result
+    public var pointwiseVariants: [String: String] { byBlock(network.plan.recordedVariants, \.description) }
+
+    /// Block name → `describe(choice)` for every block with a choice.
+    private func byBlock<T>(_ choices: [T?], _ describe: (T) -> String) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: zip(model.blocks, choices).compactMap { block, choice in choice.map { (block.name, describe($0)) } })
     }
     /// Where the engine fuses blocks (`on`, `off`, measured where `auto` or `measure` says so).
     public let fusedBlockMode: FusedBlockMode
@@ -171,7 +166,7 @@ public final class VulkanEngine: FeatureEngine {
     private(set) var candidateFastPaths: VulkanFastPaths = []
 
     /// Runs with `paths` (a subset of `candidateFastPaths`) on from now on, rebuilding the network without
-    /// the candidates left out when it records one of them. The tuned paths (fused blocks, GEMM variants) stay
+    /// the candidates left out when it records one of them. The tuned paths (fused blocks, kernel variants) stay
     /// built and measured as requested: leaving one out only stops the network recording it, so a trial or a
     /// fallback runs the measured plan less that path, never a plan measured again. Only between batches.
     func use(_ paths: VulkanFastPaths) throws {

@@ -61,7 +61,7 @@ final class VulkanNetwork {
     private var coopmat: CoopMatGEMM.Vulkan?
     /// Why the cooperative-matrix kernel was dropped after all (its pipelines could not be built), if it was.
     private(set) var coopmatFallback: String?
-    /// Whether the 1x1 convolutions and the head run on cooperative matrices.
+    /// Whether the 1×1 convolutions and the head run on cooperative matrices.
     var usesCooperativeMatrix: Bool { coopmat != nil }
     /// The fast paths this network records on its device: what the self-check tests and, when one fails,
     /// rebuilds the network without (fused blocks where any block fuses, cooperative matrices where in use,

@@ -42,8 +42,8 @@ public class WindowedConvLauncher: @unchecked Sendable {
         let push = [height, width, outH, outW, channels, layer.stride,
                     layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
                     layer.relu6 ? 1 : 0].map { UInt32($0) }
-        let columns = vec4 ? ceilDiv(outW, columnsPerInvocation) : outW
+        let columnGroups = vec4 ? ceilDiv(outW, columnsPerInvocation) : outW
         try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
-                              groups: (ceilDiv(lanes, localX), columns, batch * outH))
+                              groups: (ceilDiv(lanes, localX), columnGroups, batch * outH))
     }
 }
