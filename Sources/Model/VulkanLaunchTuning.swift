@@ -1,10 +1,11 @@
 import Foundation
 
 /// How the Vulkan engine measures its launch choices on the device it runs on (docs/VULKAN.md, "Measured
-/// launch choices"): each inverted-residual block timed fused, as its per-layer sequence with the default
-/// GEMM variant, and per-layer with each alternative GEMM variant, with GPU timestamps, at the engine's batch,
-/// on seeded inputs, one warm-up round and `rounds` timed ones; a block leaves the per-layer default only for
-/// the fastest way whose median beats the default's by more than `margin`. The decisions are
+/// launch choices"): each inverted-residual block timed fused (with its first and its second launch), as its
+/// per-layer sequence with the default kernels, and per-layer with other GEMM variants and depthwise column
+/// counts, with GPU timestamps, at the engine's batch, on seeded inputs, one warm-up round and `rounds` timed
+/// ones; a block leaves the per-layer default only for a way whose median beats the default's by more than
+/// `margin` (`blockChoice`). The decisions are
 /// cached in `cache`, so the timing runs once per device, driver, imgfeat, model shape, precision and batch.
 public struct VulkanLaunchTuning: Sendable {
     /// Folder of cached decisions (the CLI: `${XDG_CACHE_HOME:-~/.cache}/imgfeat/fastpaths/launches`, beside
@@ -14,8 +15,8 @@ public struct VulkanLaunchTuning: Sendable {
     public var softwareVersion: String
     /// Timed rounds after the warm-up; the median of each block's times decides. At least 3.
     public var rounds: Int
-    /// How much faster than the per-layer sequence a fused block must be to be chosen (0.05: 5 %); the
-    /// per-layer kernels are the better-tested path, so a near tie keeps them.
+    /// How much faster than the per-layer default a fused launch or another kernel variant must be to be
+    /// chosen (0.05: 5 %); the default kernels are the better-tested path, so a near tie keeps them.
     public var margin: Double
 
     public static let defaultMargin = 0.05

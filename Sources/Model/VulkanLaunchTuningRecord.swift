@@ -1,8 +1,8 @@
 import Foundation
 
 /// What the launch tuning measured on one device for one model shape, precision, head mode and batch: each
-/// block's timings fused, layer by layer and layer by layer in each alternative GEMM variant, and the
-/// decision: the cached record `imgfeat devices` reads back.
+/// block's timings fused (both launches), layer by layer, and its per-layer parts in each other GEMM variant
+/// and depthwise column count, and the decision: the cached record `imgfeat devices` reads back.
 public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
     /// One block's measurement.
     public struct Block: Codable, Sendable, Equatable {
@@ -89,13 +89,13 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
     /// Blocks that run per-layer with another GEMM variant or depthwise column count.
     public var variantCount: Int { blocks.filter { $0.pointwise != nil || $0.depthwise != nil }.count }
 
-    /// "fused blocks: 11 of 17, measured 2026-12-01T18:00:00Z", and how many run another GEMM variant where any does.
+    /// "fused blocks: 11 of 17, measured 2026-12-01T18:00:00Z", and how many run other kernel variants where any does.
     public var line: String {
         "fused blocks: \(fusedCount) of \(blocks.count)"
             + (variantCount > 0 ? ", other kernel variants: \(variantCount)" : "") + ", measured \(measuredAt)"
     }
 
-    /// One line per block: its median times both ways and the decision (for `imgfeat bench`).
+    /// A title, then one line per block: its median times each way and the decision (for `imgfeat bench`).
     public var report: [String] {
         let margin = String(format: "%.0f %%", self.margin * 100)
         let title = "fused-block tuning on \(device), batch \(batch) (\(precision), medians of \(rounds) after a warm-up, "
