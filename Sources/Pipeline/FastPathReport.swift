@@ -59,9 +59,12 @@ public struct FastPathReport: Codable, Sendable, Equatable {
         "fast paths: " + (active.isEmpty ? "none (per-layer float32 kernels)" : active.joined(separator: ", "))
             + "; self-check \(selfCheck)" + (failed.isEmpty ? "" : ", turned off: \(failed.joined(separator: ", "))")
             + "; fused blocks: \(fusedBlocks.count) of \(blocks) (\(fusedBlockChoice))"
-            + (pointwiseVariants.isEmpty ? "" : "; another 1x1 GEMM variant in \(pointwiseVariants.count): "
-                + pointwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            + (depthwiseVariants.isEmpty ? "" : "; other depthwise columns in \(depthwiseVariants.count): "
-                + depthwiseVariants.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            + Self.listing("another 1x1 GEMM variant", pointwiseVariants) + Self.listing("other depthwise columns", depthwiseVariants)
+    }
+
+    /// "; <title> in N: block_1 <choice>, …" in block-name order, or nothing where `choices` is empty.
+    private static func listing(_ title: String, _ choices: [String: String]) -> String {
+        choices.isEmpty ? "" : "; \(title) in \(choices.count): "
+            + choices.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 }
