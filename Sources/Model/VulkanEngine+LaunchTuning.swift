@@ -118,11 +118,10 @@ extension VulkanEngine {
                 }
             }
         }
-        let info = context.info
         return VulkanLaunchTuningRecord(
-            device: info.name, vendorID: info.vendorID, deviceID: info.deviceID, driver: "\(info.driverName) \(info.driverInfo)",
-            driverVersion: info.driverVersion, imgfeatVersion: tuning.softwareVersion, alpha: model.config.alpha,
-            inputSize: model.config.inputSize, precision: precision.rawValue, headPool: headPoolMode.rawValue, batch: batchSize,
+            subject: VulkanCacheSubject(context.info, imgfeatVersion: tuning.softwareVersion, config: model.config,
+                                        precision: precision, headPool: headPoolMode),
+            batch: batchSize,
             otherFastPaths: otherFastPaths.names, defaultPointwise: network.defaultPointwiseDescription,
             defaultDepthwise: DepthwiseConv.Vulkan.columnsDescription(network.defaultDepthwiseColumns),
             margin: tuning.margin, rounds: tuning.rounds,
@@ -184,8 +183,8 @@ extension VulkanEngine {
     /// batch, the other fast paths in use, which of the tuned paths were requested, and the tuning's own
     /// margin and rounds.
     private func launchTuningKey() -> String {
-        // "launches 2": records with second launches and kernel variants (older ones are simply not found).
-        (["launches 2"] + cacheKeyParts(softwareVersion: tuning.softwareVersion)
+        // "launches 3": records whose device and model shape are one `subject` (older ones are simply not found).
+        (["launches 3"] + cacheKeyParts(softwareVersion: tuning.softwareVersion)
             + [headPoolMode.rawValue, "\(batchSize)", otherFastPaths.names.joined(separator: ","),
                network.fastPaths.intersection(.tuned).names.joined(separator: ","),
                "\(tuning.margin)", "\(tuning.rounds)"]).joined(separator: "|")

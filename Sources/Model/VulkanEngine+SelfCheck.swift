@@ -45,10 +45,9 @@ extension VulkanEngine {
             }
         }
         let verdict = VulkanSelfCheckVerdict(
-            device: context.info.name, vendorID: context.info.vendorID, deviceID: context.info.deviceID,
-            driver: "\(context.info.driverName) \(context.info.driverInfo)", driverVersion: context.info.driverVersion,
-            imgfeatVersion: check.softwareVersion, alpha: model.config.alpha, inputSize: model.config.inputSize,
-            precision: precision.rawValue, headPool: headPool.rawValue, checked: candidates.names,
+            subject: VulkanCacheSubject(context.info, imgfeatVersion: check.softwareVersion, config: model.config,
+                                        precision: precision, headPool: headPool),
+            checked: candidates.names,
             passed: baseline ? kept.names : [], failed: candidates.subtracting(baseline ? kept : []).names,
             baselinePassed: baseline, tolerance: tolerance, trials: trials, images: images.count,
             checkedAt: ISO8601DateFormatter().string(from: Date()), fault: check.fault?.cacheKey)
@@ -68,7 +67,8 @@ extension VulkanEngine {
     /// the paths under test, the test seam's fault, and which blocks run fused (with which launch) or in other
     /// kernel variants (a re-measured launch tuning may choose others).
     private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
-        (cacheKeyParts(softwareVersion: check.softwareVersion)
+        // "verdict 2": verdicts whose device and model shape are one `subject` (older ones are simply not found).
+        (["verdict 2"] + cacheKeyParts(softwareVersion: check.softwareVersion)
             + [headPool.rawValue, candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
                ] + [fusedBlockLaunches, pointwiseVariants, depthwiseVariants].map { choices in
                    choices.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")

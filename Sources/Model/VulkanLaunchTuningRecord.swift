@@ -58,17 +58,8 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
         }
     }
 
-    public var device: String
-    public var vendorID: UInt32
-    public var deviceID: UInt32
-    /// Driver name and info, as `imgfeat devices` prints them.
-    public var driver: String
-    public var driverVersion: UInt32
-    public var imgfeatVersion: String
-    public var alpha: Double
-    public var inputSize: Int
-    public var precision: String
-    public var headPool: String
+    /// The device, driver, imgfeat version and model shape it was measured on.
+    public var subject: VulkanCacheSubject
     /// Images per timed submission (the engine's batch).
     public var batch: Int
     /// The other fast paths in use while timing (cooperative matrices, float16 arithmetic change the per-layer kernels).
@@ -98,7 +89,7 @@ public struct VulkanLaunchTuningRecord: Codable, Sendable, Equatable {
     /// A title, then one line per block: its median times each way and the decision (for `imgfeat bench`).
     public var report: [String] {
         let margin = String(format: "%.0f %%", self.margin * 100)
-        let title = "fused-block tuning on \(device), batch \(batch) (\(precision), medians of \(rounds) after a warm-up, "
+        let title = "fused-block tuning on \(subject.device), batch \(batch) (\(subject.precision), medians of \(rounds) after a warm-up, "
             + "fused when faster by more than \(margin)): \(fusedCount) of \(blocks.count) fused"
         var lines = [title]
         if blocks.contains(where: { $0.occupancyLaunch != nil }) {

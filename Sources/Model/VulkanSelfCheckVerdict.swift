@@ -12,17 +12,8 @@ public struct VulkanSelfCheckVerdict: Codable, Sendable, Equatable {
         public var passed: Bool
     }
 
-    public var device: String
-    public var vendorID: UInt32
-    public var deviceID: UInt32
-    /// Driver name and info, as `imgfeat devices` prints them.
-    public var driver: String
-    public var driverVersion: UInt32
-    public var imgfeatVersion: String
-    public var alpha: Double
-    public var inputSize: Int
-    public var precision: String
-    public var headPool: String
+    /// The device, driver, imgfeat version and model shape it was checked on.
+    public var subject: VulkanCacheSubject
     /// The fast paths the engine would use here, the ones under test.
     public var checked: [String]
     /// Of `checked`, the ones kept on.
@@ -44,6 +35,7 @@ public struct VulkanSelfCheckVerdict: Codable, Sendable, Equatable {
         let worst = trials.filter { !$0.passed }.map(\.relativeError).max()
         let error = worst.map { $0.isFinite ? String(format: "%.1e", $0) : "non-finite output" } ?? "?"
         let limit = String(format: "%.0e", tolerance)
+        let (device, driver, precision) = (subject.device, subject.driver, subject.precision)
         if !baselinePassed {
             return "fast-path self-check on \(device) (\(driver)): even the per-layer float32 kernels differ from the fast CPU engine "
                 + "(relative error \(error), \(precision) tolerance \(limit)); the Vulkan engine refuses this device"

@@ -40,10 +40,7 @@ public enum Diagnostics {
         case (_, false): reduction = "shared memory (no subgroup basic + arithmetic in compute shaders)"
         }
         lines.append("    head pool and pool reductions: \(reduction)")
-        let mine = verdicts.filter {
-            $0.device == device.name && $0.driverVersion == device.driverVersion
-                && $0.driver == "\(device.driverName) \(device.driverInfo)" && $0.fault == nil
-        }
+        let mine = verdicts.filter { $0.subject.isOn(device) && $0.fault == nil }
         if mine.isEmpty { lines.append("    self-check: none cached yet (imgfeat devices --check runs it)") }
         for verdict in mine {
             let worst = verdict.trials.map(\.relativeError).max() ?? 0
@@ -56,18 +53,16 @@ public enum Diagnostics {
                 result = "checked \(verdict.checked.joined(separator: ", ")); passed: \(verdict.passed.isEmpty ? "none" : verdict.passed.joined(separator: ", "))"
                     + (verdict.failed.isEmpty ? "" : "; failed, turned off: \(verdict.failed.joined(separator: ", "))")
             }
-            lines.append("    self-check, alpha \(verdict.alpha) size \(verdict.inputSize) \(verdict.precision) head \(verdict.headPool): "
+            lines.append("    self-check, \(verdict.subject.shape): "
                          + result + String(format: " (largest relative error %.1e, tolerance %.0e; imgfeat %@, %@)",
-                                           worst, verdict.tolerance, verdict.imgfeatVersion, verdict.checkedAt))
+                                           worst, verdict.tolerance, verdict.subject.imgfeatVersion, verdict.checkedAt))
         }
         return lines
     }
 
     /// The measured fused-block choices cached for `device`, one line per model shape, precision and batch.
     static func launchTuningLines(_ device: VulkanDeviceInfo, records: [VulkanLaunchTuningRecord]) -> [String] {
-        let mine = records.filter {
-            $0.device == device.name && $0.driverVersion == device.driverVersion && $0.driver == "\(device.driverName) \(device.driverInfo)"
-        }
+        let mine = records.filter { $0.subject.isOn(device) }
         guard !mine.isEmpty else {
             return ["    fused blocks: none measured yet (" + (device.kind == .cpu ? "per-layer on CPU drivers; IMGFEAT_VULKAN_FUSED_BLOCKS=measure measures"
                                                                  : "measured on the first run of each model shape and batch") + ")"]
@@ -75,9 +70,9 @@ public enum Diagnostics {
         return mine.map { record in
             let fused = record.blocks.filter(\.fused).map(\.name)
             let variants = record.blocks.filter { $0.pointwise != nil || $0.depthwise != nil }.map { "\($0.name) \($0.choice)" }
-            return "    \(record.line), alpha \(record.alpha) size \(record.inputSize) \(record.precision) head \(record.headPool) batch \(record.batch)"
+            return "    \(record.line), \(record.subject.shape) batch \(record.batch)"
                 + (record.otherFastPaths.isEmpty ? "" : " with \(record.otherFastPaths.joined(separator: ", "))")
-                + " (imgfeat \(record.imgfeatVersion); fused: \(fused.isEmpty ? "none" : fused.joined(separator: ", "))"
+                + " (imgfeat \(record.subject.imgfeatVersion); fused: \(fused.isEmpty ? "none" : fused.joined(separator: ", "))"
                 + (variants.isEmpty ? "" : "; other kernel variants: " + variants.joined(separator: ", ")) + ")"
         }
     }

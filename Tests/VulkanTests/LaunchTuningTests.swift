@@ -66,7 +66,7 @@ import VulkanRuntime
         #expect(!first.launchTuningFromCache && first.fusedBlockChoice == "measured")
         #expect(first.launchTimingRuns == Self.runsPerMeasurement(context, record))
         #expect(record.blocks.map(\.name) == Self.model.blocks.map(\.name))
-        #expect(record.batch == 2 && record.rounds == 3 && record.margin == 0.05 && record.device == context.info.name)
+        #expect(record.batch == 2 && record.rounds == 3 && record.margin == 0.05 && record.subject.isOn(context.info))
         for block in record.blocks {
             #expect(block.layeredMilliseconds.count == 3 && block.layeredMilliseconds.allSatisfy { $0.isFinite && $0 > 0 },
                     "\(block.name) per-layer \(block.layeredMilliseconds)")

@@ -25,7 +25,7 @@ def test_devices_check_caches_and_lists_verdicts(tmp_path):
     files = sorted((tmp_path / "cache" / "imgfeat" / "fastpaths").glob("*.json"))
     assert len(files) == 2, files
     verdicts = [json.loads(f.read_text()) for f in files]
-    assert {v["precision"] for v in verdicts} == {"fp32", "fp16"}
+    assert {v["subject"]["precision"] for v in verdicts} == {"fp32", "fp16"}
     for v in verdicts:
         assert v["baselinePassed"] and v["failed"] == [] and v["images"] == 3
         assert 0 < v["trials"][0]["relativeError"] <= v["tolerance"], v
