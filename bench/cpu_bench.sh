@@ -15,8 +15,8 @@
 # interleaved, 3), BENCH_EXTRA_KERNELS (other imgfeat kernel sets to time as well, e.g. "avx2"),
 # BENCH_WRITE_DOCS (0: leave docs/PERFORMANCE.md alone; the report is in $BENCH_OUT/report.md either
 # way), BENCH_OUT (working folder, bench/out), IMGFEAT_BIN (the imgfeat binary, $SCRATCH/release/imgfeat
-# with SCRATCH defaulting to .build; built with `swift build -c release --scratch-path` its build
-# folder when missing, or always with BENCH_BUILD=1), IMGFEAT_BENCH_CPU_BIN
+# with SCRATCH defaulting to .build; always brought up to date with an incremental `swift build -c release
+# --scratch-path` of its build folder; BENCH_BUILD=0 takes it as it is), IMGFEAT_BENCH_CPU_BIN
 # (the network benchmark binary, beside IMGFEAT_BIN; same rule). Installs TensorFlow, ONNX Runtime,
 # Pillow and pyarrow into bench/.venv on first use.
 set -euo pipefail
@@ -44,12 +44,12 @@ fi
 # Both binaries come from one SwiftPM build folder: the one IMGFEAT_BIN lies in (<scratch>/release/imgfeat).
 for pair in "imgfeat:$IMGFEAT_BIN" "imgfeat-bench-cpu:$BENCH"; do
   product=${pair%%:*} binary=${pair#*:}
-  if [[ "${BENCH_BUILD:-0}" == 1 || ! -x "$binary" ]]; then
-    [[ "$binary" == */release/"$product" ]] ||
-      { echo "cpu_bench: $binary is missing and is not <scratch>/release/$product, so it cannot be built here" >&2; exit 1; }
+  # Brought up to date from the working tree (incremental), so a benchmark never times a stale binary.
+  if [[ "$binary" == */release/"$product" ]] && [[ "${BENCH_BUILD:-1}" != 0 || ! -x "$binary" ]]; then
     swift build -c release --scratch-path "${binary%/release/$product}" --product "$product"
   fi
-  echo "cpu_bench: $product = $binary (built $(date -r "$binary" '+%F %T'); BENCH_BUILD=1 rebuilds it)"
+  [[ -x "$binary" ]] || { echo "cpu_bench: $binary is missing and is not <scratch>/release/$product, so it cannot be built here" >&2; exit 1; }
+  echo "cpu_bench: $product = $binary (built $(date -r "$binary" '+%F %T'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
 done
 
 WEIGHTS="$OUT/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${BENCH_ALPHA}_${BENCH_SIZE}.h5"
