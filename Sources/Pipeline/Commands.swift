@@ -39,6 +39,8 @@ public enum Commands {
             try featuresOutput.commit()
             try writeErrors(outcome.errors, to: layout.errors, metadata: featuresOutput.metadata)
             try outcome.statistics.save(to: layout.statistics)
+            try pca.validate(featurized: outcome.statistics.count, unusable: outcome.errors.count,
+                             errorsFile: layout.errors.path)
 
             let pcaStart = Date()
             let (fitted, note) = try fitAndProject(outcome.statistics, pca: pca, device: options.pcaFitDevice, layout: layout,

@@ -74,4 +74,14 @@ extension PCAOptions {
                                 + (images >= 2 ? " (use --k \(images - 1) or less)" : ""))
         }
     }
+
+    /// Checks `--k` against the images a run could featurize, once their features are committed: the error
+    /// says how many were unusable, where they are listed, and that a rerun with a smaller `--k` only fits.
+    public func validate(featurized: Int, unusable: Int, errorsFile: String) throws {
+        guard k > featurized - 1 else { return }
+        let kept = "\(featurized) of the \(featurized + unusable) images could be featurized (the unusable ones are listed in \(errorsFile))"
+        guard featurized >= 2 else { throw PipelineError("no PCA: it needs at least 2 featurized images, and only \(kept)") }
+        throw PipelineError("--k \(k) needs at least \(k + 1) featurized images, and only \(kept); the features are kept: "
+                            + "the same command with --k \(featurized - 1) or less fits the PCA from them without reading an image again")
+    }
 }

@@ -214,6 +214,24 @@ def test_a_finished_run_is_done_refitted_or_refused(tmp_path, small_bucket):
     assert json.loads((out / "pca-model.json").read_text())["k"] == 3 and (out / "_SUCCESS").exists()
 
 
+def test_too_few_usable_images_for_k_keeps_the_features_and_says_how_to_fit(tmp_path):
+    root = tmp_path / "in"
+    made = make_bucket(root, 4, seed=23)  # 4 good JPEGs and 12 unusable files: 16 listed
+    out = tmp_path / "out"
+    refused = run_imgfeat("run", root, "--output", out, "--k", "4", *SMALL, check=False)
+    lines = error_lines(refused)
+    assert refused.returncode == 1 and len(lines) == 1, refused.stderr
+    assert lines[0] == (f"imgfeat: error: --k 4 needs at least 5 featurized images, and only 4 of the 16 images could be "
+                        f"featurized (the unusable ones are listed in {out / 'errors.parquet'}); the features are kept: the "
+                        "same command with --k 3 or less fits the PCA from them without reading an image again"), lines
+    assert sorted(rows_of(out / "features")[0]) == sorted(made["good"]) and len(errors_of(out / "errors.parquet")) == 12
+    assert not (out / "_SUCCESS").exists() and not (out / "pca").exists()
+    run_imgfeat("run", root, "--output", out, "--k", "3", *SMALL)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pcaK"] == 3 and summary["imagesProcessed"] == 0 and summary["partsWritten"] == 0, summary
+    assert sorted(pq.read_table(out / "pca").column("path").to_pylist()) == sorted(made["good"])
+
+
 def test_featurize_output_refuses_run_and_foreign_folders_are_left_alone(tmp_path, small_bucket):
     root, made = small_bucket
     out = tmp_path / "feat"
