@@ -28,7 +28,8 @@ public struct Benchmark {
         guard !items.isEmpty else { throw PipelineError("\(options.input): no *.jpg or *.jpeg images found") }
         let model = try ModelLoading.load(options)
         let size = model.config.inputSize
-        var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads", Diagnostics.cpuKernelsReport(chosen: options.cpuKernels)]
+        var lines = ["imgfeat bench: \(items.count) images from \(options.input); MobileNetV2 alpha \(model.config.alpha), \(size)×\(size); weights \(model.weightsIdentity); \(options.resolvedThreads) threads", Diagnostics.cpuKernelsReport(chosen: options.cpuKernels),
+                     Diagnostics.blasReport()]
 
         // Decode + resize, all cores.
         let decoder = DecodeStage(fetcher: ObjectFetcher(options.storage), inputSize: size, keepPixels: false,

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import PCA
 
 /// Human-readable facts about the machine's Vulkan devices, for `imgfeat devices`.
 public enum Diagnostics {
@@ -7,6 +8,12 @@ public enum Diagnostics {
     public static func cpuKernelsReport(chosen: FastCPUEngineKernels) -> String {
         let supported = FastCPUEngineKernels.supported.map(\.rawValue).joined(separator: ", ")
         return "fast CPU kernels: \(chosen) (this CPU runs \(supported); IMGFEAT_CPU_KERNELS chooses)"
+    }
+
+    /// Which kernels OpenBLAS took for the PCA, with a hint where it missed this CPU's AVX2 or AVX-512.
+    public static func blasReport() -> String {
+        let sets = FastCPUEngineKernels.supported
+        return BLASCore.report(cpuHasAVX2: sets.contains(.avx2), cpuHasAVX512: sets.contains(.avx512))
     }
 
     /// One paragraph per device (with its fast paths and the self-check verdicts cached in `fastPathCache`),
