@@ -7,6 +7,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private let isTerminal: Bool
     private let start = Date()
     private var lastPrint = Date.distantPast
+    /// `done` when the last line was printed: off a terminal, `finish` adds no line that says the same count again.
+    private var printedDone: Int?
     private let lock = NSLock()
     private(set) public var done = 0
     private(set) public var errors = 0
@@ -31,16 +33,20 @@ public final class ProgressReporter: @unchecked Sendable {
         let due = now.timeIntervalSince(lastPrint) >= interval
         if due { lastPrint = now }
         let line = due ? statusLine(now: now) : nil
+        if due { printedDone = done }
         lock.unlock()
         if let line, !quiet { emit(line, final: false) }
     }
 
-    /// Prints the last status line (and ends the in-place line on a terminal).
+    /// Prints the last status line (and ends the in-place line on a terminal); off a terminal, only where
+    /// the count moved since the last line.
     public func finish() {
         lock.lock()
+        let repeated = !isTerminal && printedDone == done
+        printedDone = done
         let line = statusLine(now: Date())
         lock.unlock()
-        if !quiet { emit(line, final: true) }
+        if !quiet && !repeated { emit(line, final: true) }
     }
 
     private func statusLine(now: Date) -> String {

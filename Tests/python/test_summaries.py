@@ -126,3 +126,13 @@ def test_pca_fit_and_transform_refuse_another_models_features(bucket, tmp_path):
     meta = pq.read_metadata(next((tmp_path / "ok").glob("*.parquet"))).metadata
     assert meta[b"imgfeat.model.alpha"] == b"0.35"
     shutil.rmtree(tmp_path / "ok")
+
+
+@pytest.mark.parametrize("batch", [64, 8])
+def test_progress_off_a_terminal_ends_with_the_final_count_once(bucket, tmp_path, batch):
+    root, made = bucket
+    total = len(made["good"]) + len(made["bad"])
+    proc = run_imgfeat("featurize", root, "--output", tmp_path / "out", "--batch", batch, *SMALL)
+    counts = [int(m.group(1)) for m in re.finditer(rf"^(\d+)/{total} images, [\d.]+ img/s, ETA ", proc.stderr, re.M)]
+    assert counts and counts[-1] == total and counts.count(total) == 1, proc.stderr
+    assert counts == sorted(counts), proc.stderr
