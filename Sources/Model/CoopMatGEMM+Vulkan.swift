@@ -140,9 +140,20 @@ public enum CoopMatGEMM {
             precondition(layer.kind == .pointwise && pixels >= 1, "\(layer.name): coopmat GEMM needs a 1×1 convolution and a pixel")
             let l = try launch(n: layer.outChannels)
             let pipeline = try pipeline(l, pool: false, formats: ["IN": inputFormat, "OUT": outputFormat])
-            let push = [pixels, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1, 0]
-            try sequence.dispatch(pipeline, [input, weights(layer), bias, residual ?? input, output], push: push.map { UInt32($0) },
-                                  groups: (ceilDiv(layer.outChannels, l.sgN * 2 * shape.n), ceilDiv(pixels, l.sgM * 2 * shape.m), 1))
+            // Pixels run along the grid's y axis: past the device's limit, one dispatch per run of pixels (the
+            // kernel zero-fills A's edge rows and guards its stores, so a run may end anywhere).
+            let tileM = l.sgM * 2 * shape.m
+            let rowBytes = (input: layer.inChannels * inputFormat.size, output: layer.outChannels * outputFormat.size)
+            let split = try GridSplit(items: pixels, perGroup: tileM, axis: 1, device: info,
+                                      bytesPerItem: [rowBytes.input, rowBytes.output], what: layer.name)
+            for run in split.runs {
+                let push = [run.count, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1, 0]
+                let runInput = input.items(run, bytesPerItem: rowBytes.input)
+                try sequence.dispatch(pipeline, [runInput, weights(layer), bias, residual?.items(run, bytesPerItem: rowBytes.output) ?? runInput,
+                                                 output.items(run, bytesPerItem: rowBytes.output)],
+                                      push: push.map { UInt32($0) },
+                                      groups: (ceilDiv(layer.outChannels, l.sgN * 2 * shape.n), ceilDiv(run.count, tileM), 1))
+            }
         }
 
         /// Records the head fused with the pool, as `HeadPool.Vulkan.record`: `batch` images of `pixels` pixels

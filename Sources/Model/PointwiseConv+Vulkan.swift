@@ -50,6 +50,8 @@ extension PointwiseConv {
         /// TILE_K of the scalar variant, bounded so both shared tiles fit the device's shared memory.
         private let wideTileK: Int
         private let narrowTileK: Int
+        /// The device's grid limits and storage alignment, for `GridSplit`.
+        private let device: DeviceInfo
 
         /// Whether the scalar variant stages tiles in shared memory (GPUs) or reads buffers directly (CPU drivers).
         public let sharedTiles: Bool
@@ -72,6 +74,7 @@ extension PointwiseConv {
             wideTileK = tileK(Self.wideShape)
             narrowTileK = tileK(Self.narrowShape)
             pipelines = SpecializedPipelines(context: context, shader: "pointwise_conv", bindings: 5, pushWords: 5)
+            device = context.info
         }
 
         /// Whether `layer` runs in the vec4 variant (under `variant`, nil: the default).
@@ -90,9 +93,20 @@ extension PointwiseConv {
                            arithmetic: KernelArithmetic = .float32, variant: Variant? = nil) throws {
             try checkOutput(layer, outputFormat)
             let n = layer.outChannels
-            let push = [pixels, layer.inChannels, n, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1].map { UInt32($0) }
-            let bindings = [input, weights, bias, residual ?? input, output]
             let formats = ["IN": inputFormat, "OUT": outputFormat]
+            // Pixels run along the grid's y axis: past the device's limit, one dispatch per run of pixels.
+            func dispatch(_ pipeline: ComputePipeline, nGroups: Int, pixelsPerGroup: Int) throws {
+                let rowBytes = (input: layer.inChannels * inputFormat.size, output: n * outputFormat.size)
+                let split = try GridSplit(items: pixels, perGroup: pixelsPerGroup, axis: 1, device: device,
+                                          bytesPerItem: [rowBytes.input, rowBytes.output], what: layer.name)
+                for run in split.runs {
+                    let push = [run.count, layer.inChannels, n, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1].map { UInt32($0) }
+                    let runInput = input.items(run, bytesPerItem: rowBytes.input)
+                    let bindings = [runInput, weights, bias, residual?.items(run, bytesPerItem: rowBytes.output) ?? runInput,
+                                    output.items(run, bytesPerItem: rowBytes.output)]
+                    try sequence.dispatch(pipeline, bindings, push: push, groups: (nGroups, ceilDiv(run.count, pixelsPerGroup), 1))
+                }
+            }
             let chosen = variant ?? defaultVariant
             if case .vec4(let tile) = chosen, vectorized(layer, variant: chosen) {
                 // Channel groups across x (adjacent invocations read adjacent vec4s), as many as the layer
@@ -103,8 +117,7 @@ extension PointwiseConv {
                 let y = max(1, tile.invocations / x)
                 let pipeline = try pipelines.get([x, y, 4, 0, tile.rows, tile.groups].map { UInt32($0) }, formats: formats,
                                                  arithmetic: arithmetic, defines: ["VEC4": "1"])
-                try sequence.dispatch(pipeline, bindings, push: push,
-                                      groups: (ceilDiv(n / 4, x * tile.groups), ceilDiv(pixels, y * tile.rows), 1))
+                try dispatch(pipeline, nGroups: ceilDiv(n / 4, x * tile.groups), pixelsPerGroup: y * tile.rows)
                 return
             }
             var shared = sharedTiles
@@ -113,8 +126,7 @@ extension PointwiseConv {
             let shape = useNarrow ? Self.narrowShape : Self.wideShape
             let specialization = [shape.x, shape.y, useNarrow ? narrowTileK : wideTileK, shared ? 1 : 0, 1, 1].map { UInt32($0) }
             let pipeline = try pipelines.get(specialization, formats: formats, arithmetic: arithmetic, defines: ["VEC4": "0"])
-            try sequence.dispatch(pipeline, bindings, push: push,
-                                  groups: (ceilDiv(n, shape.x * 4), ceilDiv(pixels, shape.y * 4), 1))
+            try dispatch(pipeline, nGroups: ceilDiv(n, shape.x * 4), pixelsPerGroup: shape.y * 4)
         }
     }
 }

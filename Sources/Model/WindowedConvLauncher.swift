@@ -10,6 +10,8 @@ public class WindowedConvLauncher: @unchecked Sendable {
     /// Output columns each vec4 invocation computes (sharing its input loads and weights).
     public let columnsPerInvocation: Int
     private let pipelines: SpecializedPipelines
+    /// The device's grid limits and storage alignment, for `GridSplit`.
+    private let device: DeviceInfo
 
     /// `vectorized` nil: on (every device: 128-bit loads coalesced across channel groups on GPUs, far
     /// fewer load instructions on CPU drivers). `columnsPerInvocation` nil: 4 on CPU drivers, where a load
@@ -18,6 +20,7 @@ public class WindowedConvLauncher: @unchecked Sendable {
         self.vectorized = vectorized ?? true
         self.columnsPerInvocation = max(1, columnsPerInvocation ?? (context.info.kind == .cpu ? 4 : 2))
         pipelines = SpecializedPipelines(context: context, shader: shader, bindings: 4, pushWords: 9)
+        device = context.info
     }
 
     /// Records `layer` over a batch of `height × width` inputs (shape only; weights come from the bindings),
@@ -43,7 +46,19 @@ public class WindowedConvLauncher: @unchecked Sendable {
                     layer.padBefore(inputSize: height), layer.padBefore(inputSize: width),
                     layer.relu6 ? 1 : 0].map { UInt32($0) }
         let columnGroups = vec4 ? ceilDiv(outW, columnsPerInvocation) : outW
-        try sequence.dispatch(pipeline, [input, weights, bias, output], push: push,
-                              groups: (ceilDiv(lanes, localX), columnGroups, batch * outH))
+        // Images × output rows run along the grid's z axis: past the device's limit, one dispatch per run of images.
+        let maxZ = Int(device.maxWorkgroupCount[2])
+        guard outH <= maxZ else {
+            throw VulkanError(call: "GridSplit", message: "\(layer.name): an image's \(outH) output rows pass the device's \(maxZ) work groups a dispatch along z")
+        }
+        let imageBytes = (input: height * width * layer.inChannels * inputFormat.size, output: outH * outW * channels * outputFormat.size)
+        let split = try GridSplit(items: batch, perGroup: 1, maxGroups: maxZ / outH,
+                                  bytesPerItem: [imageBytes.input, imageBytes.output],
+                                  alignment: Int(device.minStorageBufferOffsetAlignment), what: layer.name)
+        for run in split.runs {
+            try sequence.dispatch(pipeline, [input.items(run, bytesPerItem: imageBytes.input), weights, bias,
+                                             output.items(run, bytesPerItem: imageBytes.output)],
+                                  push: push, groups: (ceilDiv(lanes, localX), columnGroups, run.count * outH))
+        }
     }
 }

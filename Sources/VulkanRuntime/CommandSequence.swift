@@ -28,6 +28,8 @@ public final class CommandSequence: @unchecked Sendable {
     private var retained: [AnyObject] = []
     private var labels: [String] = []
     private var recording = false
+    /// Dispatches recorded since `begin` (tests: how many a launcher split a layer into).
+    public private(set) var dispatchCount = 0
     private var pending = false
 
     /// Descriptor sets per pool; more pools are made as needed.
@@ -87,6 +89,7 @@ public final class CommandSequence: @unchecked Sendable {
         if pending { try wait() }
         retained.removeAll()
         labels.removeAll()
+        dispatchCount = 0
         for pool in descriptorPools {
             try check(vkResetDescriptorPool(context.handle, pool, 0), "vkResetDescriptorPool")
         }
@@ -143,6 +146,7 @@ public final class CommandSequence: @unchecked Sendable {
             }
         }
         vkCmdDispatch(commandBuffer, UInt32(groups.0), UInt32(groups.1), UInt32(groups.2))
+        dispatchCount += 1
         retained.append(pipeline)
         retained.append(contentsOf: bindings.map { $0.buffer as AnyObject })
     }

@@ -56,7 +56,8 @@ public struct DeviceInfo: Sendable {
     public let maxStorageBufferRange: UInt32
     public let maxWorkgroupInvocations: UInt32
     public let maxWorkgroupSize: [UInt32]
-    public let maxWorkgroupCount: [UInt32]
+    /// Most work groups of a dispatch per grid axis (y and z lowered by `VulkanOptions.maxWorkgroupCount`, a test seam).
+    public internal(set) var maxWorkgroupCount: [UInt32]
     public let maxPushConstantsSize: UInt32
     public let minStorageBufferOffsetAlignment: UInt64
     /// Nanoseconds per timestamp tick.

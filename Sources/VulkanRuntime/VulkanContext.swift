@@ -16,6 +16,10 @@ public struct VulkanOptions: Sendable {
     /// A folder of GLSL sources the launchers look in before the bundled ones (the CLI sets it from
     /// IMGFEAT_SHADERS); the runtime only carries it.
     public var shaderSources: URL?
+    /// Caps the dispatch grid's y and z axes below the device's own limits (a test seam: on small shapes the
+    /// launchers then split their dispatches as a GPU's 65,535-group y and z make them at large batches; x,
+    /// at least 2^31 − 1 on GPUs, stays); nil: the device's.
+    public var maxWorkgroupCount: Int?
 
     public init(deviceIndex: Int? = nil, validation: Bool = false, loaderPath: String? = nil,
                 shaderCache: URL? = VulkanOptions.homeShaderCache, shaderSources: URL? = nil) {
@@ -112,7 +116,10 @@ public final class VulkanContext: @unchecked Sendable {
             }
             index = preferred
         }
-        let info = infos[index]
+        var info = infos[index]
+        if let cap = options.maxWorkgroupCount {
+            info.maxWorkgroupCount = info.maxWorkgroupCount.enumerated().map { $0.offset == 0 ? $0.element : min($0.element, UInt32(max(1, cap))) }
+        }
         guard let family = info.computeQueueFamily else {
             throw VulkanError(call: "VulkanContext", message: "device \(index) (\(info.name)) has no compute queue")
         }

@@ -11,10 +11,11 @@ struct KernelHarness {
     let precision: VulkanPrecision
     let sequence: CommandSequence
 
-    init(precision: VulkanPrecision = .fp32) throws {
-        context = try vulkanContext()
+    /// `context` nil: the shared one.
+    init(precision: VulkanPrecision = .fp32, context: VulkanContext? = nil) throws {
+        if let context { self.context = context } else { self.context = try vulkanContext() }
         self.precision = precision
-        sequence = try CommandSequence(context: context)
+        sequence = try CommandSequence(context: self.context)
         try sequence.begin()
     }
 

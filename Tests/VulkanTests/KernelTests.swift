@@ -113,6 +113,15 @@ struct Formats: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: pointwiseRuns)
     func pointwise(_ shape: PointwiseCase, formats: Formats, variant: PointwiseConv.Vulkan.Variant) throws {
+        try Self.checkPointwise(shape, formats: formats, variant: variant)
+    }
+
+    /// `shape` through the device's default launcher (on `context`, nil: the shared one), told which variant
+    /// to run (as the launch tuning does), against the reference with the output poisoned; returns how many
+    /// dispatches the launcher recorded.
+    @discardableResult
+    static func checkPointwise(_ shape: PointwiseCase, formats: Formats, variant: PointwiseConv.Vulkan.Variant,
+                               context: VulkanContext? = nil) throws -> Int {
         let seed = UInt64(shape.pixels * 1000 + shape.cin * 10 + shape.cout)
         let layer = ConvLayer(name: "pw", kind: .pointwise, kernelSize: 1, stride: 1, inChannels: shape.cin,
                               outChannels: shape.cout, relu6: shape.relu6,
@@ -124,9 +133,8 @@ struct Formats: Sendable, CustomTestStringConvertible {
             ? Tensor(batch: 1, height: 1, width: shape.pixels, channels: shape.cout,
                      data: stored(randomFloats(shape.pixels * shape.cout, seed: seed + 3), formats.output)) : nil
         let expected = PointwiseConv.reference(x, layer, residual: residual)
-        let h = try KernelHarness()
+        let h = try KernelHarness(context: context)
         let output = try h.poisonedOutput(expected.data.count, formats.output)
-        // The device's default launcher, told which variant to run (as the launch tuning does).
         let launcher = PointwiseConv.Vulkan(context: h.context)
         if case .vec4 = variant {
             #expect(launcher.vectorized(layer, variant: variant) == (shape.cin % 4 == 0 && shape.cout % 4 == 0))
@@ -138,11 +146,14 @@ struct Formats: Sendable, CustomTestStringConvertible {
             inputFormat: formats.input, weights: h.float32(layer.weights), bias: h.float32(layer.bias),
             residual: residual.map { try h.input($0.data, formats.output) }, output: BufferBinding(output),
             outputFormat: formats.output, variant: variant)
+        let dispatches = h.sequence.dispatchCount
         let (got, guardIntact) = try h.finish(output, count: expected.data.count, formats.output)
         expectClose(got, expected.data, tolerance: tolerance(formats.output),
-                    "pointwise \(shape.testDescription) \(formats.testDescription) \(variant)")
+                    "pointwise \(shape.testDescription) \(formats.testDescription) \(variant)"
+                        + (context == nil ? "" : ", grid y at most \(h.context.info.maxWorkgroupCount[1])"))
         #expect(guardIntact, "wrote past the output")
-        #expect(try validationMessages() == [])
+        #expect(try h.context.validationLog?.messages == [])
+        return dispatches
     }
 
     @Test func unorm16OutputNeedsReLU6() throws {
