@@ -14,6 +14,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case badInput(String)
     /// A fast CPU kernel set that is unknown or that this CPU cannot run.
     case unsupportedKernels(String)
+    /// The self-check found even the per-layer float32 kernels wrong on this Vulkan device (the verdict's note).
+    case deviceRefused(String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(file): kernel shapes fit no MobileNetV2 alpha in \(alphas.map { MobileNetV2Config.format(alpha: $0) }.joined(separator: ", "))"
         case .badInput(let message): return "bad model input: \(message)"
         case .unsupportedKernels(let message): return message
+        case .deviceRefused(let note): return note
         }
     }
 }

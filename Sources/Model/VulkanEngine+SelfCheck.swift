@@ -58,7 +58,7 @@ extension VulkanEngine {
     /// Runs with the verdict's passed paths; throws when it refused the device.
     private func apply(_ verdict: VulkanSelfCheckVerdict, fromCache: Bool) throws {
         recordVerdict(verdict, fromCache: fromCache)
-        guard verdict.baselinePassed else { throw ModelError.badInput(verdict.note ?? "fast-path self-check failed") }
+        guard verdict.baselinePassed else { throw ModelError.deviceRefused(verdict.note ?? "fast-path self-check failed") }
         // A cached verdict names the paths of the build and device it was made on: keep only current ones.
         try use(candidateFastPaths.intersection(VulkanFastPaths(names: verdict.passed) ?? []))
     }
