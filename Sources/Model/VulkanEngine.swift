@@ -225,6 +225,16 @@ public final class VulkanEngine: FeatureEngine {
             profileStart = Date()
         }
         inFlight.append(submission)
+        // A batch that fails to record (a bad image, a pipeline the driver refuses) leaves nothing in flight,
+        // so the engine stays usable: the self-check goes on to the next trial after such a failure.
+        do { try start(batch, submission, consumer: consumer) } catch {
+            inFlight.removeAll { $0 === submission }
+            throw error
+        }
+        return try completed()
+    }
+
+    private func start(_ batch: EngineBatch, _ submission: VulkanEngineSubmission, consumer: (any DeviceFeatureConsumer)?) throws {
         switch batch {
         case .tensor(let input):
             try checkInput(input)
@@ -245,7 +255,6 @@ public final class VulkanEngine: FeatureEngine {
                 try recordPixels(Array(images[range]), slot: slot, sequence: sequence)
             }
         }
-        return try completed()
     }
 
     /// Waits for every submission in flight; returns their batches in order.
@@ -287,6 +296,7 @@ public final class VulkanEngine: FeatureEngine {
             sequence.barrier()
             if profiling { sequence.timestamp("start") }
             try upload(range, slot, sequence)
+            try fault?.check(pretendedFastPaths)
             try network.record(sequence, batch: range.count, timestamps: profiling)
             if let consumer {
                 try consumer.record(sequence, rows: range.count, of: network.features)

@@ -1,4 +1,5 @@
 import Foundation
+import VulkanRuntime
 
 /// Test-only seam (the CLI cannot set it): makes the Vulkan engine treat `paths` as fast paths it runs,
 /// and perturbs its output whenever one of `faulty` is active (or always, with `everywhere`), so tests can
@@ -14,12 +15,25 @@ public struct VulkanFaultInjection: Sendable, Hashable {
     public var everywhere: Bool
     /// Size of the error, relative to the batch's largest |feature|.
     public var relativeError: Float
+    /// Those of `paths` that cannot run at all: recording a batch with one on throws, as a driver that
+    /// refuses a pipeline would.
+    public var failing: VulkanFastPaths
 
-    public init(paths: VulkanFastPaths, faulty: VulkanFastPaths? = nil, everywhere: Bool = false, relativeError: Float = 0.5) {
+    public init(paths: VulkanFastPaths, faulty: VulkanFastPaths? = nil, everywhere: Bool = false, relativeError: Float = 0.5,
+                failing: VulkanFastPaths = []) {
         self.paths = paths
         self.faulty = faulty ?? paths
         self.everywhere = everywhere
         self.relativeError = relativeError
+        self.failing = failing
+    }
+
+    /// Throws, as a pipeline the driver refuses, when one of `failing` is in `active`.
+    func check(_ active: VulkanFastPaths) throws {
+        let refused = active.intersection(failing)
+        guard refused.isEmpty else {
+            throw VulkanError(call: "vkCreateComputePipelines", message: "injected fault: \(refused.names.joined(separator: ", ")) refused")
+        }
     }
 
     /// Whether output computed with `active` on is perturbed.
@@ -38,5 +52,6 @@ public struct VulkanFaultInjection: Sendable, Hashable {
     /// Part of the verdict's cache key, so a test's verdicts never stand for a real one.
     var cacheKey: String {
         "fault \(paths.names.joined(separator: ",")) wrong \(faulty.names.joined(separator: ","))\(everywhere ? " everywhere" : "") \(relativeError)"
+            + (failing.isEmpty ? "" : " failing \(failing.names.joined(separator: ","))")
     }
 }

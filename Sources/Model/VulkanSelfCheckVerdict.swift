@@ -10,6 +10,8 @@ public struct VulkanSelfCheckVerdict: Codable, Sendable, Equatable {
         /// max |Vulkan − fast CPU| over max |fast CPU|; infinity when an output was not finite.
         public var relativeError: Double
         public var passed: Bool
+        /// Why the trial could not run at all (its kernels could not be built or recorded); nil when it ran.
+        public var error: String? = nil
     }
 
     /// The device, driver, imgfeat version and model shape it was checked on.
@@ -32,8 +34,9 @@ public struct VulkanSelfCheckVerdict: Codable, Sendable, Equatable {
 
     /// One line for stderr and the run summary when something was turned off or refused; nil when all passed.
     public var note: String? {
-        let worst = trials.filter { !$0.passed }.map(\.relativeError).max()
+        let worst = trials.filter { !$0.passed && $0.error == nil }.map(\.relativeError).max()
         let error = worst.map { $0.isFinite ? String(format: "%.1e", $0) : "non-finite output" } ?? "?"
+        let refused = trials.first { $0.error != nil }
         let limit = String(format: "%.0e", tolerance)
         let (device, driver, precision) = (subject.device, subject.driver, subject.precision)
         if !baselinePassed {
@@ -41,8 +44,14 @@ public struct VulkanSelfCheckVerdict: Codable, Sendable, Equatable {
                 + "(relative error \(error), \(precision) tolerance \(limit)); the Vulkan engine refuses this device"
         }
         guard !failed.isEmpty else { return nil }
-        return "fast-path self-check on \(device) (\(driver)): \(failed.joined(separator: ", ")) differed from the fast CPU engine "
-            + "(relative error \(error), \(precision) tolerance \(limit)); using the per-layer float32 kernels for "
+        let differed = "differed from the fast CPU engine (relative error \(error), \(precision) tolerance \(limit))"
+        let cause: String
+        switch (worst, refused) {
+        case (nil, let trial?): cause = "could not run here (\(trial.error ?? ""))"
+        case (_, let trial?): cause = differed + "; \(trial.paths.joined(separator: ", ")) could not run here (\(trial.error ?? ""))"
+        default: cause = differed
+        }
+        return "fast-path self-check on \(device) (\(driver)): \(failed.joined(separator: ", ")) \(cause); using the per-layer float32 kernels for "
             + (failed.count == 1 ? "it" : "them") + (passed.isEmpty ? "" : ", keeping \(passed.joined(separator: ", "))")
     }
 }

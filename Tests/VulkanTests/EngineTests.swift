@@ -34,6 +34,21 @@ import VulkanRuntime
         #expect(try validationMessages() == [])
     }
 
+    /// A batch refused while it is being started (here a tensor of another input size) leaves nothing in
+    /// flight: the same engine then computes the next batch as the reference does.
+    @Test func aRefusedBatchLeavesTheEngineUsable() throws {
+        let size = 32
+        let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.35, inputSize: size), seed: 7)
+        let engine = try VulkanEngine(model: model, context: vulkanContext(), batchSize: 2)
+        let good = PreprocessTests.randomImage(width: 40, height: 30, seed: 8)
+        let wrong = Tensor(batch: 1, height: 16, width: 16, channels: 3, data: randomFloats(16 * 16 * 3, seed: 9))
+        #expect(throws: ModelError.self) { try engine.features(wrong) }
+        let input = Tensor(batch: 1, height: size, width: size, channels: 3, data: ModelInput.preprocess(good, size: size))
+        expectClose(try engine.features(images: [good]), try ReferenceEngine(model: model).features(input), .fp32,
+                    "features after a refused batch")
+        #expect(try validationMessages() == [])
+    }
+
     @Test func imagesResizedOnDeviceMatchReferenceOnCPUPreprocessing() throws {
         let size = 96
         let model = FoldedMobileNetV2.random(config: MobileNetV2Config(alpha: 0.35, inputSize: size), seed: 3)

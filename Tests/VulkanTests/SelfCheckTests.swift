@@ -115,6 +115,28 @@ import VulkanRuntime
         #expect(verdict.failed == (precision == .fp32 ? ["coopmat"] : []), "\(precision.rawValue): \(verdict)")
     }
 
+    /// A path whose batch cannot even be recorded (a driver refusing its pipeline) is dropped as a wrong one
+    /// is, the others kept, and the note says why; the engine is made and computes the reference's features.
+    @Test(arguments: [VulkanFastPaths.fusedBlocks, [.fusedBlocks, .cooperativeMatrix]])
+    func aPathThatCannotRunIsDroppedNotFatal(_ pretended: VulkanFastPaths) throws {
+        let check = VulkanSelfCheck(cache: nil, softwareVersion: "test",
+                                    fault: VulkanFaultInjection(paths: pretended, faulty: [], failing: .fusedBlocks))
+        let engine = try Self.engine(check)
+        let verdict = try #require(engine.selfCheckVerdict)
+        #expect(verdict.baselinePassed && verdict.failed == ["fused-blocks"], "\(verdict)")
+        #expect(verdict.passed == pretended.subtracting(.fusedBlocks).names, "\(verdict)")
+        let refused = verdict.trials.filter { $0.error != nil }
+        #expect(!refused.isEmpty && refused.allSatisfy { $0.paths.contains("fused-blocks") && !$0.passed && $0.relativeError == .infinity },
+                "trials \(verdict.trials)")
+        let note = try #require(verdict.note)
+        #expect(note.contains("fused-blocks could not run here (") && note.contains("injected fault: fused-blocks refused")
+                && note.contains("using the per-layer float32 kernels for it") && !note.contains("\n"), "note: \(note)")
+        #expect(!engine.activeFastPaths.contains(.fusedBlocks))
+        expectClose(try engine.features(Self.input), try ReferenceEngine(model: Self.model).features(Self.input), .fp32,
+                    "features after dropping the refused path")
+        #expect(try validationMessages() == [])
+    }
+
     @Test func aDeviceWhoseBaseKernelsAreWrongIsRefused() throws {
         let folder = Self.cacheFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
