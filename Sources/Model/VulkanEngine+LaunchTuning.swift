@@ -91,14 +91,24 @@ extension VulkanEngine {
         var gemmPart = total, depthwisePart = total
         let saved = network.plan
         defer { network.plan = saved }
+        // Ways that could not be recorded or run (a launch whose pipeline the driver refuses): left untimed,
+        // so no block chooses them; only the default way's failure ends the measurement.
+        var untimed: [Int: String] = [:]
         for round in 0...tuning.rounds {
-            for (index, way) in ways.enumerated() {
+            for (index, way) in ways.enumerated() where untimed[index] == nil {
                 network.plan = way
-                try sequence.begin()
-                sequence.barrier()
-                sequence.timestamp("start")
-                try network.record(sequence, batch: batchSize, timestamps: true)
-                try sequence.run()
+                do {
+                    try fault?.check(way.recordedPaths)
+                    try sequence.begin()
+                    sequence.barrier()
+                    sequence.timestamp("start")
+                    try network.record(sequence, batch: batchSize, timestamps: true)
+                    try sequence.run()
+                } catch where index > 0 {
+                    untimed[index] = "\(error)"
+                    for b in model.blocks.indices { (total[index][b], gemmPart[index][b], depthwisePart[index][b]) = ([], [], []) }
+                    continue
+                }
                 launchTimingRuns += 1
                 guard round > 0 else { continue }
                 var profile = VulkanProfile(device: context.info.name, precision: precision)
@@ -117,6 +127,10 @@ extension VulkanEngine {
                     depthwisePart[index][b].append(dw)
                 }
             }
+        }
+        if let (index, why) = untimed.min(by: { $0.key < $1.key }) {
+            launchTuningNote = "\(untimed.count) of \(ways.count) timed ways could not run (way \(index + 1): \(why)); "
+                + "no block chooses them"
         }
         return VulkanLaunchTuningRecord(
             subject: VulkanCacheSubject(context.info, imgfeatVersion: tuning.softwareVersion, config: model.config,

@@ -57,6 +57,28 @@ import VulkanRuntime
         return (2 + occupancy + variants) * (VulkanLaunchTuning.defaultRounds + 1)
     }
 
+    /// A timed way that cannot run (here every kernel-variant way, refused through the seam as a driver would
+    /// refuse a pipeline) is left untimed: the measurement completes, no block takes a variant, the note says
+    /// so, and the engine gives the reference's features.
+    @Test func aWayThatCannotRunIsLeftUntimed() throws {
+        guard try Self.timedContext() != nil else { return }
+        let check = VulkanSelfCheck(cache: nil, softwareVersion: "test",
+                                    fault: VulkanFaultInjection(paths: [], faulty: [], failing: .kernelVariants))
+        let engine = try Self.engine(nil, selfCheck: check)
+        let record = try #require(engine.launchTuning)
+        #expect(record.blocks.allSatisfy { $0.pointwise == nil && $0.depthwise == nil }, "\(record.report)")
+        #expect(record.blocks.allSatisfy { block in
+            (block.alternatives + block.depthwiseAlternatives).allSatisfy(\.milliseconds.isEmpty)
+        }, "the refused ways were timed: \(record.report)")
+        #expect(record.blocks.allSatisfy { $0.layeredMilliseconds.count == VulkanLaunchTuning.defaultRounds })
+        #expect(record.blocks.contains { $0.fusedMilliseconds.count == VulkanLaunchTuning.defaultRounds }, "fused ways untimed")
+        let note = try #require(engine.launchTuningNote)
+        #expect(note.contains("timed ways could not run") && note.contains("injected fault: kernel-variants refused"), "note: \(note)")
+        expectClose(try engine.features(Self.input), try ReferenceEngine(model: Self.model).features(Self.input), .fp32,
+                    "features after a measurement with untimed ways")
+        #expect(try validationMessages() == [])
+    }
+
     @Test func aForcedMeasurementDecidesEveryBlockIsCachedAndReadBack() throws {
         guard let context = try Self.timedContext() else { return }
         let folder = Self.cacheFolder()
