@@ -34,6 +34,11 @@ public struct VulkanCacheSubject: Codable, Sendable, Equatable {
         device == info.name && driverVersion == info.driverVersion && driver == Self.driver(info)
     }
 
+    /// Its fields as the first parts of a cache key, so a key and the subject stored under it name the same things.
+    var keyParts: [String] {
+        [device, "\(vendorID):\(deviceID)", driver, "\(driverVersion)", imgfeatVersion, "\(alpha)", "\(inputSize)", precision, headPool]
+    }
+
     /// "alpha 1.0 size 224 fp32 head fused", for `imgfeat devices`.
     public var shape: String { "alpha \(alpha) size \(inputSize) \(precision) head \(headPool)" }
 

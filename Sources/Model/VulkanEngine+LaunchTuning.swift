@@ -133,8 +133,7 @@ extension VulkanEngine {
                 + "no block chooses them"
         }
         return VulkanLaunchTuningRecord(
-            subject: VulkanCacheSubject(context.info, imgfeatVersion: tuning.softwareVersion, config: model.config,
-                                        precision: precision, headPool: headPoolMode),
+            subject: cacheSubject(softwareVersion: tuning.softwareVersion),
             batch: batchSize,
             otherFastPaths: otherFastPaths.names, defaultPointwise: network.defaultPointwiseDescription,
             defaultDepthwise: DepthwiseConv.Vulkan.columnsDescription(network.defaultDepthwiseColumns),
@@ -199,7 +198,7 @@ extension VulkanEngine {
     private func launchTuningKey() -> String {
         // "launches 3": records whose device and model shape are one `subject` (older ones are simply not found).
         (["launches 3"] + cacheKeyParts(softwareVersion: tuning.softwareVersion)
-            + [headPoolMode.rawValue, "\(batchSize)", otherFastPaths.names.joined(separator: ","),
+            + ["\(batchSize)", otherFastPaths.names.joined(separator: ","),
                network.fastPaths.intersection(.tuned).names.joined(separator: ","),
                "\(tuning.margin)", "\(tuning.rounds)"]).joined(separator: "|")
     }

@@ -7,9 +7,9 @@ extension VulkanEngine {
     /// all together first; when that fails, the per-layer kernels alone, then each path alone, then the
     /// ones that passed alone together. Keeps the largest set that passed; throws when even the per-layer
     /// kernels disagree with the fast CPU engine (the device cannot be trusted at all).
-    func runSelfCheck(_ check: VulkanSelfCheck, headPool: HeadPool.Mode) throws {
+    func runSelfCheck(_ check: VulkanSelfCheck) throws {
         let candidates = candidateFastPaths
-        let key = selfCheckKey(check, headPool: headPool, candidates: candidates)
+        let key = selfCheckKey(check, candidates: candidates)
         let cacheable = check.cache != nil && context.shaderSources == nil
         if !check.recheck, cacheable, let folder = check.cache,
            let cached = VulkanSelfCheckCache.load(key: key, in: folder) {
@@ -53,8 +53,7 @@ extension VulkanEngine {
             }
         }
         let verdict = VulkanSelfCheckVerdict(
-            subject: VulkanCacheSubject(context.info, imgfeatVersion: check.softwareVersion, config: model.config,
-                                        precision: precision, headPool: headPool),
+            subject: cacheSubject(softwareVersion: check.softwareVersion),
             checked: candidates.names,
             passed: baseline ? kept.names : [], failed: candidates.subtracting(baseline ? kept : []).names,
             baselinePassed: baseline, tolerance: tolerance, trials: trials, images: images.count,
@@ -74,22 +73,25 @@ extension VulkanEngine {
     /// Everything that can change the verdict: device, driver, imgfeat, model shape, precision, head mode,
     /// the paths under test, the test seam's fault, and which blocks run fused (with which launch) or in other
     /// kernel variants (a re-measured launch tuning may choose others).
-    private func selfCheckKey(_ check: VulkanSelfCheck, headPool: HeadPool.Mode, candidates: VulkanFastPaths) -> String {
+    private func selfCheckKey(_ check: VulkanSelfCheck, candidates: VulkanFastPaths) -> String {
         // "verdict 2": verdicts whose device and model shape are one `subject` (older ones are simply not found).
         (["verdict 2"] + cacheKeyParts(softwareVersion: check.softwareVersion)
-            + [headPool.rawValue, candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
+            + [candidates.names.joined(separator: ","), check.fault?.cacheKey ?? "",
                ] + [fusedBlockLaunches, pointwiseVariants, depthwiseVariants].map { choices in
                    choices.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                }).joined(separator: "|")
     }
 
-    /// What every cached per-device result depends on (the self-check's verdicts, the launch tuning's records):
-    /// the device, its driver and version, imgfeat's version, the model's shape and the precision.
+    /// What every cached per-device result is taken on and for (the self-check's verdicts, the launch tuning's
+    /// records): the device, its driver and version, imgfeat's version, the model's shape, precision and head mode.
+    func cacheSubject(softwareVersion: String) -> VulkanCacheSubject {
+        VulkanCacheSubject(context.info, imgfeatVersion: softwareVersion, config: model.config, precision: precision,
+                           headPool: headPoolMode)
+    }
+
+    /// The start of both cache keys: the subject's fields and the feature width.
     func cacheKeyParts(softwareVersion: String) -> [String] {
-        let info = context.info
-        return [info.name, "\(info.vendorID):\(info.deviceID)", info.driverName, info.driverInfo, "\(info.driverVersion)",
-                softwareVersion, "\(model.config.alpha)", "\(model.config.inputSize)", "\(model.featureDimension)",
-                precision.rawValue]
+        cacheSubject(softwareVersion: softwareVersion).keyParts + ["\(model.featureDimension)"]
     }
 }
 

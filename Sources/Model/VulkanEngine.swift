@@ -158,7 +158,7 @@ public final class VulkanEngine: FeatureEngine {
         try tuneLaunches()
         candidateFastPaths = network.activeFastPaths.union(fastPaths.intersection(selfCheck?.fault?.paths ?? []))
         try use(candidateFastPaths)
-        if let selfCheck { try runSelfCheck(selfCheck, headPool: headPool) }
+        if let selfCheck { try runSelfCheck(selfCheck) }
     }
 
     /// The fast paths the engine runs before any check: those its network records on this device (and,
