@@ -143,16 +143,11 @@ public enum CoopMatGEMM {
             // Pixels run along the grid's y axis: past the device's limit, one dispatch per run of pixels (the
             // kernel zero-fills A's edge rows and guards its stores, so a run may end anywhere).
             let tileM = l.sgM * 2 * shape.m
-            let rowBytes = (input: layer.inChannels * inputFormat.size, output: layer.outChannels * outputFormat.size)
-            let split = try GridSplit(items: pixels, perGroup: tileM, axis: 1, device: info,
-                                      bytesPerItem: [rowBytes.input, rowBytes.output], what: layer.name)
-            for run in split.runs {
-                let push = [run.count, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1, 0]
-                let runInput = input.items(run, bytesPerItem: rowBytes.input)
-                try sequence.dispatch(pipeline, [runInput, weights(layer), bias, residual?.items(run, bytesPerItem: rowBytes.output) ?? runInput,
-                                                 output.items(run, bytesPerItem: rowBytes.output)],
-                                      push: push.map { UInt32($0) },
-                                      groups: (ceilDiv(layer.outChannels, l.sgN * 2 * shape.n), ceilDiv(run.count, tileM), 1))
+            for run in try GridSplit.gemmRuns(rows: pixels, rowsPerGroup: tileM, layer: layer, device: info, input: input,
+                                              inputFormat: inputFormat, residual: residual, output: output, outputFormat: outputFormat) {
+                let push = [run.rows, layer.inChannels, layer.outChannels, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1, 0]
+                try sequence.dispatch(pipeline, [run.input, weights(layer), bias, run.residual, run.output], push: push.map { UInt32($0) },
+                                      groups: (ceilDiv(layer.outChannels, l.sgN * 2 * shape.n), ceilDiv(run.rows, tileM), 1))
             }
         }
 

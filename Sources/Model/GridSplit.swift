@@ -37,6 +37,30 @@ public struct GridSplit: Sendable {
     private static func lcm(_ a: Int, _ b: Int) -> Int { a / gcd(a, b) * b }
 }
 
+extension GridSplit {
+    /// One run of a 1×1 GEMM's rows and its bindings (the residual bound to the input where there is none,
+    /// as both GEMM shaders take it).
+    struct GEMMRun {
+        let rows: Int
+        let input, residual, output: BufferBinding
+    }
+
+    /// A 1×1 GEMM over `rows` pixels with their rows along the grid's y axis, `rowsPerGroup` a work group:
+    /// one run, or several where the grid would pass `device`'s limit.
+    static func gemmRuns(rows: Int, rowsPerGroup: Int, layer: ConvLayer, device: DeviceInfo, input: BufferBinding,
+                         inputFormat: StorageFormat, residual: BufferBinding?, output: BufferBinding,
+                         outputFormat: StorageFormat) throws -> [GEMMRun] {
+        let inBytes = layer.inChannels * inputFormat.size, outBytes = layer.outChannels * outputFormat.size
+        let split = try GridSplit(items: rows, perGroup: rowsPerGroup, axis: 1, device: device, bytesPerItem: [inBytes, outBytes],
+                                  what: layer.name)
+        return split.runs.map { run in
+            let runInput = input.items(run, bytesPerItem: inBytes)
+            return GEMMRun(rows: run.count, input: runInput, residual: residual?.items(run, bytesPerItem: outBytes) ?? runInput,
+                           output: output.items(run, bytesPerItem: outBytes))
+        }
+    }
+}
+
 extension BufferBinding {
     /// The part of this binding that holds items `range`, `bytesPerItem` bytes each.
     func items(_ range: Range<Int>, bytesPerItem: Int) -> BufferBinding {

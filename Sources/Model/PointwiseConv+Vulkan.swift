@@ -96,15 +96,12 @@ extension PointwiseConv {
             let formats = ["IN": inputFormat, "OUT": outputFormat]
             // Pixels run along the grid's y axis: past the device's limit, one dispatch per run of pixels.
             func dispatch(_ pipeline: ComputePipeline, nGroups: Int, pixelsPerGroup: Int) throws {
-                let rowBytes = (input: layer.inChannels * inputFormat.size, output: n * outputFormat.size)
-                let split = try GridSplit(items: pixels, perGroup: pixelsPerGroup, axis: 1, device: device,
-                                          bytesPerItem: [rowBytes.input, rowBytes.output], what: layer.name)
-                for run in split.runs {
-                    let push = [run.count, layer.inChannels, n, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1].map { UInt32($0) }
-                    let runInput = input.items(run, bytesPerItem: rowBytes.input)
-                    let bindings = [runInput, weights, bias, residual?.items(run, bytesPerItem: rowBytes.output) ?? runInput,
-                                    output.items(run, bytesPerItem: rowBytes.output)]
-                    try sequence.dispatch(pipeline, bindings, push: push, groups: (nGroups, ceilDiv(run.count, pixelsPerGroup), 1))
+                for run in try GridSplit.gemmRuns(rows: pixels, rowsPerGroup: pixelsPerGroup, layer: layer, device: device,
+                                                  input: input, inputFormat: inputFormat, residual: residual,
+                                                  output: output, outputFormat: outputFormat) {
+                    let push = [run.rows, layer.inChannels, n, layer.relu6 ? 1 : 0, residual == nil ? 0 : 1].map { UInt32($0) }
+                    try sequence.dispatch(pipeline, [run.input, weights, bias, run.residual, run.output], push: push,
+                                          groups: (nGroups, ceilDiv(run.rows, pixelsPerGroup), 1))
                 }
             }
             let chosen = variant ?? defaultVariant
